@@ -1,0 +1,203 @@
+package dev.sluice;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a backend can do. Every backend declares these honestly; an application can require some
+ * when it opens Sluice and fail at start rather than degrade later:
+ *
+ * <pre>{@code
+ * Sluice sluice = Sluice.builder().require(Capability.NATIVE_HEADERS).open();
+ * }</pre>
+ */
+public final class Capabilities {
+  /** A yes/no feature an application can require. */
+  public enum Capability {
+    /** Headers travel in the broker's own record format (else in a Sluice envelope). */
+    NATIVE_HEADERS,
+    /** Atomic writes across records and streams. */
+    TRANSACTIONS,
+    /** The shard count of a stream can be lowered. */
+    SHRINK_SHARDS,
+    /** Single shards can be split and pairs merged, with parent-before-child ordering. */
+    SPLIT_AND_MERGE,
+    /** Consumers can start at a timestamp. */
+    SEEK_BY_TIMESTAMP,
+    /** Records can be retained forever. */
+    UNLIMITED_RETENTION
+  }
+
+  /** How far the ordering guarantee reaches. */
+  public enum OrderingScope {
+    /** Records are ordered within a shard (so within a key, while the shard set is unchanged). */
+    SHARD
+  }
+
+  private final Set<Capability> features;
+  private final int maxRecordBytes;
+  private final int maxKeyBytes;
+  private final int maxHeaders;
+  private final int maxHeaderNameBytes;
+  private final @Nullable Duration minRetention;
+  private final @Nullable Duration maxRetention;
+  private final OrderingScope orderingScope;
+
+  private Capabilities(Builder b) {
+    this.features = Set.copyOf(b.features);
+    this.maxRecordBytes = b.maxRecordBytes;
+    this.maxKeyBytes = b.maxKeyBytes;
+    this.maxHeaders = b.maxHeaders;
+    this.maxHeaderNameBytes = b.maxHeaderNameBytes;
+    this.minRetention = b.minRetention;
+    this.maxRetention = b.maxRetention;
+    this.orderingScope = b.orderingScope;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public boolean supports(Capability capability) {
+    return features.contains(capability);
+  }
+
+  public Set<Capability> features() {
+    return features;
+  }
+
+  public boolean nativeHeaders() {
+    return supports(Capability.NATIVE_HEADERS);
+  }
+
+  public boolean transactions() {
+    return supports(Capability.TRANSACTIONS);
+  }
+
+  public boolean canShrinkShards() {
+    return supports(Capability.SHRINK_SHARDS);
+  }
+
+  public boolean canSplitAndMerge() {
+    return supports(Capability.SPLIT_AND_MERGE);
+  }
+
+  public boolean canSeekByTimestamp() {
+    return supports(Capability.SEEK_BY_TIMESTAMP);
+  }
+
+  /**
+   * The largest record the backend stores, in bytes: key + value + headers as the backend counts
+   * them (on Kinesis, the envelope counts too).
+   */
+  public int maxRecordBytes() {
+    return maxRecordBytes;
+  }
+
+  /** The longest key in bytes (Kinesis partition keys: 256). */
+  public int maxKeyBytes() {
+    return maxKeyBytes;
+  }
+
+  /** The most headers one record may carry. */
+  public int maxHeaders() {
+    return maxHeaders;
+  }
+
+  /** The longest header name in UTF-8 bytes. */
+  public int maxHeaderNameBytes() {
+    return maxHeaderNameBytes;
+  }
+
+  /** The shortest retention a stream can have, or null if there is no lower bound. */
+  public @Nullable Duration minRetention() {
+    return minRetention;
+  }
+
+  /** The longest retention a stream can have, or null if records can be kept forever. */
+  public @Nullable Duration maxRetention() {
+    return maxRetention;
+  }
+
+  public OrderingScope orderingScope() {
+    return orderingScope;
+  }
+
+  @Override
+  public String toString() {
+    return "Capabilities{features="
+        + features
+        + ", maxRecordBytes="
+        + maxRecordBytes
+        + ", maxKeyBytes="
+        + maxKeyBytes
+        + ", maxHeaders="
+        + maxHeaders
+        + ", retention="
+        + (minRetention == null ? "0" : minRetention)
+        + ".."
+        + (maxRetention == null ? "unlimited" : maxRetention)
+        + ", ordering="
+        + orderingScope
+        + "}";
+  }
+
+  /** Builds {@link Capabilities}; for backends. */
+  public static final class Builder {
+    private final Set<Capability> features = EnumSet.noneOf(Capability.class);
+    private int maxRecordBytes = 1024 * 1024;
+    private int maxKeyBytes = Integer.MAX_VALUE;
+    private int maxHeaders = Integer.MAX_VALUE;
+    private int maxHeaderNameBytes = Integer.MAX_VALUE;
+    private @Nullable Duration minRetention;
+    private @Nullable Duration maxRetention;
+    private OrderingScope orderingScope = OrderingScope.SHARD;
+
+    private Builder() {}
+
+    public Builder supports(Capability... capabilities) {
+      for (Capability c : capabilities) {
+        features.add(c);
+      }
+      return this;
+    }
+
+    public Builder maxRecordBytes(int bytes) {
+      this.maxRecordBytes = bytes;
+      return this;
+    }
+
+    public Builder maxKeyBytes(int bytes) {
+      this.maxKeyBytes = bytes;
+      return this;
+    }
+
+    public Builder maxHeaders(int count) {
+      this.maxHeaders = count;
+      return this;
+    }
+
+    public Builder maxHeaderNameBytes(int bytes) {
+      this.maxHeaderNameBytes = bytes;
+      return this;
+    }
+
+    public Builder retention(@Nullable Duration min, @Nullable Duration max) {
+      this.minRetention = min;
+      this.maxRetention = max;
+      return this;
+    }
+
+    public Builder orderingScope(OrderingScope scope) {
+      this.orderingScope = Objects.requireNonNull(scope);
+      return this;
+    }
+
+    public Capabilities build() {
+      return new Capabilities(this);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.sluice;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads records from one stream, in one of two modes chosen when it is built:
+ *
+ * <ul>
+ *   <li><b>group</b> ({@link ConsumerBuilder#group(String)}): consumers with the same group share
+ *       the shards, one owner per shard at a time; checkpoints are stored by the backend and a
+ *       restarted group resumes after them (Kafka consumer groups, KCL leases).
+ *   <li><b>standalone</b> (no group): the consumer reads every shard; the application keeps its
+ *       positions ({@link #processedPositions()}) and passes them back with {@link
+ *       StartPosition#after(Map)} when it restarts.
+ * </ul>
+ *
+ * <p>And in one of two styles: a {@link RecordHandler} ({@link ConsumerBuilder#start}) called
+ * sequentially for the records of one shard and in parallel across shards; or pull ({@link
+ * ConsumerBuilder#open} then {@link #poll}).
+ *
+ * <p>Delivery is at least once: after a failure or a rebalance, records after the last checkpoint
+ * are delivered again.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface Consumer<K, V> extends AutoCloseable {
+  String stream();
+
+  /** The consumer group, or null for a standalone consumer. */
+  @Nullable String group();
+
+  /** The shards this consumer owns now. */
+  Set<Shard> assignment();
+
+  /**
+   * Returns the records that arrived, waiting up to {@code timeout} for at least one. Pull-style
+   * consumers only. With automatic checkpointing, calling {@code poll} again marks the records of
+   * the previous call as processed.
+   *
+   * @throws SluiceException {@code FAILED_PRECONDITION} on a consumer started with a handler,
+   *     {@code CLOSED} after close
+   */
+  List<Record<K, V>> poll(Duration timeout);
+
+  /**
+   * Marks {@code record} as processed: the group resumes after it. Written to the backend within
+   * the checkpoint interval, on {@link #commitCheckpoints()}, when the shard is revoked, and on
+   * close.
+   *
+   * @throws SluiceException {@code INVALID_ARGUMENT} for a record not delivered to this consumer
+   */
+  void checkpoint(Record<?, ?> record);
+
+  /** Marks everything up to and including {@code position} of {@code shard} as processed. */
+  void checkpoint(Shard shard, Position position);
+
+  /** Writes all marked checkpoints to the backend now; the future completes when stored. */
+  CompletableFuture<Void> commitCheckpoints();
+
+  /** The position of the last processed record of each shard this consumer has read. */
+  Map<Shard, Position> processedPositions();
+
+  /** Stops delivering records of these shards until {@link #resume}; the shards stay owned. */
+  void pause(Shard... shards);
+
+  void resume(Shard... shards);
+
+  /**
+   * Completes when the consumer has stopped: normally after {@link #close()}, exceptionally with a
+   * {@link SluiceException} when it stopped on its own (a handler that failed past the failure
+   * policy, a lost connection it could not recover).
+   */
+  CompletableFuture<Void> termination();
+
+  /** The backend's own client (e.g. Kafka's {@code Consumer}), for what Sluice does not cover. */
+  <T> T unwrap(Class<T> type);
+
+  /** Finishes the records in progress, writes checkpoints, and gives up the shards promptly. */
+  @Override
+  void close();
+
+  /** Waits for the consumer to stop; true if it stopped within the timeout. */
+  default boolean awaitTermination(Duration timeout) {
+    try {
+      termination().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true;
+    }
+  }
+}

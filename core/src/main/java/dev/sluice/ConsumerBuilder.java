@@ -1,0 +1,140 @@
+package dev.sluice;
+
+import dev.sluice.internal.ConsumerSettings;
+import dev.sluice.internal.SluiceRuntime;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link Consumer}; made by {@link Sluice#consumer}. Finish with {@link #start} (a
+ * handler called for each record) or {@link #open} (pull with {@link Consumer#poll}).
+ *
+ * <pre>{@code
+ * Consumer<String, String> consumer = sluice.consumer("orders", Serde.string(), Serde.string())
+ *     .group("billing")
+ *     .startPosition(StartPosition.earliest())
+ *     .start(record -> bill(record.key(), record.value()));
+ * }</pre>
+ */
+public final class ConsumerBuilder<K, V> {
+  private final SluiceRuntime runtime;
+  private final String stream;
+  private final Serde<K> keySerde;
+  private final Serde<V> valueSerde;
+  private @Nullable String group;
+  private StartPosition startPosition = StartPosition.earliest();
+  private CheckpointMode checkpointMode = CheckpointMode.AUTO;
+  private Duration checkpointInterval = Duration.ofSeconds(1);
+  private ShardListener listener = new ShardListener() {};
+  private FailurePolicy failurePolicy = FailurePolicy.defaults();
+  private int maxBufferedRecords = 1000;
+  private int maxPollRecords = 500;
+  private Duration revocationTimeout = Duration.ofSeconds(30);
+
+  ConsumerBuilder(SluiceRuntime runtime, String stream, Serde<K> keySerde, Serde<V> valueSerde) {
+    this.runtime = runtime;
+    this.stream = stream;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+  }
+
+  /**
+   * Joins this consumer group: shards are shared with the group's other consumers and checkpoints
+   * are stored by the backend. Without a group the consumer is standalone and reads every shard.
+   */
+  public ConsumerBuilder<K, V> group(String group) {
+    this.group = Objects.requireNonNull(group, "group");
+    return this;
+  }
+
+  /** Where shards without a checkpoint start; earliest by default. */
+  public ConsumerBuilder<K, V> startPosition(StartPosition startPosition) {
+    this.startPosition = Objects.requireNonNull(startPosition, "startPosition");
+    return this;
+  }
+
+  /** Automatic (default) or manual checkpoints. */
+  public ConsumerBuilder<K, V> checkpointing(CheckpointMode mode) {
+    this.checkpointMode = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  /** How often checkpoints are written to the backend; 1 s by default. */
+  public ConsumerBuilder<K, V> checkpointInterval(Duration interval) {
+    if (interval.isNegative() || interval.isZero()) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "checkpointInterval must be positive");
+    }
+    this.checkpointInterval = interval;
+    return this;
+  }
+
+  /** Told when shards are assigned and revoked. */
+  public ConsumerBuilder<K, V> listener(ShardListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** What happens when the handler throws; {@link FailurePolicy#defaults()} by default. */
+  public ConsumerBuilder<K, V> failurePolicy(FailurePolicy policy) {
+    this.failurePolicy = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * How many records may wait per shard before the shard is paused (backpressure); 1000 by default.
+   * For a pull consumer, the limit applies to all shards together.
+   */
+  public ConsumerBuilder<K, V> maxBufferedRecords(int records) {
+    if (records < 1) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "maxBufferedRecords must be >= 1");
+    }
+    this.maxBufferedRecords = records;
+    return this;
+  }
+
+  /** The most records one {@link Consumer#poll} returns; 500 by default. */
+  public ConsumerBuilder<K, V> maxPollRecords(int records) {
+    if (records < 1) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "maxPollRecords must be >= 1");
+    }
+    this.maxPollRecords = records;
+    return this;
+  }
+
+  /**
+   * How long giving up a shard waits for its handler in progress before the shard is let go anyway
+   * (its record then counts as unprocessed); 30 s by default.
+   */
+  public ConsumerBuilder<K, V> revocationTimeout(Duration timeout) {
+    this.revocationTimeout = Objects.requireNonNull(timeout, "timeout");
+    return this;
+  }
+
+  /** Starts consuming: {@code handler} is called for each record. */
+  public Consumer<K, V> start(RecordHandler<K, V> handler) {
+    Objects.requireNonNull(handler, "handler");
+    return runtime.startConsumer(settings(), handler);
+  }
+
+  /** Opens a pull consumer: call {@link Consumer#poll} in a loop. */
+  public Consumer<K, V> open() {
+    return runtime.startConsumer(settings(), null);
+  }
+
+  private ConsumerSettings<K, V> settings() {
+    return new ConsumerSettings<>(
+        stream,
+        group,
+        keySerde,
+        valueSerde,
+        startPosition,
+        checkpointMode,
+        checkpointInterval,
+        listener,
+        failurePolicy,
+        maxBufferedRecords,
+        maxPollRecords,
+        revocationTimeout);
+  }
+}

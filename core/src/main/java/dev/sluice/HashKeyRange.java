@@ -1,0 +1,60 @@
+package dev.sluice;
+
+import java.math.BigInteger;
+import java.util.Objects;
+
+/**
+ * The range of 128-bit hash keys a shard owns (Kinesis and memory): a record goes to the shard
+ * whose range holds the MD5 hash of its key. Both ends are inclusive.
+ */
+public final class HashKeyRange {
+  /** The largest hash key, 2^128 - 1. */
+  public static final BigInteger MAX = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+
+  private final BigInteger start;
+  private final BigInteger end;
+
+  private HashKeyRange(BigInteger start, BigInteger end) {
+    this.start = start;
+    this.end = end;
+  }
+
+  public static HashKeyRange of(BigInteger start, BigInteger end) {
+    Objects.requireNonNull(start, "start");
+    Objects.requireNonNull(end, "end");
+    if (start.signum() < 0 || end.compareTo(MAX) > 0 || start.compareTo(end) > 0) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "Not a hash key range: " + start + ".." + end);
+    }
+    return new HashKeyRange(start, end);
+  }
+
+  public BigInteger start() {
+    return start;
+  }
+
+  public BigInteger end() {
+    return end;
+  }
+
+  public boolean contains(BigInteger hashKey) {
+    return start.compareTo(hashKey) <= 0 && hashKey.compareTo(end) <= 0;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HashKeyRange
+        && ((HashKeyRange) o).start.equals(start)
+        && ((HashKeyRange) o).end.equals(end);
+  }
+
+  @Override
+  public int hashCode() {
+    return start.hashCode() * 31 + end.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return start + ".." + end;
+  }
+}

@@ -1,0 +1,205 @@
+package dev.sluice;
+
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A record: an optional key, a value, headers and a timestamp. On the consumer side it also tells
+ * the stream, the {@link Shard} it came from and its {@link Position} there. Immutable.
+ *
+ * <pre>{@code
+ * producer.send(Record.of("user-42", "clicked"));
+ * producer.send(Record.builder("user-42", "clicked").header("source", "web").build());
+ * producer.send(Record.builder((String) null, "broadcast").shard(Shard.of("0")).build());
+ * }</pre>
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public final class Record<K, V> {
+  /** The timestamp of a record that has none yet; the producer or broker stamps it. */
+  public static final long NO_TIMESTAMP = -1L;
+
+  private final @Nullable String stream;
+  private final @Nullable K key;
+  private final V value;
+  private final Headers headers;
+  private final long timestampMillis;
+  private final @Nullable Shard shard;
+  private final @Nullable Position position;
+
+  private Record(
+      @Nullable String stream,
+      @Nullable K key,
+      V value,
+      Headers headers,
+      long timestampMillis,
+      @Nullable Shard shard,
+      @Nullable Position position) {
+    this.stream = stream;
+    this.key = key;
+    this.value = value;
+    this.headers = headers;
+    this.timestampMillis = timestampMillis;
+    this.shard = shard;
+    this.position = position;
+  }
+
+  /** A record to send with this key (may be null: the backend then spreads records) and value. */
+  public static <K, V> Record<K, V> of(@Nullable K key, V value) {
+    return new Record<>(null, key, value, Headers.empty(), NO_TIMESTAMP, null, null);
+  }
+
+  /** A builder for a record to send, to add headers, a timestamp or a target shard. */
+  public static <K, V> Builder<K, V> builder(@Nullable K key, V value) {
+    return new Builder<>(key, value);
+  }
+
+  /**
+   * A record as a consumer receives it. Backends and tests build these; applications receive them.
+   */
+  public static <K, V> Record<K, V> received(
+      String stream,
+      Shard shard,
+      Position position,
+      @Nullable K key,
+      V value,
+      Headers headers,
+      long timestampMillis) {
+    return new Record<>(
+        Objects.requireNonNull(stream, "stream"),
+        key,
+        value,
+        Objects.requireNonNull(headers, "headers"),
+        timestampMillis,
+        Objects.requireNonNull(shard, "shard"),
+        Objects.requireNonNull(position, "position"));
+  }
+
+  /** This record with another key and value and everything else the same (used by serdes). */
+  public <K2, V2> Record<K2, V2> withKeyAndValue(@Nullable K2 newKey, V2 newValue) {
+    return new Record<>(stream, newKey, newValue, headers, timestampMillis, shard, position);
+  }
+
+  /** This record with other headers and everything else the same. */
+  public Record<K, V> withHeaders(Headers newHeaders) {
+    return new Record<>(
+        stream, key, value, Objects.requireNonNull(newHeaders), timestampMillis, shard, position);
+  }
+
+  /** The stream a received record came from; null on a record being sent. */
+  public @Nullable String stream() {
+    return stream;
+  }
+
+  /** The key, or null if the record has none. */
+  public @Nullable K key() {
+    return key;
+  }
+
+  /** The value, never null. */
+  public V value() {
+    return value;
+  }
+
+  public Headers headers() {
+    return headers;
+  }
+
+  /** The timestamp in epoch milliseconds, or {@link #NO_TIMESTAMP}. */
+  public long timestampMillis() {
+    return timestampMillis;
+  }
+
+  /** The timestamp, or null if the record has none yet. */
+  public @Nullable Instant timestamp() {
+    return timestampMillis == NO_TIMESTAMP ? null : Instant.ofEpochMilli(timestampMillis);
+  }
+
+  /**
+   * On a received record, the shard it came from. On a record being sent, the shard it must go to,
+   * or null to route it by key.
+   */
+  public @Nullable Shard shard() {
+    return shard;
+  }
+
+  /** On a received record, its position in its shard; null on a record being sent. */
+  public @Nullable Position position() {
+    return position;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("Record{");
+    if (stream != null) {
+      sb.append("stream=").append(stream).append(", ");
+    }
+    if (shard != null) {
+      sb.append("shard=").append(shard).append(", ");
+    }
+    if (position != null) {
+      sb.append("position=").append(position).append(", ");
+    }
+    sb.append("key=").append(show(key)).append(", value=").append(show(value));
+    if (!headers.isEmpty()) {
+      sb.append(", headers=").append(headers);
+    }
+    return sb.append('}').toString();
+  }
+
+  private static String show(@Nullable Object o) {
+    if (o instanceof byte[]) {
+      return "byte[" + ((byte[]) o).length + "]";
+    }
+    return String.valueOf(o);
+  }
+
+  /** Builds a record to send. */
+  public static final class Builder<K, V> {
+    private final @Nullable K key;
+    private final V value;
+    private Headers headers = Headers.empty();
+    private long timestampMillis = NO_TIMESTAMP;
+    private @Nullable Shard shard;
+
+    private Builder(@Nullable K key, V value) {
+      this.key = key;
+      this.value = value;
+    }
+
+    public Builder<K, V> headers(Headers headers) {
+      this.headers = Objects.requireNonNull(headers, "headers");
+      return this;
+    }
+
+    /** Adds a header with a UTF-8 text value. */
+    public Builder<K, V> header(String name, String value) {
+      this.headers = headers.toBuilder().add(name, value).build();
+      return this;
+    }
+
+    /** Adds a header. */
+    public Builder<K, V> header(String name, byte[] value) {
+      this.headers = headers.toBuilder().add(name, value).build();
+      return this;
+    }
+
+    /** The record's timestamp; without one the producer stamps the time of sending. */
+    public Builder<K, V> timestamp(Instant timestamp) {
+      this.timestampMillis = timestamp.toEpochMilli();
+      return this;
+    }
+
+    /** Sends the record to this shard instead of routing it by key. */
+    public Builder<K, V> shard(Shard shard) {
+      this.shard = Objects.requireNonNull(shard, "shard");
+      return this;
+    }
+
+    public Record<K, V> build() {
+      return new Record<>(null, key, value, headers, timestampMillis, shard, null);
+    }
+  }
+}

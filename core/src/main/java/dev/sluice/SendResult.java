@@ -1,0 +1,41 @@
+package dev.sluice;
+
+import java.util.Objects;
+
+/** Where a sent record was stored: its shard, its position there and its timestamp. */
+public final class SendResult {
+  private final Shard shard;
+  private final Position position;
+  private final long timestampMillis;
+
+  private SendResult(Shard shard, Position position, long timestampMillis) {
+    this.shard = shard;
+    this.position = position;
+    this.timestampMillis = timestampMillis;
+  }
+
+  public static SendResult of(Shard shard, Position position, long timestampMillis) {
+    return new SendResult(
+        Objects.requireNonNull(shard, "shard"),
+        Objects.requireNonNull(position, "position"),
+        timestampMillis);
+  }
+
+  public Shard shard() {
+    return shard;
+  }
+
+  public Position position() {
+    return position;
+  }
+
+  /** The record's timestamp in epoch milliseconds as stored, or {@link Record#NO_TIMESTAMP}. */
+  public long timestampMillis() {
+    return timestampMillis;
+  }
+
+  @Override
+  public String toString() {
+    return "SendResult{shard=" + shard + ", position=" + position + "}";
+  }
+}

@@ -1,0 +1,118 @@
+package dev.sluice;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Turns keys and values into bytes and back. Sluice stores bytes; a serde gives a typed view.
+ *
+ * <pre>{@code
+ * Producer<String, Order> orders = sluice.producer("orders", Serde.string(), Serde.json(Order.class));
+ * }</pre>
+ *
+ * <p>A serde must be thread-safe and must not return null for a non-null input. Exceptions it
+ * throws reach the application as {@link ErrorCode#SERIALIZATION}.
+ *
+ * @param <T> the type on the application's side
+ */
+public interface Serde<T> {
+  byte[] serialize(T value);
+
+  T deserialize(byte[] bytes);
+
+  /** Bytes as they are (no copy). */
+  static Serde<byte[]> bytes() {
+    return Serdes.BYTES;
+  }
+
+  /** UTF-8 text. */
+  static Serde<String> string() {
+    return Serdes.STRING;
+  }
+
+  /** JSON through Jackson, with a default {@code ObjectMapper}. */
+  static <T> Serde<T> json(Class<T> type) {
+    return json(type, Serdes.DEFAULT_MAPPER);
+  }
+
+  /** JSON through Jackson, with the application's {@code ObjectMapper}. */
+  static <T> Serde<T> json(Class<T> type, ObjectMapper mapper) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(mapper, "mapper");
+    return new Serde<>() {
+      @Override
+      public byte[] serialize(T value) {
+        try {
+          return mapper.writeValueAsBytes(value);
+        } catch (IOException e) {
+          throw new SluiceException(
+              ErrorCode.SERIALIZATION,
+              "Cannot write " + type.getName() + " as JSON: " + e.getMessage(),
+              e);
+        }
+      }
+
+      @Override
+      public T deserialize(byte[] bytes) {
+        try {
+          return mapper.readValue(bytes, type);
+        } catch (IOException e) {
+          throw new SluiceException(
+              ErrorCode.SERIALIZATION,
+              "Cannot read JSON as " + type.getName() + ": " + e.getMessage(),
+              e);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return "Serde.json(" + type.getSimpleName() + ")";
+      }
+    };
+  }
+}
+
+/** The built-in serdes, shared. */
+final class Serdes {
+  static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper().findAndRegisterModules();
+
+  static final Serde<byte[]> BYTES =
+      new Serde<>() {
+        @Override
+        public byte[] serialize(byte[] value) {
+          return value;
+        }
+
+        @Override
+        public byte[] deserialize(byte[] bytes) {
+          return bytes;
+        }
+
+        @Override
+        public String toString() {
+          return "Serde.bytes()";
+        }
+      };
+
+  static final Serde<String> STRING =
+      new Serde<>() {
+        @Override
+        public byte[] serialize(String value) {
+          return value.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String deserialize(byte[] bytes) {
+          return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+          return "Serde.string()";
+        }
+      };
+
+  private Serdes() {}
+}

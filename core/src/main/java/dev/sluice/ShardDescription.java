@@ -1,0 +1,57 @@
+package dev.sluice;
+
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a stream description says about one shard: its id, its parents (after a split or merge), the
+ * hash keys it owns (Kinesis and memory; null on Kafka) and whether it still takes writes.
+ */
+public final class ShardDescription {
+  private final Shard shard;
+  private final List<Shard> parents;
+  private final @Nullable HashKeyRange hashKeyRange;
+  private final boolean open;
+
+  private ShardDescription(
+      Shard shard, List<Shard> parents, @Nullable HashKeyRange hashKeyRange, boolean open) {
+    this.shard = shard;
+    this.parents = parents;
+    this.hashKeyRange = hashKeyRange;
+    this.open = open;
+  }
+
+  public static ShardDescription of(
+      Shard shard, List<Shard> parents, @Nullable HashKeyRange hashKeyRange, boolean open) {
+    return new ShardDescription(
+        Objects.requireNonNull(shard, "shard"), List.copyOf(parents), hashKeyRange, open);
+  }
+
+  public Shard shard() {
+    return shard;
+  }
+
+  /** The shards this one was split or merged from; empty for an original shard. */
+  public List<Shard> parents() {
+    return parents;
+  }
+
+  /** The hash keys this shard owns, or null where the backend routes differently (Kafka). */
+  public @Nullable HashKeyRange hashKeyRange() {
+    return hashKeyRange;
+  }
+
+  /** True if the shard takes new records; false once it was split or merged away. */
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public String toString() {
+    return shard
+        + (parents.isEmpty() ? "" : " parents=" + parents)
+        + (hashKeyRange == null ? "" : " range=" + hashKeyRange)
+        + (open ? "" : " closed");
+  }
+}

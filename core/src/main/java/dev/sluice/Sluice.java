@@ -1,0 +1,217 @@
+package dev.sluice;
+
+import dev.sluice.Capabilities.Capability;
+import dev.sluice.internal.ConfigLoader;
+import dev.sluice.internal.SluiceRuntime;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The entry point: opens a backend chosen by configuration and makes producers, consumers and the
+ * admin for it. Application code is the same for every backend.
+ *
+ * <pre>{@code
+ * try (Sluice sluice = Sluice.open()) {            // sluice.backend=memory|kafka|kinesis
+ *   sluice.admin().createStream("greetings", StreamSpec.withShards(2));
+ *   try (Producer<String, String> producer =
+ *       sluice.producer("greetings", Serde.string(), Serde.string())) {
+ *     producer.send("alice", "hello").join();
+ *   }
+ *   try (Consumer<String, String> consumer =
+ *       sluice.consumer("greetings", Serde.string(), Serde.string())
+ *           .group("greeters")
+ *           .start(record -> System.out.println(record.key() + ": " + record.value()))) {
+ *     ...
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p><b>Configuration</b> is read from these sources; a key in an earlier one wins:
+ *
+ * <ol>
+ *   <li>what the application sets on the {@link Builder} ({@link Builder#set}, {@link
+ *       Builder#properties});
+ *   <li>JVM system properties ({@code -Dsluice.backend=kafka});
+ *   <li>environment variables ({@code SLUICE_BACKEND=kafka}; {@code SLUICE_KAFKA_BOOTSTRAP_SERVERS}
+ *       is {@code sluice.kafka.bootstrap.servers}: lower case, {@code _} becomes {@code .});
+ *   <li>the properties file named by {@code sluice.config.file} (in any source above) or given with
+ *       {@link Builder#propertiesFile};
+ *   <li>defaults: {@code sluice.backend=memory}.
+ * </ol>
+ *
+ * <p>Unknown {@code sluice.*} keys fail with {@link ErrorCode#INVALID_CONFIG} and a "did you mean"
+ * hint. A backend that is not on the class path fails with a message naming the artifact to add.
+ *
+ * <p>A {@code Sluice} is thread-safe. Closing it closes every producer and consumer it made.
+ */
+public final class Sluice implements AutoCloseable {
+  private final SluiceRuntime runtime;
+
+  private Sluice(SluiceRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  /** Opens Sluice configured from system properties, environment and defaults. */
+  public static Sluice open() {
+    return builder().open();
+  }
+
+  /** Opens Sluice with these settings on top of system properties, environment and defaults. */
+  public static Sluice open(Map<String, String> settings) {
+    return builder().properties(settings).open();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The backend's name: {@code memory}, {@code kafka}, {@code kinesis}. */
+  public String backend() {
+    return runtime.backendName();
+  }
+
+  /** What the backend can do. */
+  public Capabilities capabilities() {
+    return runtime.capabilities();
+  }
+
+  /** Creates, describes and deletes streams. */
+  public StreamAdmin admin() {
+    return runtime.admin();
+  }
+
+  /** A producer of raw bytes. */
+  public Producer<byte[], byte[]> producer(String stream) {
+    return producer(stream, Serde.bytes(), Serde.bytes());
+  }
+
+  /** A producer of typed keys and values. */
+  public <K, V> Producer<K, V> producer(String stream, Serde<K> keySerde, Serde<V> valueSerde) {
+    return runtime.producer(stream, keySerde, valueSerde);
+  }
+
+  /** A consumer of raw bytes, to configure. */
+  public ConsumerBuilder<byte[], byte[]> consumer(String stream) {
+    return consumer(stream, Serde.bytes(), Serde.bytes());
+  }
+
+  /** A consumer of typed keys and values, to configure. */
+  public <K, V> ConsumerBuilder<K, V> consumer(
+      String stream, Serde<K> keySerde, Serde<V> valueSerde) {
+    runtime.checkOpen();
+    runtime.validateStreamName(stream);
+    return new ConsumerBuilder<>(
+        runtime,
+        stream,
+        Objects.requireNonNull(keySerde, "keySerde"),
+        Objects.requireNonNull(valueSerde, "valueSerde"));
+  }
+
+  /** The configuration in effect, after all sources were merged (secrets masked). */
+  public Map<String, String> configuration() {
+    return runtime.maskedConfiguration();
+  }
+
+  /** The backend's shared native client of this type (e.g. Kafka's {@code Admin}). */
+  public <T> T unwrap(Class<T> type) {
+    return runtime.unwrap(type);
+  }
+
+  /** Closes every producer (flushing it) and consumer made by this instance, then the backend. */
+  @Override
+  public void close() {
+    runtime.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Sluice{backend=" + backend() + "}";
+  }
+
+  /** Configures and opens {@link Sluice}. */
+  public static final class Builder {
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Set<Capability> required = EnumSet.noneOf(Capability.class);
+    private @Nullable Path propertiesFile;
+    private @Nullable MeterRegistry meterRegistry;
+    private boolean useEnvironment = true;
+
+    private Builder() {}
+
+    /** Selects the backend: {@code memory}, {@code kafka}, {@code kinesis}. */
+    public Builder backend(String name) {
+      return set(ConfigLoader.BACKEND, name);
+    }
+
+    /** Sets one key, e.g. {@code set("sluice.kafka.bootstrap.servers", "127.0.0.1:9092")}. */
+    public Builder set(String key, String value) {
+      settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder properties(Map<String, String> values) {
+      values.forEach(this::set);
+      return this;
+    }
+
+    public Builder properties(Properties values) {
+      values.stringPropertyNames().forEach(k -> set(k, values.getProperty(k)));
+      return this;
+    }
+
+    /** Reads this properties file as the lowest-precedence source (above defaults). */
+    public Builder propertiesFile(Path file) {
+      this.propertiesFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Ignores system properties and environment variables: only what is set here counts. For tests
+     * that must not be steered by the machine they run on.
+     */
+    public Builder ignoreEnvironment() {
+      this.useEnvironment = false;
+      return this;
+    }
+
+    /** Records Sluice's meters (and the backend client's own, where it has any) here. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Fails {@link #open()} with {@link ErrorCode#UNSUPPORTED} unless the backend supports all of
+     * these.
+     */
+    public Builder require(Capability... capabilities) {
+      for (Capability c : capabilities) {
+        required.add(c);
+      }
+      return this;
+    }
+
+    /**
+     * Resolves the configuration, finds the backend, checks the required capabilities and opens it.
+     *
+     * @throws SluiceException {@code INVALID_CONFIG} for unknown keys, a bad value or a backend not
+     *     on the class path; {@code UNSUPPORTED} for a missing required capability
+     */
+    public Sluice open() {
+      Map<String, String> config =
+          ConfigLoader.resolve(
+              settings,
+              useEnvironment ? System.getProperties() : new Properties(),
+              useEnvironment ? System.getenv() : Map.of(),
+              propertiesFile);
+      return new Sluice(SluiceRuntime.open(config, meterRegistry, required));
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.sluice;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one exception Sluice throws (or completes futures with). It is unchecked, carries a portable
+ * {@link ErrorCode}, says whether retrying may help, and keeps the backend's native exception as
+ * its cause so that nothing is hidden:
+ *
+ * <pre>{@code
+ * try {
+ *   producer.send("k", "v").join();
+ * } catch (CompletionException e) {
+ *   SluiceException error = SluiceException.from(e);
+ *   if (error.code() == ErrorCode.RECORD_TOO_LARGE) { ... }
+ * }
+ * }</pre>
+ */
+public class SluiceException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final ErrorCode code;
+  private final boolean retryable;
+
+  public SluiceException(ErrorCode code, String message) {
+    this(code, message, null, code.isRetryableByDefault());
+  }
+
+  public SluiceException(ErrorCode code, String message, @Nullable Throwable cause) {
+    this(code, message, cause, code.isRetryableByDefault());
+  }
+
+  public SluiceException(
+      ErrorCode code, String message, @Nullable Throwable cause, boolean retryable) {
+    super("[" + code + "] " + message, cause);
+    this.code = code;
+    this.retryable = retryable;
+  }
+
+  /** The portable reason. */
+  public ErrorCode code() {
+    return code;
+  }
+
+  /** Whether the same operation may succeed if tried again unchanged. */
+  public boolean isRetryable() {
+    return retryable;
+  }
+
+  /**
+   * Finds the {@code SluiceException} in {@code error} or its causes (futures wrap it in {@code
+   * CompletionException} or {@code ExecutionException}); wraps anything else as {@link
+   * ErrorCode#INTERNAL}.
+   */
+  public static SluiceException from(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SluiceException) {
+        return (SluiceException) t;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return new SluiceException(ErrorCode.INTERNAL, String.valueOf(error.getMessage()), error);
+  }
+}

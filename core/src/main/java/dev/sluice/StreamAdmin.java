@@ -1,0 +1,70 @@
+package dev.sluice;
+
+import java.util.List;
+
+/**
+ * Creates, describes, lists, deletes and reshards streams. Every call blocks until the backend has
+ * done it (a created stream is ready for records when {@link #createStream} returns).
+ *
+ * <pre>{@code
+ * StreamAdmin admin = sluice.admin();
+ * if (!admin.exists("orders")) {
+ *   admin.createStream("orders", StreamSpec.withShards(4));
+ * }
+ * }</pre>
+ *
+ * <p>What a backend cannot do fails with {@link ErrorCode#UNSUPPORTED} and a message saying why;
+ * {@link Capabilities} says so up front (Kafka cannot lower a partition count).
+ */
+public interface StreamAdmin {
+  /**
+   * Creates a stream and waits until it is ready.
+   *
+   * @throws SluiceException {@code ALREADY_EXISTS}, {@code INVALID_ARGUMENT} for a bad name, shard
+   *     count or retention
+   */
+  void createStream(String stream, StreamSpec spec);
+
+  /**
+   * Describes a stream.
+   *
+   * @throws SluiceException {@code NOT_FOUND}
+   */
+  StreamDescription describeStream(String stream);
+
+  /** True if the stream exists. */
+  boolean exists(String stream);
+
+  /** The names of all streams, sorted. */
+  List<String> listStreams();
+
+  /**
+   * Deletes a stream and its records.
+   *
+   * @throws SluiceException {@code NOT_FOUND}
+   */
+  void deleteStream(String stream);
+
+  /**
+   * Changes the number of open shards and waits until done. Kafka adds partitions (keys then route
+   * differently); Kinesis and memory split or merge shards evenly.
+   *
+   * @throws SluiceException {@code UNSUPPORTED} when lowering on a backend that cannot
+   */
+  void setShardCount(String stream, int shards);
+
+  /**
+   * Splits an open shard in two at the middle of its hash-key range.
+   *
+   * @throws SluiceException {@code UNSUPPORTED} where the backend has no hash-key ranges (Kafka)
+   */
+  void splitShard(String stream, Shard shard);
+
+  /**
+   * Merges two open shards with adjacent hash-key ranges into one.
+   *
+   * @throws SluiceException {@code UNSUPPORTED} where the backend cannot (Kafka), {@code
+   *     INVALID_ARGUMENT} if the shards are not adjacent
+   */
+  void mergeShards(String stream, Shard first, Shard second);
+}

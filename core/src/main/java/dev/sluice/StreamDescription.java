@@ -1,0 +1,69 @@
+package dev.sluice;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/** A stream as the backend describes it: its shards (open and closed) and its retention. */
+public final class StreamDescription {
+  private final String name;
+  private final List<ShardDescription> shards;
+  private final @Nullable Duration retention;
+
+  private StreamDescription(
+      String name, List<ShardDescription> shards, @Nullable Duration retention) {
+    this.name = name;
+    this.shards = shards;
+    this.retention = retention;
+  }
+
+  /**
+   * A description.
+   *
+   * @param retention null if records are kept forever
+   */
+  public static StreamDescription of(
+      String name, List<ShardDescription> shards, @Nullable Duration retention) {
+    return new StreamDescription(
+        Objects.requireNonNull(name, "name"), List.copyOf(shards), retention);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Every shard the stream still retains records of, open or closed, sorted by id number. */
+  public List<ShardDescription> shards() {
+    return shards;
+  }
+
+  /** The shards that take new records. */
+  public List<Shard> openShards() {
+    return shards.stream()
+        .filter(ShardDescription::isOpen)
+        .map(ShardDescription::shard)
+        .collect(Collectors.toList());
+  }
+
+  /** The description of one shard, or null. */
+  public @Nullable ShardDescription shard(Shard shard) {
+    for (ShardDescription d : shards) {
+      if (d.shard().equals(shard)) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  /** How long records are retained, or null if forever. */
+  public @Nullable Duration retention() {
+    return retention;
+  }
+
+  @Override
+  public String toString() {
+    return "StreamDescription{" + name + ", shards=" + shards + ", retention=" + retention + "}";
+  }
+}

@@ -1,0 +1,100 @@
+package dev.sluice.internal;
+
+import dev.sluice.CheckpointMode;
+import dev.sluice.FailurePolicy;
+import dev.sluice.Serde;
+import dev.sluice.ShardListener;
+import dev.sluice.StartPosition;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/** A snapshot of what a {@code ConsumerBuilder} was told. */
+public final class ConsumerSettings<K, V> {
+  private final String stream;
+  private final @Nullable String group;
+  private final Serde<K> keySerde;
+  private final Serde<V> valueSerde;
+  private final StartPosition startPosition;
+  private final CheckpointMode checkpointMode;
+  private final Duration checkpointInterval;
+  private final ShardListener listener;
+  private final FailurePolicy failurePolicy;
+  private final int maxBufferedRecords;
+  private final int maxPollRecords;
+  private final Duration revocationTimeout;
+
+  public ConsumerSettings(
+      String stream,
+      @Nullable String group,
+      Serde<K> keySerde,
+      Serde<V> valueSerde,
+      StartPosition startPosition,
+      CheckpointMode checkpointMode,
+      Duration checkpointInterval,
+      ShardListener listener,
+      FailurePolicy failurePolicy,
+      int maxBufferedRecords,
+      int maxPollRecords,
+      Duration revocationTimeout) {
+    this.stream = stream;
+    this.group = group;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+    this.startPosition = startPosition;
+    this.checkpointMode = checkpointMode;
+    this.checkpointInterval = checkpointInterval;
+    this.listener = listener;
+    this.failurePolicy = failurePolicy;
+    this.maxBufferedRecords = maxBufferedRecords;
+    this.maxPollRecords = maxPollRecords;
+    this.revocationTimeout = revocationTimeout;
+  }
+
+  public String stream() {
+    return stream;
+  }
+
+  public @Nullable String group() {
+    return group;
+  }
+
+  public Serde<K> keySerde() {
+    return keySerde;
+  }
+
+  public Serde<V> valueSerde() {
+    return valueSerde;
+  }
+
+  public StartPosition startPosition() {
+    return startPosition;
+  }
+
+  public CheckpointMode checkpointMode() {
+    return checkpointMode;
+  }
+
+  public Duration checkpointInterval() {
+    return checkpointInterval;
+  }
+
+  public ShardListener listener() {
+    return listener;
+  }
+
+  public FailurePolicy failurePolicy() {
+    return failurePolicy;
+  }
+
+  public int maxBufferedRecords() {
+    return maxBufferedRecords;
+  }
+
+  public int maxPollRecords() {
+    return maxPollRecords;
+  }
+
+  public Duration revocationTimeout() {
+    return revocationTimeout;
+  }
+}

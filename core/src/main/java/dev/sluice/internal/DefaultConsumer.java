@@ -1,0 +1,876 @@
+package dev.sluice.internal;
+
+import dev.sluice.CheckpointMode;
+import dev.sluice.Consumer;
+import dev.sluice.ErrorCode;
+import dev.sluice.FailurePolicy;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.RecordHandler;
+import dev.sluice.Serde;
+import dev.sluice.Shard;
+import dev.sluice.ShardListener;
+import dev.sluice.SluiceException;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.DeliverySink;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The portable consumer. The driver delivers batches per shard; this class runs the handler
+ * sequentially per shard and in parallel across shards (or buffers for {@code poll}), keeps the
+ * checkpoint bookkeeping, applies backpressure by pausing shards, and drains shards cleanly when
+ * they are revoked.
+ */
+final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultConsumer.class);
+
+  /** Records a handler worker takes from its shard's queue at once. */
+  private static final int CHUNK = 256;
+
+  private final SluiceRuntime runtime;
+  private final ConsumerSettings<K, V> settings;
+  private final ConsumerDriver driver;
+  private final @Nullable RecordHandler<K, V> handler;
+  private final String clientId;
+  private final boolean rawBytes;
+  private final boolean autoCheckpoint;
+  private final boolean group;
+
+  private final Map<Shard, ShardState> shards = new ConcurrentHashMap<>();
+
+  /** Last processed position per shard, kept after a shard is given up (standalone positions). */
+  private final Map<Shard, Position> processed = new ConcurrentHashMap<>();
+
+  private final @Nullable ExecutorService workers;
+  private final ScheduledExecutorService timer;
+  private final CompletableFuture<Void> termination = new CompletableFuture<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private volatile @Nullable SluiceException failure;
+
+  // Pull style: one buffer for all shards.
+  private final Object pollLock = new Object();
+  private final ArrayDeque<Record<byte[], byte[]>> pollBuffer = new ArrayDeque<>();
+  private final Set<Shard> pollPaused = new HashSet<>();
+
+  /** Positions of the records the last poll returned, per shard; processed on the next poll. */
+  private final Map<Shard, Position> lastPolled = new HashMap<>();
+
+  DefaultConsumer(
+      SluiceRuntime runtime,
+      ConsumerSettings<K, V> settings,
+      ConsumerDriver driver,
+      @Nullable RecordHandler<K, V> handler,
+      String clientId) {
+    this.runtime = runtime;
+    this.settings = settings;
+    this.driver = driver;
+    this.handler = handler;
+    this.clientId = clientId;
+    this.rawBytes = settings.keySerde() == Serde.bytes() && settings.valueSerde() == Serde.bytes();
+    this.autoCheckpoint = settings.checkpointMode() == CheckpointMode.AUTO;
+    this.group = settings.group() != null;
+    this.workers =
+        handler == null ? null : Executors.newCachedThreadPool(threads(clientId + "-shard"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(threads(clientId + "-timer"));
+  }
+
+  void start() {
+    driver.start(this);
+    if (group) {
+      long interval = settings.checkpointInterval().toMillis();
+      timer.scheduleWithFixedDelay(this::commitQuietly, interval, interval, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  // ---------------------------------------------------------------- DeliverySink (driver threads)
+
+  @Override
+  public void assigned(Set<Shard> assigned) {
+    for (Shard s : assigned) {
+      shards.computeIfAbsent(s, ShardState::new);
+    }
+    Set<Shard> now = Collections.unmodifiableSet(new TreeSet<>(shards.keySet()));
+    Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(assigned));
+    LOG.debug("{} assigned {} of {}", clientId, given, settings.stream());
+    notifyListener(
+        () ->
+            settings
+                .listener()
+                .onAssigned(
+                    new ShardListener.Assigned() {
+                      @Override
+                      public Set<Shard> shards() {
+                        return given;
+                      }
+
+                      @Override
+                      public Set<Shard> assignment() {
+                        return now;
+                      }
+
+                      @Override
+                      public String toString() {
+                        return "Assigned" + given;
+                      }
+                    }));
+  }
+
+  @Override
+  public Map<Shard, Position> revoked(Set<Shard> revoked, boolean lost) {
+    List<ShardState> states = new ArrayList<>();
+    for (Shard s : revoked) {
+      ShardState state = shards.get(s);
+      if (state != null) {
+        state.revoke();
+        states.add(state);
+      }
+    }
+    if (handler == null) {
+      dropPolled(revoked);
+    }
+    long deadline = System.nanoTime() + settings.revocationTimeout().toNanos();
+    for (ShardState state : states) {
+      if (!state.awaitIdle(deadline)) {
+        LOG.warn(
+            "{}: the handler for shard {} of {} did not finish within {}; giving the shard up"
+                + " without its record in progress",
+            clientId,
+            state.shard,
+            settings.stream(),
+            settings.revocationTimeout());
+      }
+    }
+    Map<Shard, Position> checkpoints = new TreeMap<>();
+    for (ShardState state : states) {
+      if (!lost) {
+        Position p = state.pendingCheckpoint();
+        if (p != null) {
+          checkpoints.put(state.shard, p);
+        }
+      }
+      shards.remove(state.shard, state);
+    }
+    Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(revoked));
+    Map<Shard, Position> written = Collections.unmodifiableMap(new TreeMap<>(checkpoints));
+    LOG.debug("{} revoked {} (lost={}) checkpoints {}", clientId, given, lost, written);
+    notifyListener(
+        () ->
+            settings
+                .listener()
+                .onRevoked(
+                    new ShardListener.Revoked() {
+                      @Override
+                      public Set<Shard> shards() {
+                        return given;
+                      }
+
+                      @Override
+                      public boolean lost() {
+                        return lost;
+                      }
+
+                      @Override
+                      public Map<Shard, Position> checkpointed() {
+                        return written;
+                      }
+
+                      @Override
+                      public String toString() {
+                        return "Revoked" + given + (lost ? " (lost)" : " " + written);
+                      }
+                    }));
+    return checkpoints;
+  }
+
+  @Override
+  public void deliver(
+      Shard shard,
+      List<Record<byte[], byte[]>> records,
+      long millisBehindLatest,
+      long recordsBehindLatest) {
+    if (records.isEmpty()) {
+      return;
+    }
+    ShardState state = shards.computeIfAbsent(shard, ShardState::new);
+    if (handler != null) {
+      state.enqueue(records);
+    } else {
+      state.delivered(records.get(records.size() - 1).position());
+      boolean pause;
+      synchronized (pollLock) {
+        if (state.revoked) {
+          return;
+        }
+        pollBuffer.addAll(records);
+        pause = pollBuffer.size() >= settings.maxBufferedRecords() && pollPaused.add(shard);
+        pollLock.notifyAll();
+      }
+      if (pause) {
+        driver.pause(shard);
+      }
+    }
+  }
+
+  @Override
+  public boolean shardEnded(Shard shard) {
+    ShardState state = shards.get(shard);
+    if (state == null) {
+      return !closing.get();
+    }
+    boolean done = state.awaitFinished();
+    if (done) {
+      shards.remove(shard, state);
+    }
+    return done;
+  }
+
+  @Override
+  public void failed(Throwable error) {
+    SluiceException e = runtime.translate(error);
+    LOG.error("{}: consumer of {} failed: {}", clientId, settings.stream(), e.getMessage(), e);
+    stopWith(e);
+  }
+
+  // ---------------------------------------------------------------- Consumer (application threads)
+
+  @Override
+  public String stream() {
+    return settings.stream();
+  }
+
+  @Override
+  public @Nullable String group() {
+    return settings.group();
+  }
+
+  @Override
+  public Set<Shard> assignment() {
+    return Collections.unmodifiableSet(new TreeSet<>(shards.keySet()));
+  }
+
+  @Override
+  public List<Record<K, V>> poll(Duration timeout) {
+    if (handler != null) {
+      throw new SluiceException(
+          ErrorCode.FAILED_PRECONDITION,
+          "poll() is for consumers opened with open(); this one was started with a handler");
+    }
+    checkRunning();
+    List<Record<byte[], byte[]>> batch = new ArrayList<>();
+    List<Shard> resume = new ArrayList<>();
+    synchronized (pollLock) {
+      if (autoCheckpoint) {
+        lastPolled.forEach((s, p) -> markProcessed(s, p));
+      }
+      lastPolled.clear();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (pollBuffer.isEmpty() && !closing.get()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(pollLock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SluiceException(ErrorCode.CLOSED, "Interrupted while polling", e);
+        }
+      }
+      while (!pollBuffer.isEmpty() && batch.size() < settings.maxPollRecords()) {
+        Record<byte[], byte[]> r = pollBuffer.poll();
+        batch.add(r);
+        lastPolled.put(r.shard(), r.position());
+      }
+      if (!pollPaused.isEmpty() && pollBuffer.size() <= settings.maxBufferedRecords() / 2) {
+        resume.addAll(pollPaused);
+        pollPaused.clear();
+      }
+    }
+    resume.forEach(driver::resume);
+    checkRunning();
+    List<Record<K, V>> out = new ArrayList<>(batch.size());
+    for (Record<byte[], byte[]> r : batch) {
+      out.add(deserialize(r));
+    }
+    return out;
+  }
+
+  @Override
+  public void checkpoint(Record<?, ?> record) {
+    if (record.shard() == null || record.position() == null) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "Only a received record can be checkpointed: " + record);
+    }
+    if (record.stream() != null && !record.stream().equals(settings.stream())) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Record of stream '"
+              + record.stream()
+              + "' checkpointed on a consumer of '"
+              + stream()
+              + "'");
+    }
+    checkpoint(record.shard(), record.position());
+  }
+
+  @Override
+  public void checkpoint(Shard shard, Position position) {
+    checkRunning();
+    ShardState state = shards.get(shard);
+    if (state == null) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Shard " + shard + " of '" + stream() + "' is not assigned to this consumer");
+    }
+    state.mark(position);
+  }
+
+  @Override
+  public CompletableFuture<Void> commitCheckpoints() {
+    checkRunning();
+    return commit();
+  }
+
+  @Override
+  public Map<Shard, Position> processedPositions() {
+    return Collections.unmodifiableMap(new TreeMap<>(processed));
+  }
+
+  @Override
+  public void pause(Shard... toPause) {
+    checkRunning();
+    for (Shard s : toPause) {
+      ShardState state = shards.get(s);
+      if (state != null) {
+        state.userPaused = true;
+      }
+      driver.pause(s);
+    }
+  }
+
+  @Override
+  public void resume(Shard... toResume) {
+    checkRunning();
+    for (Shard s : toResume) {
+      ShardState state = shards.get(s);
+      if (state != null) {
+        state.userPaused = false;
+        state.kick();
+      }
+      driver.resume(s);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> termination() {
+    return termination.copy();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    return driver.unwrap(type);
+  }
+
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      try {
+        termination.exceptionally(e -> null).join();
+      } catch (RuntimeException ignored) {
+        // Closed already.
+      }
+      return;
+    }
+    synchronized (pollLock) {
+      pollLock.notifyAll();
+    }
+    shards.values().forEach(ShardState::wake);
+    timer.shutdownNow();
+    try {
+      driver.close();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: closing the driver failed", clientId, e);
+    }
+    if (workers != null) {
+      workers.shutdownNow();
+      try {
+        workers.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    runtime.forget(this);
+    SluiceException error = failure;
+    if (error != null) {
+      termination.completeExceptionally(error);
+    } else {
+      termination.complete(null);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Consumer{" + stream() + (group ? ", group=" + group() : "") + ", " + clientId + "}";
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void checkRunning() {
+    SluiceException error = failure;
+    if (error != null) {
+      throw new SluiceException(error.code(), "The consumer stopped: " + error.getMessage(), error);
+    }
+    if (closing.get()) {
+      throw new SluiceException(ErrorCode.CLOSED, "The consumer of '" + stream() + "' is closed");
+    }
+  }
+
+  private void stopWith(SluiceException error) {
+    if (failure == null) {
+      failure = error;
+    }
+    // Closing calls back into revoked(), which waits for handler threads: never on one of them.
+    Thread t = new Thread(this::close, clientId + "-stop");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private CompletableFuture<Void> commit() {
+    if (!group) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Map<Shard, Position> pending = new TreeMap<>();
+    for (ShardState state : shards.values()) {
+      Position p = state.pendingCheckpoint();
+      if (p != null) {
+        pending.put(state.shard, p);
+      }
+    }
+    if (pending.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> stored;
+    try {
+      stored = driver.commit(pending);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(runtime.translate(e));
+    }
+    return stored.handle(
+        (ok, error) -> {
+          if (error != null) {
+            throw runtime.translate(error);
+          }
+          pending.forEach(
+              (s, p) -> {
+                ShardState state = shards.get(s);
+                if (state != null) {
+                  state.committed(p);
+                }
+              });
+          return null;
+        });
+  }
+
+  private void commitQuietly() {
+    try {
+      commit()
+          .whenComplete(
+              (ok, e) -> {
+                if (e != null && !closing.get()) {
+                  LOG.warn(
+                      "{}: writing checkpoints failed; will retry: {}", clientId, e.getMessage());
+                }
+              });
+    } catch (RuntimeException e) {
+      LOG.warn("{}: writing checkpoints failed; will retry", clientId, e);
+    }
+  }
+
+  private void markProcessed(Shard shard, Position position) {
+    processed.put(shard, position);
+    ShardState state = shards.get(shard);
+    if (state != null) {
+      state.processed(position);
+    }
+  }
+
+  private void dropPolled(Set<Shard> revoked) {
+    synchronized (pollLock) {
+      Iterator<Record<byte[], byte[]>> it = pollBuffer.iterator();
+      while (it.hasNext()) {
+        if (revoked.contains(it.next().shard())) {
+          it.remove();
+        }
+      }
+      pollPaused.removeAll(revoked);
+      for (Shard s : revoked) {
+        // Records of the last poll may still be in the application's hands: not processed.
+        lastPolled.remove(s);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Record<K, V> deserialize(Record<byte[], byte[]> r) {
+    if (rawBytes) {
+      return (Record<K, V>) (Record<?, ?>) r;
+    }
+    byte[] keyBytes = r.key();
+    try {
+      K key = keyBytes == null ? null : settings.keySerde().deserialize(keyBytes);
+      V value = settings.valueSerde().deserialize(r.value());
+      return r.withKeyAndValue(key, value);
+    } catch (SluiceException e) {
+      throw new SluiceException(
+          e.code(),
+          "Cannot deserialize record at " + r.shard() + "/" + r.position() + ": " + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      throw new SluiceException(
+          ErrorCode.SERIALIZATION,
+          "Cannot deserialize record at " + r.shard() + "/" + r.position() + ": " + e,
+          e);
+    }
+  }
+
+  /** Runs the handler on one record under the failure policy; false if the consumer must stop. */
+  private boolean handle(RecordHandler<K, V> h, Record<byte[], byte[]> raw, ShardState state) {
+    FailurePolicy policy = settings.failurePolicy();
+    Throwable last = null;
+    int attempts = 0;
+    Record<K, V> typed;
+    try {
+      typed = deserialize(raw);
+    } catch (SluiceException e) {
+      // Deserializing again gives the same answer: no retries, straight to the policy's outcome.
+      return giveUp(raw, e, 1, state);
+    }
+    while (attempts < policy.maxAttempts()) {
+      attempts++;
+      try {
+        h.handle(typed);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (Exception | LinkageError | AssertionError e) {
+        last = e;
+        if (attempts < policy.maxAttempts()) {
+          LOG.debug("{}: handler failed on {} (attempt {}), retrying", clientId, raw, attempts, e);
+          if (!state.sleep(policy.backoffAfter(attempts))) {
+            return false;
+          }
+        }
+      }
+    }
+    return giveUp(raw, last, attempts, state);
+  }
+
+  private boolean giveUp(
+      Record<byte[], byte[]> raw, Throwable error, int attempts, ShardState state) {
+    String where =
+        "record at shard " + raw.shard() + " position " + raw.position() + " of '" + stream() + "'";
+    if (settings.failurePolicy().outcome() == FailurePolicy.Outcome.SKIP) {
+      LOG.error(
+          "{}: skipping {} after {} attempt(s): {}",
+          clientId,
+          where,
+          attempts,
+          error.toString(),
+          error);
+      return true;
+    }
+    SluiceException stop =
+        new SluiceException(
+            ErrorCode.HANDLER_FAILED,
+            "The handler failed on "
+                + where
+                + " after "
+                + attempts
+                + " attempt(s); the consumer stopped: "
+                + error,
+            error);
+    LOG.error("{}: {}", clientId, stop.getMessage(), error);
+    state.stop();
+    stopWith(stop);
+    return false;
+  }
+
+  private void notifyListener(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: the shard listener threw", clientId, e);
+    }
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One shard's queue, worker and positions. */
+  private final class ShardState {
+    final Shard shard;
+    private final ArrayDeque<Record<byte[], byte[]>> queue = new ArrayDeque<>();
+    private boolean running;
+    private boolean backpressured;
+    volatile boolean revoked;
+    volatile boolean stopped;
+    volatile boolean userPaused;
+    private @Nullable Thread worker;
+    private @Nullable Position delivered;
+    private @Nullable Position processedHere;
+    private @Nullable Position marked;
+    private @Nullable Position committed;
+
+    ShardState(Shard shard) {
+      this.shard = shard;
+    }
+
+    void enqueue(List<Record<byte[], byte[]>> records) {
+      boolean pause = false;
+      boolean start = false;
+      synchronized (this) {
+        if (revoked || stopped) {
+          return;
+        }
+        queue.addAll(records);
+        delivered = records.get(records.size() - 1).position();
+        if (!backpressured && queue.size() >= settings.maxBufferedRecords()) {
+          backpressured = pause = true;
+        }
+        if (!running && !userPaused) {
+          running = start = true;
+        }
+      }
+      if (pause) {
+        driver.pause(shard);
+      }
+      if (start) {
+        submit();
+      }
+    }
+
+    synchronized void delivered(Position p) {
+      delivered = p;
+    }
+
+    void kick() {
+      boolean start = false;
+      synchronized (this) {
+        if (!running && !queue.isEmpty() && !revoked && !stopped && handler != null) {
+          running = start = true;
+        }
+      }
+      if (start) {
+        submit();
+      }
+    }
+
+    private void submit() {
+      try {
+        workers.execute(this::drain);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        synchronized (this) {
+          running = false;
+          notifyAll();
+        }
+      }
+    }
+
+    private void drain() {
+      synchronized (this) {
+        worker = Thread.currentThread();
+      }
+      List<Record<byte[], byte[]>> chunk =
+          new ArrayList<>(Math.min(CHUNK, settings.maxBufferedRecords()));
+      try {
+        while (true) {
+          boolean resume = false;
+          synchronized (this) {
+            if (revoked || stopped || userPaused || closing.get() || queue.isEmpty()) {
+              running = false;
+              worker = null;
+              notifyAll();
+              return;
+            }
+            for (int i = 0; i < CHUNK && !queue.isEmpty(); i++) {
+              chunk.add(queue.poll());
+            }
+            if (backpressured && queue.size() <= settings.maxBufferedRecords() / 2) {
+              backpressured = false;
+              resume = true;
+            }
+          }
+          if (resume) {
+            driver.resume(shard);
+          }
+          for (Record<byte[], byte[]> r : chunk) {
+            if (revoked || stopped || closing.get()) {
+              break;
+            }
+            if (!handle(handler, r, this)) {
+              break;
+            }
+            processed(r.position());
+            DefaultConsumer.this.processed.put(shard, r.position());
+          }
+          chunk.clear();
+        }
+      } catch (RuntimeException | Error e) {
+        synchronized (this) {
+          running = false;
+          worker = null;
+          notifyAll();
+        }
+        throw e;
+      }
+    }
+
+    synchronized void processed(Position p) {
+      processedHere = p;
+      if (autoCheckpoint) {
+        marked = p;
+      }
+      notifyAll();
+    }
+
+    void mark(Position p) {
+      synchronized (this) {
+        if (delivered == null || p.compareTo(delivered) > 0) {
+          throw new SluiceException(
+              ErrorCode.INVALID_ARGUMENT,
+              "Position "
+                  + p
+                  + " of shard "
+                  + shard
+                  + " has not been delivered to this consumer yet (last delivered: "
+                  + delivered
+                  + ")");
+        }
+        if (marked == null || p.compareTo(marked) > 0) {
+          marked = p;
+        }
+        notifyAll();
+      }
+      if (handler == null) {
+        DefaultConsumer.this.processed.put(shard, p);
+      }
+    }
+
+    synchronized void committed(Position p) {
+      if (committed == null || p.compareTo(committed) > 0) {
+        committed = p;
+      }
+    }
+
+    synchronized @Nullable Position pendingCheckpoint() {
+      if (marked == null || (committed != null && marked.compareTo(committed) <= 0)) {
+        return null;
+      }
+      return marked;
+    }
+
+    void revoke() {
+      synchronized (this) {
+        revoked = true;
+        queue.clear();
+        notifyAll();
+      }
+    }
+
+    void stop() {
+      synchronized (this) {
+        stopped = true;
+        queue.clear();
+        notifyAll();
+      }
+    }
+
+    /** Interrupts a handler backoff wait so close is prompt. */
+    synchronized void wake() {
+      notifyAll();
+    }
+
+    /** Waits, until the deadline, for the worker to finish its record in progress. */
+    synchronized boolean awaitIdle(long deadlineNanos) {
+      while (running) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Waits until every delivered record is processed (and, manual mode, checkpointed). */
+    synchronized boolean awaitFinished() {
+      while (!closing.get() && !stopped && !revoked) {
+        Position done = autoCheckpoint ? processedHere : marked;
+        boolean idle = handler == null || (!running && queue.isEmpty());
+        if (delivered == null || (idle && done != null && done.compareTo(delivered) >= 0)) {
+          return true;
+        }
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return false;
+    }
+
+    /** Sleeps a retry backoff; false if the shard was revoked or the consumer closed meanwhile. */
+    synchronized boolean sleep(Duration backoff) {
+      long deadline = System.nanoTime() + backoff.toNanos();
+      while (!revoked && !stopped && !closing.get()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.sluice.internal;
+
+import dev.sluice.Capabilities;
+import dev.sluice.ErrorCode;
+import dev.sluice.Headers;
+import dev.sluice.Record;
+import dev.sluice.SluiceException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/** Checks done once in core, before anything reaches a backend. */
+public final class Validation {
+  /**
+   * Stream names every backend accepts: Kafka allows [a-zA-Z0-9._-] up to 249 characters, Kinesis
+   * [a-zA-Z0-9_.-] up to 128. Sluice takes the intersection so a name is portable.
+   */
+  public static final int MAX_STREAM_NAME_LENGTH = 128;
+
+  private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
+
+  /** Per-record bytes a backend adds around key and value that count against its limit. */
+  private static final int HEADER_OVERHEAD_BYTES = 4;
+
+  private Validation() {}
+
+  public static void streamName(String stream) {
+    if (stream == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be null");
+    }
+    if (stream.isEmpty()) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be empty");
+    }
+    if (stream.length() > MAX_STREAM_NAME_LENGTH) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Stream name '"
+              + stream.substring(0, 20)
+              + "...' is "
+              + stream.length()
+              + " characters; the limit is "
+              + MAX_STREAM_NAME_LENGTH);
+    }
+    if (!STREAM_NAME.matcher(stream).matches() || stream.equals(".") || stream.equals("..")) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Stream name '"
+              + stream
+              + "' is not valid: use letters, digits, '.', '_' and '-' (and not only dots)");
+    }
+  }
+
+  public static void groupName(String group) {
+    if (group.isBlank() || group.length() > 255) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "A consumer group name must be 1 to 255 characters");
+    }
+    if (!STREAM_NAME.matcher(group).matches()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Consumer group '" + group + "' is not valid: use letters, digits, '.', '_' and '-'");
+    }
+  }
+
+  /** Checks a serialized record against the backend's limits. */
+  public static void record(Record<byte[], byte[]> record, Capabilities caps) {
+    byte[] key = record.key();
+    byte[] value = record.value();
+    if (value == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record value must not be null");
+    }
+    long size = value.length;
+    if (key != null) {
+      if (key.length > caps.maxKeyBytes()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Key is " + key.length + " bytes; the backend's limit is " + caps.maxKeyBytes());
+      }
+      size += key.length;
+    }
+    Headers headers = record.headers();
+    if (headers.size() > caps.maxHeaders()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Record has " + headers.size() + " headers; the backend's limit is " + caps.maxHeaders());
+    }
+    for (Headers.Header h : headers) {
+      String name = h.name();
+      if (name.isEmpty()) {
+        throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A header name must not be empty");
+      }
+      int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
+      if (nameBytes > caps.maxHeaderNameBytes()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Header name '"
+                + name.substring(0, Math.min(20, name.length()))
+                + "...' is "
+                + nameBytes
+                + " bytes; the limit is "
+                + caps.maxHeaderNameBytes());
+      }
+      for (int i = 0; i < name.length(); i++) {
+        if (Character.isISOControl(name.charAt(i))) {
+          throw new SluiceException(
+              ErrorCode.INVALID_ARGUMENT,
+              "Header name '" + name + "' contains a control character");
+        }
+      }
+      size += nameBytes + h.valueLength() + HEADER_OVERHEAD_BYTES;
+    }
+    if (size > caps.maxRecordBytes()) {
+      throw new SluiceException(
+          ErrorCode.RECORD_TOO_LARGE,
+          "Record is "
+              + size
+              + " bytes (key + value + headers); the backend's limit is "
+              + caps.maxRecordBytes());
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.sluice.spi;
+
+import dev.sluice.Capabilities;
+import dev.sluice.SluiceException;
+import dev.sluice.StreamAdmin;
+
+/**
+ * An opened backend. Thread-safe. Owns the shared native clients; producers and consumers it makes
+ * are closed by core before the backend.
+ */
+public interface Backend extends AutoCloseable {
+  /** What this backend can do; must be honest, the conformance kit relies on it. */
+  Capabilities capabilities();
+
+  /**
+   * The admin driver. Its methods must do what {@link StreamAdmin} says and block until done; core
+   * validates arguments beforehand and maps errors with {@link #translate}.
+   */
+  StreamAdmin admin();
+
+  /** A producer for one stream. It must not check that the stream exists eagerly. */
+  ProducerDriver producer(ProducerSpec spec);
+
+  /** A consumer for one stream, not yet started. */
+  ConsumerDriver consumer(ConsumerSpec spec);
+
+  /**
+   * Maps a native error of this backend's client to a portable one, keeping it as the cause. Must
+   * return a {@code SluiceException} unchanged.
+   */
+  SluiceException translate(Throwable error);
+
+  /**
+   * The backend's shared native client of this type (e.g. Kafka's {@code Admin}).
+   *
+   * @throws SluiceException {@code UNSUPPORTED} if there is none of that type
+   */
+  <T> T unwrap(Class<T> type);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,56 @@
+package dev.sluice.spi;
+
+import dev.sluice.Position;
+import dev.sluice.Shard;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads records of one stream and hands them to a {@link DeliverySink}; core does the rest (handler
+ * threads, per-shard order, checkpoint bookkeeping, backpressure, metrics).
+ *
+ * <p>Contract:
+ *
+ * <ul>
+ *   <li>Group mode ({@link ConsumerSpec#isGroup()}): the driver must take part in the backend's
+ *       group protocol so that each shard has one owner at a time; it must call {@link
+ *       DeliverySink#assigned} before delivering a shard's records and {@link DeliverySink#revoked}
+ *       before giving a shard up, and write the checkpoints {@code revoked} returns (unless lost).
+ *       A shard resumes just after its last checkpoint; without one it starts at {@link
+ *       ConsumerSpec#startPosition()}.
+ *   <li>Standalone mode: the driver owns every shard; nothing is stored in the backend.
+ *   <li>Records of one shard must be delivered in order, each exactly once per assignment.
+ *   <li>After a split or merge, a child shard's records must not be delivered before {@link
+ *       DeliverySink#shardEnded} returned for every parent the driver read.
+ *   <li>The sink may be called from any driver thread, but calls for one shard must not overlap.
+ * </ul>
+ */
+public interface ConsumerDriver extends AutoCloseable {
+  /** Starts reading. Called once; must return promptly (work happens on the driver's threads). */
+  void start(DeliverySink sink);
+
+  /**
+   * Stops fetching records of this shard until {@link #resume}. Thread-safe; may take effect after
+   * a batch already fetched is delivered. Must not give the shard up.
+   */
+  void pause(Shard shard);
+
+  void resume(Shard shard);
+
+  /**
+   * Stores checkpoints: for each shard, the position of the last processed record; reading resumes
+   * after it. Thread-safe; the future completes when stored. In standalone mode it completes at
+   * once and stores nothing. Checkpoints of shards no longer owned may be ignored.
+   */
+  CompletableFuture<Void> commit(Map<Shard, Position> checkpoints);
+
+  /**
+   * Gives up every shard (calling {@link DeliverySink#revoked} with {@code lost=false} and writing
+   * what it returns), leaves the group promptly, and releases resources. Idempotent.
+   */
+  @Override
+  void close();
+
+  /** The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}. */
+  <T> T unwrap(Class<T> type);
+}

@@ -1,0 +1,47 @@
+package dev.sluice.spi;
+
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import java.time.Duration;
+
+/**
+ * Writes records of one stream. Thread-safe.
+ *
+ * <p>Contract: records given to {@link #send} with the same key (or the same target shard) must be
+ * stored in the order of the calls, also when the driver retries internally. Every send must end in
+ * exactly one call of its callback, also when the driver is closed. A driver may batch records (it
+ * should: the Kinesis driver packs {@code PutRecords} calls); core never retries a send.
+ */
+public interface ProducerDriver extends AutoCloseable {
+  /**
+   * Sends one record: key and value are bytes; headers, timestamp ({@link Record#NO_TIMESTAMP} for
+   * "now") and target shard ({@code null}: route by key) as given. The record has been validated
+   * against the backend's {@code Capabilities}. Must not block for long (it may block while the
+   * driver's buffer is full).
+   */
+  void send(Record<byte[], byte[]> record, SendCallback callback);
+
+  /**
+   * The shard records with this key are routed to now. May fetch stream metadata.
+   *
+   * @throws RuntimeException if the stream does not exist (translated by core)
+   */
+  Shard shardFor(byte[] key);
+
+  /** Blocks until every record sent before the call is stored or failed. */
+  void flush() throws InterruptedException;
+
+  /** The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}. */
+  <T> T unwrap(Class<T> type);
+
+  /**
+   * Flushes (up to {@code timeout}) and releases. Sends still pending after the timeout must fail
+   * their callbacks.
+   */
+  void close(Duration timeout);
+
+  @Override
+  default void close() {
+    close(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,23 @@
+package dev.sluice.spi;
+
+import java.util.Objects;
+
+/** What a producer driver is made for. */
+public final class ProducerSpec {
+  private final String stream;
+  private final String clientId;
+
+  public ProducerSpec(String stream, String clientId) {
+    this.stream = Objects.requireNonNull(stream, "stream");
+    this.clientId = Objects.requireNonNull(clientId, "clientId");
+  }
+
+  public String stream() {
+    return stream;
+  }
+
+  /** A name unique in this JVM, for the native client's logs and metrics. */
+  public String clientId() {
+    return clientId;
+  }
+}
