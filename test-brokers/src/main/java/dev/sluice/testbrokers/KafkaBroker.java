@@ -62,7 +62,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static final String BROKER_LISTENER = "PLAINTEXT";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
-  /** How long {@link #start()} retries when the port is still held after a stop. */
+  /** How long {@link #start()} waits for its ports when someone else holds them. */
   private static final long BIND_RETRY_MILLIS = 10_000;
 
   private static boolean exitGuardInstalled;
@@ -127,6 +127,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
     long deadline = System.currentTimeMillis() + BIND_RETRY_MILLIS;
     while (true) {
+      // Wait here for a port someone briefly holds, instead of letting Kafka fail loudly on it.
+      awaitPortsFree(deadline);
       KafkaRaftServer candidate = new KafkaRaftServer(config, Time.SYSTEM);
       try {
         candidate.startup();
@@ -303,6 +305,25 @@ public final class KafkaBroker implements AutoCloseable {
   private static void shutDown(KafkaRaftServer server) {
     server.shutdown();
     server.awaitShutdown();
+  }
+
+  private void awaitPortsFree(long deadline) {
+    while (!canBind(brokerPort) || !canBind(controllerPort)) {
+      if (System.currentTimeMillis() > deadline) {
+        return; // let Kafka's startup report which port it cannot bind
+      }
+      sleep(100);
+    }
+  }
+
+  private static boolean canBind(int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static boolean isBindFailure(Throwable e) {
