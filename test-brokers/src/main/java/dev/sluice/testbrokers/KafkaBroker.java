@@ -71,6 +71,7 @@ public final class KafkaBroker implements AutoCloseable {
   private final int controllerPort;
   private final Path dataDirectory;
   private final Properties serverProperties;
+  private final Thread cleanupOnExit;
 
   private @Nullable KafkaRaftServer server;
   private boolean formatted;
@@ -86,6 +87,11 @@ public final class KafkaBroker implements AutoCloseable {
       throw new UncheckedIOException("Cannot create a data directory for the Kafka broker", e);
     }
     this.serverProperties = serverProperties(overrides);
+    // If the JVM ends without close() (a killed test fork, System.exit in a benchmark), at least
+    // do not leave the data behind in the temp directory.
+    Path data = dataDirectory;
+    this.cleanupOnExit = new Thread(() -> deleteRecursively(data), "sluice-kafka-data-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanupOnExit);
   }
 
   /** Builds a broker with the default configuration and starts it. */
@@ -198,7 +204,11 @@ public final class KafkaBroker implements AutoCloseable {
     return dataDirectory;
   }
 
-  /** Stops the broker and deletes its data. Calling it again does nothing. */
+  /**
+   * Stops the broker and deletes its data. Calling it again does nothing. Always close a broker you
+   * started yourself: Kafka's threads are not daemon threads, so a running broker keeps the JVM
+   * from exiting.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -209,6 +219,11 @@ public final class KafkaBroker implements AutoCloseable {
       stop();
     } finally {
       deleteRecursively(dataDirectory);
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
+      } catch (IllegalStateException e) {
+        // The JVM is already shutting down; the hook deletes the (already deleted) data again.
+      }
     }
   }
 
