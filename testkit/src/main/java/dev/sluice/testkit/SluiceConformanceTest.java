@@ -352,6 +352,29 @@ public abstract class SluiceConformanceTest {
                       Record.<String, String>builder("k", "v").header("a\nb", "x").build())))
           .hasCode(ErrorCode.INVALID_ARGUMENT);
     }
+
+    @Test
+    @DisplayName("a key longer than maxKeyBytes, or more headers than maxHeaders, is refused")
+    void keyAndHeaderLimits() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      int maxKey = caps().maxKeyBytes();
+      if (maxKey < caps().maxRecordBytes()) {
+        SluiceException e = failureOf(producer.send(new byte[maxKey + 1], new byte[1]));
+        assertThat(e.code()).isIn(ErrorCode.INVALID_ARGUMENT, ErrorCode.RECORD_TOO_LARGE);
+        await(producer.send(new byte[maxKey], new byte[1]));
+      }
+      int maxHeaders = caps().maxHeaders();
+      if (maxHeaders < 10_000) {
+        Headers.Builder b = Headers.builder();
+        for (int i = 0; i <= maxHeaders; i++) {
+          b.add("h", new byte[0]);
+        }
+        Record<byte[], byte[]> tooMany =
+            Record.<byte[], byte[]>builder(null, new byte[1]).headers(b.build()).build();
+        assertThat(failureOf(producer.send(tooMany))).hasCode(ErrorCode.INVALID_ARGUMENT);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------ missing streams
@@ -1272,6 +1295,41 @@ public abstract class SluiceConformanceTest {
       List<Record<String, String>> got =
           c2.await("v10..v19", timeout(), rs -> collectorValues(rs).containsAll(rest));
       assertThat(got).hasValuesInOrder(rest);
+    }
+
+    @Test
+    @DisplayName(
+        "in pull style with AUTO checkpoints, the next poll checkpoints the last one's records")
+    void pullConsumerCheckpointsOnNextPoll() {
+      String stream = stream(2);
+      String group = group();
+      Keyed first = keyed("first", 4, 10);
+      awaitAll(strings(stream).sendAll(first.records));
+      Consumer<String, String> c1 = track(consumerOf(open(), stream).group(group).open());
+      List<Record<String, String>> polled = new ArrayList<>();
+      Await.until(
+          "40 records polled",
+          timeout(),
+          () -> {
+            polled.addAll(c1.poll(Duration.ofMillis(100)));
+            return polled.size() >= 40;
+          });
+      assertThat(c1.poll(Duration.ofMillis(10))).as("nothing more to poll").isEmpty();
+      c1.close();
+
+      Keyed second = keyed("second", 4, 10);
+      awaitAll(strings(stream).sendAll(second.records));
+      Consumer<String, String> c2 = track(consumerOf(open(), stream).group(group).open());
+      List<Record<String, String>> got = new ArrayList<>();
+      Await.until(
+          "the second batch polled",
+          timeout(),
+          () -> {
+            got.addAll(c2.poll(Duration.ofMillis(100)));
+            return collectorValues(got).containsAll(second.values());
+          });
+
+      assertThat(got).hasValuesExactlyOnce(second.values()).haveValuesInOrderPerKey(second.perKey);
     }
 
     @Test
