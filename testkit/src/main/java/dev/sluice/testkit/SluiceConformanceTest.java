@@ -27,6 +27,10 @@ import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -1624,6 +1628,131 @@ public abstract class SluiceConformanceTest {
 
       assertThat(terminationError(c.consumer())).hasCode(ErrorCode.HANDLER_FAILED);
       assertThat(c.records().stream().map(r -> r.value().n)).containsExactly(1);
+    }
+
+    @Test
+    @DisplayName(
+        "with a dead-letter stream, a poison record lands there with headers naming its origin and error, and later records are processed")
+    void deadLetter() {
+      String stream = stream(2);
+      String deadLetters = stream(1);
+      sendValuesList(stream, List.of("ok1", "poison", "ok2"));
+      Position poisonAt;
+      try (Producer<String, String> p = strings(stream)) {
+        poisonAt = await(p.send(Record.of("same-key", "poison2"))).position();
+        await(p.send(Record.of("same-key", "ok3")));
+      }
+
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream)
+                  .group(group())
+                  .failurePolicy(
+                      FailurePolicy.retry(2, Duration.ofMillis(1), Duration.ofMillis(5))
+                          .thenDeadLetter(deadLetters)),
+              r -> {
+                if (r.value().startsWith("poison")) {
+                  throw new IllegalStateException("cannot digest " + r.value());
+                }
+              });
+      c.await(
+          "ok1, ok2 and ok3 handled",
+          timeout(),
+          rs -> collectorValues(rs).containsAll(List.of("ok1", "ok2", "ok3")));
+
+      RecordCollector<String, String> dead = collect(consumerOf(deadLetters));
+      List<Record<String, String>> got = dead.awaitCount(2, timeout());
+      assertThat(collectorValues(got)).containsExactlyInAnyOrder("poison", "poison2");
+      Record<String, String> second =
+          got.stream().filter(r -> r.value().equals("poison2")).findFirst().orElseThrow();
+      assertThat(second.key()).isEqualTo("same-key");
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_SOURCE_STREAM)).isEqualTo(stream);
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_SOURCE_POSITION))
+          .isEqualTo(poisonAt.toString());
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_SOURCE_SHARD)).isNotBlank();
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_ERROR_CLASS))
+          .isEqualTo(IllegalStateException.class.getName());
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_ERROR_MESSAGE))
+          .isEqualTo("cannot digest poison2");
+      assertThat(second.headers().lastString(FailurePolicy.HEADER_ATTEMPTS)).isEqualTo("2");
+      assertThat(c.consumer().termination()).isNotDone();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ metrics
+
+  @Nested
+  @DisplayName("Metrics")
+  class Metrics {
+    @Test
+    @DisplayName(
+        "producer and consumer meters move as records flow, with the same names and tags on every backend")
+    void metersMove() {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      Sluice metered = harnessNow().builder().meterRegistry(registry).open();
+      opened.add(metered);
+      String stream = stream(2);
+      String group = group();
+      int count = 20;
+      try (Producer<String, String> p =
+          track(metered.producer(stream, Serde.string(), Serde.string()))) {
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          sends.add(p.send("k" + i, "v" + i));
+        }
+        awaitAll(sends);
+        failureOf(p.send(Record.of("k", "x".repeat(caps().maxRecordBytes() + 1))));
+      }
+      RecordCollector<String, String> c = collect(consumerOf(metered, stream).group(group));
+      c.awaitCount(count, timeout());
+
+      Tags tags = Tags.of("backend", backend(), "stream", stream);
+      assertThat(registry.get("sluice.send.records").tags(tags).counter().count()).isEqualTo(count);
+      assertThat(registry.get("sluice.send.bytes").tags(tags).counter().count())
+          .isGreaterThanOrEqualTo(count * 4);
+      assertThat(registry.get("sluice.send.latency").tags(tags).timer().count()).isEqualTo(count);
+      assertThat(
+              registry
+                  .get("sluice.send.errors")
+                  .tags(tags)
+                  .tag("code", "RECORD_TOO_LARGE")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
+
+      Tags consumerTags = tags.and("group", group);
+      Await.until(
+          "every record counted as received and handled",
+          timeout(),
+          () ->
+              registry.get("sluice.receive.records").tags(consumerTags).counters().stream()
+                          .mapToDouble(Counter::count)
+                          .sum()
+                      == count
+                  && registry.get("sluice.handler.latency").tags(consumerTags).timer().count()
+                      == count);
+      Await.until(
+          "a checkpoint written",
+          timeout(),
+          () -> registry.get("sluice.checkpoints").tags(consumerTags).counter().count() >= 1);
+      assertThat(registry.get("sluice.assigned.shards").tags(consumerTags).gauge().value())
+          .isEqualTo(c.consumer().assignment().size());
+      assertThat(
+              registry
+                  .get("sluice.rebalances")
+                  .tags(consumerTags)
+                  .tag("event", "assigned")
+                  .counter()
+                  .count())
+          .isGreaterThanOrEqualTo(1);
+      for (Gauge lag : registry.get("sluice.consumer.lag.millis").tags(consumerTags).gauges()) {
+        assertThat(lag.value()).as("time lag is known on every backend").isGreaterThanOrEqualTo(0);
+      }
+      for (Gauge lag : registry.get("sluice.consumer.lag.records").tags(consumerTags).gauges()) {
+        assertThat(lag.value())
+            .as("record lag is 0 when caught up, or -1 where unknown")
+            .isIn(0.0, -1.0);
+      }
     }
   }
 
