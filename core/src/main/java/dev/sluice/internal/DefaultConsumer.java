@@ -433,6 +433,11 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       return;
     }
     synchronized (pollLock) {
+      if (autoCheckpoint && failure == null) {
+        // As with Kafka's auto-commit: closing says the records of the last poll were handled.
+        lastPolled.forEach(this::markProcessed);
+      }
+      lastPolled.clear();
       pollLock.notifyAll();
     }
     shards.values().forEach(ShardState::wake);

@@ -136,7 +136,11 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   @Override
   public Shard shardFor(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    if (key == null) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "shardFor needs a key: records without a key are spread over the shards");
+    }
     byte[] bytes = serialize(keySerde, key, "key");
     try {
       return driver.shardFor(bytes);

@@ -221,8 +221,8 @@ public final class SluiceMetrics {
                   .baseUnit("milliseconds")
                   .tags(shardTags)
                   .register(registry));
-          meters.add(records);
-          meters.add(bytes);
+          // Counters stay registered when the shard goes: they are totals, and a shard that comes
+          // back continues them. Only the lag gauges, which would go stale, are removed.
         }
       }
 
