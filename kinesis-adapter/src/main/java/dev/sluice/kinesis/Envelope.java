@@ -1,26 +1,31 @@
 package dev.sluice.kinesis;
 
 import dev.sluice.Headers;
+import dev.sluice.Record;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The envelope that carries headers in a Kinesis record's data, since Kinesis has none. Written
- * only when a record has headers; a record without headers is its value, byte for byte. Layout (all
- * integers big-endian, see {@code docs/kinesis-envelope.md}):
+ * The envelope that carries headers (and a producer's timestamp) in a Kinesis record's data, since
+ * Kinesis has neither. Written only when a record has headers or an explicit timestamp; any other
+ * record is its value, byte for byte. Layout (all integers big-endian, see {@code
+ * docs/kinesis-envelope.md}):
  *
  * <pre>
  * magic      4 bytes  0xC1 0x53 0x4C 0x55   (0xC1 never starts valid UTF-8 text)
  * version    1 byte   0x01
- * count      1 byte   number of headers, 1..255
+ * flags      1 byte   bit 0: a timestamp follows; the other bits are 0
+ * timestamp  8 bytes  signed epoch milliseconds; only if flag bit 0 is set
+ * count      1 byte   number of headers, 0..255
  * count × {
  *   nameLen  1 byte   1..255
  *   name     nameLen bytes of UTF-8
- *   valueLen 4 bytes  unsigned, 0..2^31-1
+ *   valueLen 4 bytes  0..2^31-1
  *   value    valueLen bytes
  * }
  * value      every remaining byte
@@ -35,12 +40,16 @@ final class Envelope {
   static final int MAX_HEADERS = 255;
   static final int MAX_HEADER_NAME_BYTES = 255;
 
-  /** Fixed bytes: magic, version, count. */
-  static final int FIXED_OVERHEAD = MAGIC.length + 2;
+  /** Fixed bytes: magic, version, flags, count. */
+  static final int FIXED_OVERHEAD = MAGIC.length + 3;
+
+  /** Bytes a timestamp adds. */
+  static final int TIMESTAMP_BYTES = 8;
 
   /** Bytes per header besides its name and value. */
   static final int PER_HEADER_OVERHEAD = 1 + 4;
 
+  private static final int FLAG_TIMESTAMP = 1;
   private static final Logger LOG = LoggerFactory.getLogger(Envelope.class);
 
   private Envelope() {}
@@ -50,23 +59,29 @@ final class Envelope {
     final Headers headers;
     final byte[] value;
 
-    Body(Headers headers, byte[] value) {
+    /** The producer's timestamp, or {@link Record#NO_TIMESTAMP}. */
+    final long timestampMillis;
+
+    Body(Headers headers, byte[] value, long timestampMillis) {
       this.headers = headers;
       this.value = value;
+      this.timestampMillis = timestampMillis;
     }
   }
 
   /**
-   * The bytes to put in the record's data: the value itself, or an envelope if there are headers.
+   * The bytes to put in a record's data: the value itself, or an envelope if there are headers or a
+   * timestamp ({@link Record#NO_TIMESTAMP} for none).
    */
-  static byte[] encode(Headers headers, byte[] value) {
-    if (headers.isEmpty()) {
+  static byte[] encode(Headers headers, byte[] value, long timestampMillis) {
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
+    if (headers.isEmpty() && !timestamp) {
       return value;
     }
     if (headers.size() > MAX_HEADERS) {
       throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
     }
-    int size = FIXED_OVERHEAD + value.length;
+    int size = overhead(headers, timestampMillis) + value.length;
     byte[][] names = new byte[headers.size()][];
     int i = 0;
     for (Headers.Header h : headers) {
@@ -76,10 +91,14 @@ final class Envelope {
             "A header name must be 1 to " + MAX_HEADER_NAME_BYTES + " bytes: " + h.name());
       }
       names[i++] = name;
-      size += PER_HEADER_OVERHEAD + name.length + h.valueLength();
+      size += name.length + h.valueLength();
     }
     ByteBuffer out = ByteBuffer.allocate(size);
-    out.put(MAGIC).put(VERSION).put((byte) headers.size());
+    out.put(MAGIC).put(VERSION).put((byte) (timestamp ? FLAG_TIMESTAMP : 0));
+    if (timestamp) {
+      out.putLong(timestampMillis);
+    }
+    out.put((byte) headers.size());
     i = 0;
     for (Headers.Header h : headers) {
       byte[] name = names[i++];
@@ -91,24 +110,27 @@ final class Envelope {
     return out.array();
   }
 
-  /** The extra bytes the envelope adds to a record with these headers (0 without headers). */
-  static int overhead(Headers headers) {
-    if (headers.isEmpty()) {
+  /** The bytes the envelope adds besides header names and values (0 when none is written). */
+  static int overhead(Headers headers, long timestampMillis) {
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
+    if (headers.isEmpty() && !timestamp) {
       return 0;
     }
-    return FIXED_OVERHEAD + headers.size() * PER_HEADER_OVERHEAD;
+    return FIXED_OVERHEAD
+        + (timestamp ? TIMESTAMP_BYTES : 0)
+        + headers.size() * PER_HEADER_OVERHEAD;
   }
 
-  /** Headers and value of a record's data; plain data comes back as it is with no headers. */
+  /** Headers, timestamp and value of a record's data; plain data comes back as it is. */
   static Body decode(byte[] data) {
     if (!hasMagic(data)) {
-      return new Body(Headers.empty(), data);
+      return new Body(Headers.empty(), data, Record.NO_TIMESTAMP);
     }
     try {
       return parse(data);
     } catch (MalformedEnvelope e) {
       LOG.debug("Data starts with the Sluice envelope magic but {}; read as a plain value", e.why);
-      return new Body(Headers.empty(), data);
+      return new Body(Headers.empty(), data, Record.NO_TIMESTAMP);
     }
   }
 
@@ -127,19 +149,35 @@ final class Envelope {
   private static Body parse(byte[] data) throws MalformedEnvelope {
     ByteBuffer in = ByteBuffer.wrap(data);
     in.position(MAGIC.length);
-    if (in.remaining() < 2) {
+    if (in.remaining() < 3) {
       throw new MalformedEnvelope("it is cut short after the magic");
     }
     byte version = in.get();
     if (version != VERSION) {
       throw new MalformedEnvelope("its version " + (version & 0xFF) + " is unknown");
     }
+    int flags = in.get() & 0xFF;
+    if ((flags & ~FLAG_TIMESTAMP) != 0) {
+      throw new MalformedEnvelope("it has unknown flags " + flags);
+    }
+    long timestampMillis = Record.NO_TIMESTAMP;
+    if ((flags & FLAG_TIMESTAMP) != 0) {
+      if (in.remaining() < TIMESTAMP_BYTES + 1) {
+        throw new MalformedEnvelope("its timestamp is cut short");
+      }
+      timestampMillis = in.getLong();
+      if (timestampMillis == Record.NO_TIMESTAMP) {
+        throw new MalformedEnvelope("its timestamp is the no-timestamp marker");
+      }
+    } else if (in.remaining() < 1) {
+      throw new MalformedEnvelope("it is cut short after the flags");
+    }
     int count = in.get() & 0xFF;
-    if (count == 0) {
-      throw new MalformedEnvelope("it has no headers (Sluice never writes that)");
+    if (count == 0 && timestampMillis == Record.NO_TIMESTAMP) {
+      throw new MalformedEnvelope("it carries neither headers nor a timestamp");
     }
     Headers.Builder headers = Headers.builder();
-    var decoder =
+    CharsetDecoder decoder =
         StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -170,7 +208,7 @@ final class Envelope {
     }
     byte[] value = new byte[in.remaining()];
     in.get(value);
-    return new Body(headers.build(), value);
+    return new Body(headers.build(), value, timestampMillis);
   }
 
   private static final class MalformedEnvelope extends Exception {

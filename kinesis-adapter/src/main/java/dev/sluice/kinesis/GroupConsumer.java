@@ -31,6 +31,7 @@ import software.amazon.kinesis.common.InitialPositionInStream;
 import software.amazon.kinesis.common.InitialPositionInStreamExtended;
 import software.amazon.kinesis.coordinator.Scheduler;
 import software.amazon.kinesis.exceptions.ShutdownException;
+import software.amazon.kinesis.leases.LeaseAssignmentStrategy;
 import software.amazon.kinesis.leases.LeaseManagementConfig;
 import software.amazon.kinesis.lifecycle.events.InitializationInput;
 import software.amazon.kinesis.lifecycle.events.LeaseLostInput;
@@ -156,7 +157,11 @@ final class GroupConsumer implements ConsumerDriver {
             .leaseManagementConfig()
             .failoverTimeMillis(settings.failoverTime.toMillis())
             .shardSyncIntervalMillis(settings.shardSyncInterval.toMillis())
-            .leaseAssignmentIntervalMillis(settings.leaseAssignmentInterval.toMillis());
+            .leaseAssignmentIntervalMillis(settings.leaseAssignmentInterval.toMillis())
+            .leaseAssignmentStrategy(
+                settings.leaseCountAssignment
+                    ? LeaseAssignmentStrategy.LEASE_COUNT_BASED
+                    : LeaseAssignmentStrategy.WORKER_UTILIZATION_AWARE);
     lease
         .workerUtilizationAwareAssignmentConfig()
         .inMemoryWorkerMetricsCaptureFrequencyMillis(settings.workerMetricsCapture.toMillis())

@@ -12,6 +12,8 @@ import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -25,14 +27,15 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /** The Kinesis backend: owns the AWS clients every producer, consumer and the admin share. */
 final class KinesisBackend implements Backend {
   /**
    * Kinesis takes 1 MiB of data plus partition key per record. Core counts key + value + header
-   * names and values + 4 per header; the envelope (6 bytes + 5 per header, up to 255 headers) and a
-   * base64url partition key (up to 68 bytes longer than the key) add at most 329 bytes more, so 512
-   * bytes are held back.
+   * names and values + 4 per header; the envelope (15 bytes with a timestamp + 5 per header, up to
+   * 255 headers) and a base64url partition key (up to 68 bytes longer than the key) add at most 338
+   * bytes more, so 512 bytes are held back.
    */
   static final int MAX_RECORD_BYTES = 1024 * 1024 - 512;
 
@@ -205,12 +208,19 @@ final class KinesisBackend implements Backend {
       return;
     }
     closed = true;
-    kinesis.close();
+    List<SdkAutoCloseable> clients = new ArrayList<>();
+    clients.add(kinesis);
     if (dynamo != null) {
-      dynamo.close();
+      clients.add(dynamo);
     }
     if (cloudWatch != null) {
-      cloudWatch.close();
+      clients.add(cloudWatch);
     }
+    // Every producer and consumer is closed by now. Shutting down a client's Netty event loops
+    // takes about two seconds of quiet period: do it in the background, not in close().
+    Thread closer =
+        new Thread(() -> clients.forEach(SdkAutoCloseable::close), "sluice-kinesis-client-close");
+    closer.setDaemon(true);
+    closer.start();
   }
 }

@@ -140,6 +140,16 @@ public final class KinesisOptions {
       return millis(KinesisSettings.LEASE_ASSIGNMENT_INTERVAL_MS, interval);
     }
 
+    /**
+     * {@code sluice.kinesis.lease.assignment}: {@code lease-count} (default) shares a group's
+     * shards evenly by count, so a member that joins gets its share at once; {@code
+     * worker-utilization} is the KCL 3 default, which moves leases by the members' CPU and
+     * throughput and needs EC2, ECS or EKS to measure them.
+     */
+    public Builder leaseAssignment(String strategy) {
+      return put(KinesisSettings.LEASE_ASSIGNMENT, strategy);
+    }
+
     /** {@code sluice.kinesis.shard.sync.interval.ms}: how often the KCL lists shards (60 s). */
     public Builder shardSyncInterval(Duration interval) {
       return millis(KinesisSettings.SHARD_SYNC_INTERVAL_MS, interval);

@@ -29,6 +29,7 @@ final class KinesisSettings {
   static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
   static final String FAILOVER_TIME_MS = PREFIX + "failover.time.ms";
   static final String LEASE_ASSIGNMENT_INTERVAL_MS = PREFIX + "lease.assignment.interval.ms";
+  static final String LEASE_ASSIGNMENT = PREFIX + "lease.assignment";
   static final String SHARD_SYNC_INTERVAL_MS = PREFIX + "shard.sync.interval.ms";
   static final String PARENT_SHARD_POLL_INTERVAL_MS = PREFIX + "parent.shard.poll.interval.ms";
   static final String DISPATCH_INTERVAL_MS = PREFIX + "dispatch.interval.ms";
@@ -57,6 +58,7 @@ final class KinesisSettings {
           MAX_BATCH_RECORDS,
           FAILOVER_TIME_MS,
           LEASE_ASSIGNMENT_INTERVAL_MS,
+          LEASE_ASSIGNMENT,
           SHARD_SYNC_INTERVAL_MS,
           PARENT_SHARD_POLL_INTERVAL_MS,
           DISPATCH_INTERVAL_MS,
@@ -81,6 +83,7 @@ final class KinesisSettings {
   final int maxBatchRecords;
   final Duration failoverTime;
   final Duration leaseAssignmentInterval;
+  final boolean leaseCountAssignment;
   final Duration shardSyncInterval;
   final Duration parentShardPollInterval;
   final Duration dispatchInterval;
@@ -161,6 +164,18 @@ final class KinesisSettings {
     this.maxBatchRecords = (int) number(config, MAX_BATCH_RECORDS, 0, 1, 10_000);
     this.failoverTime = millis(config, FAILOVER_TIME_MS, 10_000, 100);
     this.leaseAssignmentInterval = millis(config, LEASE_ASSIGNMENT_INTERVAL_MS, 1_000, 50);
+    String assignment = trimmed(config, LEASE_ASSIGNMENT);
+    if (assignment == null || assignment.equalsIgnoreCase("lease-count")) {
+      this.leaseCountAssignment = true;
+    } else if (assignment.equalsIgnoreCase("worker-utilization")) {
+      this.leaseCountAssignment = false;
+    } else {
+      throw invalid(
+          LEASE_ASSIGNMENT
+              + " must be 'lease-count' or 'worker-utilization', not '"
+              + assignment
+              + "'");
+    }
     this.shardSyncInterval = millis(config, SHARD_SYNC_INTERVAL_MS, 60_000, 100);
     this.parentShardPollInterval = millis(config, PARENT_SHARD_POLL_INTERVAL_MS, 1_000, 10);
     this.dispatchInterval = millis(config, DISPATCH_INTERVAL_MS, 500, 10);

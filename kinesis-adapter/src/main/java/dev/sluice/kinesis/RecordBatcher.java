@@ -338,9 +338,7 @@ final class RecordBatcher {
       } else {
         failed.addAll(inbox);
         inbox.clear();
-        for (Pending p : failed) {
-          forget(p);
-        }
+        for (Pending p : failed) {}
       }
       progress.signalAll();
     } finally {
@@ -369,7 +367,6 @@ final class RecordBatcher {
       Pending p = it.next();
       if (now >= p.deadlineNanos) {
         it.remove();
-        forget(p);
         Throwable error = timeoutError(p);
         failures.add(() -> p.fail(error));
       }
@@ -391,7 +388,6 @@ final class RecordBatcher {
             return;
           }
           inbox.poll();
-          forget(p);
           SluiceException error =
               new SluiceException(
                   ErrorCode.INVALID_ARGUMENT,
@@ -401,7 +397,6 @@ final class RecordBatcher {
         }
         if (!entry.open) {
           inbox.poll();
-          forget(p);
           SluiceException error =
               new SluiceException(
                   ErrorCode.INVALID_ARGUMENT,
@@ -428,10 +423,23 @@ final class RecordBatcher {
     }
   }
 
-  private void forget(Pending p) {
-    outstanding.remove(p.seq);
-    bufferedBytes -= p.size;
-    progress.signalAll();
+  /**
+   * A record's callback has run: it no longer counts for flush, close or the buffer. Counting it
+   * only now means flush returns after the callbacks of the records it waited for.
+   */
+  private void released(Pending p) {
+    if (p.seq < 0) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (outstanding.remove(p.seq)) {
+        bufferedBytes -= p.size;
+      }
+      progress.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private Throwable timeoutError(Pending p) {
@@ -516,10 +524,6 @@ final class RecordBatcher {
           PutRecordsRequest.builder().streamName(stream).records(entries).build();
       calls.add(
           () -> {
-            long attemptMillis = System.currentTimeMillis();
-            for (Pending p : batch) {
-              p.attemptMillis = attemptMillis;
-            }
             CompletableFuture<PutRecordsResponse> call;
             try {
               call = put.putRecords(request);
@@ -546,12 +550,10 @@ final class RecordBatcher {
     private void expireHead(long now, List<Runnable> failures) {
       while (!queue.isEmpty() && now >= queue.peek().deadlineNanos) {
         Pending p = queue.poll();
-        forget(p);
         if (p.storedShard != null) {
           Shard s = p.storedShard;
           Position pos = p.storedPosition;
-          long millis = p.storedMillis;
-          failures.add(() -> p.sent(s, pos, millis));
+          failures.add(() -> p.sent(s, pos));
         } else {
           Throwable error = timeoutError(p);
           failures.add(() -> p.fail(error));
@@ -580,7 +582,6 @@ final class RecordBatcher {
               p.lastError = cause;
               keep.add(p);
             } else {
-              forget(p);
               callbacks.add(() -> p.fail(cause));
             }
           }
@@ -604,13 +605,10 @@ final class RecordBatcher {
               if (resending) {
                 p.storedShard = landed;
                 p.storedPosition = position;
-                p.storedMillis = p.attemptMillis;
                 keep.add(p);
                 duplicates++;
               } else {
-                forget(p);
-                long millis = p.attemptMillis;
-                callbacks.add(() -> p.sent(landed, position, millis));
+                callbacks.add(() -> p.sent(landed, position));
               }
             } else {
               Throwable cause =
@@ -618,7 +616,6 @@ final class RecordBatcher {
                       ? new IllegalStateException("PutRecords returned fewer results than records")
                       : KinesisErrors.recordError(result.errorCode(), result.errorMessage());
               if (!KinesisErrors.isRetryable(cause) || now >= p.deadlineNanos) {
-                forget(p);
                 callbacks.add(() -> p.fail(cause));
               } else {
                 p.lastError = cause;
@@ -661,26 +658,26 @@ final class RecordBatcher {
   // ------------------------------------------------------------------ records
 
   /** One record on its way; its callback fires once. */
-  private static final class Pending {
+  private final class Pending {
     final String partitionKey;
     final byte[] data;
     final int size;
     final @Nullable Shard target;
     final long deadlineNanos;
     final long queuedNanos;
+    final long timestampMillis;
     private final SendCallback callback;
     @Nullable BigInteger explicitHashKey;
-    long seq;
+    long seq = -1;
     @Nullable Throwable lastError;
     @Nullable Shard storedShard;
     @Nullable Position storedPosition;
-    long storedMillis;
-    volatile long attemptMillis;
     private boolean done;
 
     Pending(Record<byte[], byte[]> record, SendCallback callback, long deadlineNanos) {
       this.partitionKey = PartitionKeys.toPartitionKey(record.key());
-      this.data = Envelope.encode(record.headers(), record.value());
+      this.data = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
+      this.timestampMillis = record.timestampMillis();
       this.size = data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
       this.target = record.shard();
       this.callback = callback;
@@ -707,10 +704,10 @@ final class RecordBatcher {
     }
 
     /**
-     * Reports the record stored. The timestamp is when the storing call was sent: Kinesis stamps
-     * the record on arrival, a little later, so reading from this instant includes the record.
+     * Reports the record stored, with its own timestamp if it had one (it travels in the envelope),
+     * else none: Kinesis stamps the record on arrival and PutRecords does not say when that was.
      */
-    void sent(Shard shard, Position position, long timestampMillis) {
+    void sent(Shard shard, Position position) {
       synchronized (this) {
         if (done) {
           return;
@@ -721,6 +718,8 @@ final class RecordBatcher {
         callback.sent(shard, position, timestampMillis);
       } catch (RuntimeException e) {
         LOG.warn("A send callback threw", e);
+      } finally {
+        released(this);
       }
     }
 
@@ -735,6 +734,8 @@ final class RecordBatcher {
         callback.failed(error);
       } catch (RuntimeException e) {
         LOG.warn("A send callback threw", e);
+      } finally {
+        released(this);
       }
     }
   }

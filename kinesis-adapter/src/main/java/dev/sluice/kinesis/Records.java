@@ -24,7 +24,9 @@ final class Records {
         PartitionKeys.fromPartitionKey(r.partitionKey()),
         body.value,
         body.headers,
-        arrival == null ? Record.NO_TIMESTAMP : arrival.toEpochMilli());
+        body.timestampMillis != Record.NO_TIMESTAMP
+            ? body.timestampMillis
+            : arrival == null ? Record.NO_TIMESTAMP : arrival.toEpochMilli());
   }
 
   /** Sequence number plus, for a record from a KPL aggregate, its sub-sequence. */

@@ -141,6 +141,19 @@ final class StandaloneConsumer implements ConsumerDriver {
       }
       boolean initial = !discoveredOnce;
       if (initial) {
+        for (Shard named : spec.startPosition().positions().keySet()) {
+          if (!byId.containsKey(named)) {
+            sink.failed(
+                new SluiceException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "The start position names shard "
+                        + named
+                        + ", which stream '"
+                        + stream
+                        + "' does not have"));
+            return;
+          }
+        }
         finished.addAll(skippedAtStart(byId, parents));
         discoveredOnce = true;
       }

@@ -3,6 +3,7 @@ package dev.sluice.kinesis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Headers;
+import dev.sluice.Record;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,7 +18,7 @@ class EnvelopeTest {
   @DisplayName("a record without headers is its value, byte for byte")
   void noHeadersNoEnvelope() {
     byte[] value = "plain".getBytes(StandardCharsets.UTF_8);
-    assertThat(Envelope.encode(Headers.empty(), value)).isSameAs(value);
+    assertThat(Envelope.encode(Headers.empty(), value, Record.NO_TIMESTAMP)).isSameAs(value);
     Envelope.Body body = Envelope.decode(value);
     assertThat(body.headers.isEmpty()).isTrue();
     assertThat(body.value).isEqualTo(value);
@@ -34,10 +35,11 @@ class EnvelopeTest {
             .add("ünïcode", new byte[] {0, (byte) 0xFF, 7})
             .build();
     byte[] value = {1, 2, 3};
-    byte[] data = Envelope.encode(headers, value);
+    byte[] data = Envelope.encode(headers, value, Record.NO_TIMESTAMP);
     int names = 8 + 8 + 5 + "ünïcode".getBytes(StandardCharsets.UTF_8).length;
     int values = 3 + 3 + 0 + 3;
-    assertThat(data.length).isEqualTo(value.length + Envelope.overhead(headers) + names + values);
+    assertThat(data.length)
+        .isEqualTo(value.length + Envelope.overhead(headers, Record.NO_TIMESTAMP) + names + values);
     Envelope.Body body = Envelope.decode(data);
     assertThat(body.headers).isEqualTo(headers);
     assertThat(body.value).isEqualTo(value);
@@ -46,8 +48,18 @@ class EnvelopeTest {
   @Test
   @DisplayName("the byte layout is the documented one")
   void layout() {
-    byte[] data = Envelope.encode(Headers.builder().add("k", "v").build(), new byte[] {9});
-    assertThat(data).containsExactly(0xC1 - 256, 'S', 'L', 'U', 1, 1, 1, 'k', 0, 0, 0, 1, 'v', 9);
+    byte[] data =
+        Envelope.encode(
+            Headers.builder().add("k", "v").build(), new byte[] {9}, Record.NO_TIMESTAMP);
+    assertThat(data)
+        .containsExactly(0xC1 - 256, 'S', 'L', 'U', 1, 0, 1, 1, 'k', 0, 0, 0, 1, 'v', 9);
+    byte[] stamped = Envelope.encode(Headers.empty(), new byte[] {9}, 0x0102030405060708L);
+    assertThat(stamped)
+        .containsExactly(0xC1 - 256, 'S', 'L', 'U', 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0, 9);
+    Envelope.Body body = Envelope.decode(stamped);
+    assertThat(body.timestampMillis).isEqualTo(0x0102030405060708L);
+    assertThat(body.headers.isEmpty()).isTrue();
+    assertThat(body.value).containsExactly(9);
   }
 
   @Test
@@ -59,7 +71,7 @@ class EnvelopeTest {
       b.add(name, "v" + i);
     }
     Headers headers = b.build();
-    Envelope.Body body = Envelope.decode(Envelope.encode(headers, new byte[0]));
+    Envelope.Body body = Envelope.decode(Envelope.encode(headers, new byte[0], 1L));
     assertThat(body.headers).isEqualTo(headers);
     assertThat(body.value).isEmpty();
   }
@@ -67,17 +79,21 @@ class EnvelopeTest {
   @Test
   @DisplayName("data that starts with the magic but is malformed is read as a plain value")
   void malformedPassesThrough() {
-    byte[] good = Envelope.encode(Headers.builder().add("name", "value").build(), new byte[] {5});
+    byte[] good =
+        Envelope.encode(
+            Headers.builder().add("name", "value").build(), new byte[] {5}, Record.NO_TIMESTAMP);
     byte[][] bad = {
       Arrays.copyOf(Envelope.MAGIC, 4), // magic only
       Arrays.copyOf(good, 5), // cut after the version
-      Arrays.copyOf(good, 9), // cut inside the first name
-      Arrays.copyOf(good, 13), // cut inside the value length
+      Arrays.copyOf(good, 10), // cut inside the first name
+      Arrays.copyOf(good, 14), // cut inside the value length
       withByte(good, 4, (byte) 2), // unknown version
-      withByte(good, 5, (byte) 0), // zero headers
-      withByte(good, 6, (byte) 0), // zero-length name
-      withByte(good, 14, (byte) 0x7F), // value length beyond the data
-      withByte(good, 7, (byte) 0xFF), // name not UTF-8
+      withByte(good, 5, (byte) 4), // unknown flag
+      new byte[] {(byte) 0xC1, 'S', 'L', 'U', 1, 1, 0, 0, 0}, // timestamp cut short
+      withByte(good, 6, (byte) 0), // zero headers and no timestamp
+      withByte(good, 7, (byte) 0), // zero-length name
+      withByte(good, 15, (byte) 0x7F), // value length beyond the data
+      withByte(good, 8, (byte) 0xFF), // name not UTF-8
     };
     for (byte[] data : bad) {
       Envelope.Body body = Envelope.decode(data);
