@@ -63,18 +63,8 @@ final class KafkaErrors {
               + detail,
           e);
     }
-    if (e instanceof InvalidTopicException
-        || e instanceof InvalidPartitionsException
-        || e instanceof InvalidReplicationFactorException
-        || e instanceof InvalidConfigurationException
-        || e instanceof PolicyViolationException
-        || e instanceof InvalidRequestException) {
-      return new SluiceException(
-          ErrorCode.INVALID_ARGUMENT, "Kafka refused the request: " + detail, e);
-    }
-    if (e instanceof ConfigException) {
-      return new SluiceException(ErrorCode.INVALID_CONFIG, "Invalid Kafka setting: " + detail, e);
-    }
+    // Before InvalidConfigurationException, which Kafka's Authentication- and
+    // AuthorizationException extend.
     if (e instanceof AuthenticationException) {
       return new SluiceException(
           ErrorCode.UNAUTHENTICATED,
@@ -86,6 +76,18 @@ final class KafkaErrors {
     if (e instanceof AuthorizationException) {
       return new SluiceException(
           ErrorCode.PERMISSION_DENIED, "Kafka refused access (ACLs): " + detail, e);
+    }
+    if (e instanceof InvalidTopicException
+        || e instanceof InvalidPartitionsException
+        || e instanceof InvalidReplicationFactorException
+        || e instanceof InvalidConfigurationException
+        || e instanceof PolicyViolationException
+        || e instanceof InvalidRequestException) {
+      return new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "Kafka refused the request: " + detail, e);
+    }
+    if (e instanceof ConfigException) {
+      return new SluiceException(ErrorCode.INVALID_CONFIG, "Invalid Kafka setting: " + detail, e);
     }
     if (e instanceof ThrottlingQuotaExceededException) {
       return new SluiceException(ErrorCode.THROTTLED, "Kafka throttled the request: " + detail, e);

@@ -83,9 +83,12 @@ final class KafkaProducerDriver implements ProducerDriver {
   @Override
   public Shard shardFor(byte[] key) {
     requireTopic();
-    int partitions = producer.partitionsFor(topic).size();
-    // The exact function Kafka's default partitioner applies to a keyed record.
-    return Shard.of(BuiltInPartitioner.partitionForKey(key, partitions));
+    return Shard.of(partitionForKey(key, producer.partitionsFor(topic).size()));
+  }
+
+  /** The exact function Kafka's default partitioner applies to a keyed record. */
+  static int partitionForKey(byte[] key, int partitions) {
+    return BuiltInPartitioner.partitionForKey(key, partitions);
   }
 
   @Override

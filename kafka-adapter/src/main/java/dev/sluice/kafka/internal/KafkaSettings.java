@@ -76,8 +76,14 @@ final class KafkaSettings {
     this.partitionDiscoveryInterval = partitionDiscoveryInterval;
   }
 
+  private static final Set<String> KNOWN_KEYS = computeKnownKeys();
+
   /** Every full key the backend reads, for core's unknown-key check and "did you mean" hints. */
   static Set<String> knownKeys() {
+    return KNOWN_KEYS;
+  }
+
+  private static Set<String> computeKnownKeys() {
     Set<String> keys = new TreeSet<>();
     for (String k : OWN_KEYS) {
       keys.add(PREFIX + k);
