@@ -1,0 +1,77 @@
+package dev.sluice.memory;
+
+import dev.sluice.Capabilities;
+import dev.sluice.Capabilities.Capability;
+import dev.sluice.ErrorCode;
+import dev.sluice.SluiceException;
+import dev.sluice.StreamAdmin;
+import dev.sluice.spi.Backend;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.ConsumerSpec;
+import dev.sluice.spi.ProducerDriver;
+import dev.sluice.spi.ProducerSpec;
+
+/** The memory backend, opened on one namespace. */
+final class MemoryBackend implements Backend {
+  private final MemoryBroker broker;
+  private final Capabilities capabilities;
+  private final MemoryAdmin admin;
+
+  MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes) {
+    this.broker = broker;
+    this.capabilities =
+        Capabilities.builder()
+            .supports(
+                Capability.NATIVE_HEADERS,
+                Capability.SHRINK_SHARDS,
+                Capability.SPLIT_AND_MERGE,
+                Capability.SEEK_BY_TIMESTAMP,
+                Capability.UNLIMITED_RETENTION)
+            .maxRecordBytes(maxRecordBytes)
+            .maxKeyBytes(maxKeyBytes)
+            .maxHeaders(255)
+            .maxHeaderNameBytes(255)
+            .retention(null, null)
+            .build();
+    this.admin = new MemoryAdmin(broker);
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public StreamAdmin admin() {
+    return admin;
+  }
+
+  @Override
+  public ProducerDriver producer(ProducerSpec spec) {
+    return new MemoryProducer(broker, spec.stream());
+  }
+
+  @Override
+  public ConsumerDriver consumer(ConsumerSpec spec) {
+    return new MemoryConsumer(broker, spec);
+  }
+
+  @Override
+  public SluiceException translate(Throwable error) {
+    if (error instanceof SluiceException) {
+      return (SluiceException) error;
+    }
+    return new SluiceException(ErrorCode.INTERNAL, String.valueOf(error.getMessage()), error);
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED, "The memory backend has no native client of type " + type.getName());
+  }
+
+  @Override
+  public void close() {
+    // Streams outlive a Sluice instance: they belong to the namespace.
+  }
+}

@@ -1,0 +1,312 @@
+package dev.sluice.memory;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
+import dev.sluice.StartPosition;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.ConsumerSpec;
+import dev.sluice.spi.DeliverySink;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a memory stream: one fetch thread walks the owned shards and delivers batches; shards that
+ * end (split or merged away) are handed to a helper thread that waits until their records are
+ * processed before children are read.
+ */
+final class MemoryConsumer implements ConsumerDriver {
+  private static final long IDLE_WAIT_MILLIS = 100;
+
+  private final MemoryBroker broker;
+  private final ConsumerSpec spec;
+  private final Map<Shard, Cursor> cursors = new ConcurrentHashMap<>();
+  private final Set<Shard> paused = ConcurrentHashMap.newKeySet();
+
+  /** Standalone: shards read to their end and processed. */
+  private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
+
+  private final ExecutorService enders;
+  private @Nullable MemoryStream stream;
+  private @Nullable MemoryGroup group;
+  private @Nullable DeliverySink sink;
+  private @Nullable Thread fetcher;
+  private volatile boolean running;
+  private volatile boolean closed;
+  private volatile @Nullable List<MemoryShard> knownShards;
+
+  MemoryConsumer(MemoryBroker broker, ConsumerSpec spec) {
+    this.broker = broker;
+    this.spec = spec;
+    this.enders =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, spec.clientId() + "-shard-end");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Where a shard is read from next. */
+  private static final class Cursor {
+    final MemoryShard shard;
+    long next;
+    boolean ending;
+
+    Cursor(MemoryShard shard, long next) {
+      this.shard = shard;
+      this.next = next;
+    }
+  }
+
+  @Override
+  public void start(DeliverySink deliverySink) {
+    MemoryStream s = broker.stream(spec.stream());
+    this.stream = s;
+    this.sink = deliverySink;
+    this.running = true;
+    if (spec.isGroup()) {
+      group = s.group(spec.group());
+    } else {
+      discoverStandalone();
+    }
+    Thread t = new Thread(this::fetchLoop, spec.clientId() + "-fetch");
+    t.setDaemon(true);
+    fetcher = t;
+    t.start();
+    if (group != null) {
+      group.join(this);
+    }
+  }
+
+  // ------------------------------------------------------------------ called by the group
+
+  /** The group assigns these shards. Runs on the group's thread. */
+  void assign(Set<Shard> shards) {
+    try {
+      Map<Shard, Cursor> fresh = new java.util.TreeMap<>();
+      for (Shard id : shards) {
+        MemoryShard ms = stream.shard(id);
+        Position checkpoint = group.checkpoint(id);
+        long next =
+            checkpoint != null ? checkpoint.offset() + 1 : startOffset(ms, spec.startPosition());
+        fresh.put(id, new Cursor(ms, next));
+      }
+      sink.assigned(shards);
+      cursors.putAll(fresh);
+      stream.signalChange();
+    } catch (RuntimeException e) {
+      sink.failed(e);
+    }
+  }
+
+  /** The group takes these shards away. Runs on the group's thread; returns checkpoints. */
+  Map<Shard, Position> revoke(Set<Shard> shards, boolean lost) {
+    for (Shard id : shards) {
+      Cursor c = cursors.get(id);
+      if (c != null) {
+        synchronized (c) {
+          cursors.remove(id, c);
+        }
+      }
+    }
+    return sink.revoked(shards, lost);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  private void fetchLoop() {
+    MemoryStream s = stream;
+    while (running) {
+      long seen = s.version();
+      if (s.isDeleted()) {
+        sink.failed(
+            new SluiceException(
+                ErrorCode.NOT_FOUND, "Stream '" + s.name + "' was deleted while being read"));
+        return;
+      }
+      if (group == null && knownShards != s.shards()) {
+        try {
+          discoverStandalone();
+        } catch (RuntimeException e) {
+          sink.failed(e);
+          return;
+        }
+      }
+      boolean delivered = false;
+      for (Cursor c : cursors.values()) {
+        if (!running) {
+          return;
+        }
+        if (c.ending || paused.contains(c.shard.shard)) {
+          continue;
+        }
+        delivered |= readOnce(s, c);
+      }
+      if (!delivered) {
+        try {
+          s.awaitChange(seen, IDLE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  private boolean readOnce(MemoryStream s, Cursor c) {
+    synchronized (c) {
+      if (cursors.get(c.shard.shard) != c) {
+        return false;
+      }
+      List<Record<byte[], byte[]>> batch = new ArrayList<>(Math.min(spec.maxBatchRecords(), 512));
+      long next = c.shard.read(s.name, c.next, spec.maxBatchRecords(), batch);
+      if (!batch.isEmpty()) {
+        c.next = next;
+        long behind = c.shard.endOffset() - next;
+        long millis =
+            behind == 0
+                ? 0
+                : Math.max(
+                    0, System.currentTimeMillis() - batch.get(batch.size() - 1).timestampMillis());
+        sink.deliver(c.shard.shard, batch, millis, behind);
+        return true;
+      }
+      if (c.shard.isEndedAt(c.next)) {
+        c.ending = true;
+        enders.execute(() -> end(c));
+      }
+      return false;
+    }
+  }
+
+  /** Waits until the ended shard's records are processed, then lets its children start. */
+  private void end(Cursor c) {
+    Shard id = c.shard.shard;
+    if (!sink.shardEnded(id)) {
+      return;
+    }
+    cursors.remove(id, c);
+    if (group != null) {
+      group.finished(this, id);
+    } else {
+      finished.add(id);
+      knownShards = null;
+      stream.signalChange();
+    }
+  }
+
+  /** Standalone: owns every shard whose parents it has finished. */
+  private void discoverStandalone() {
+    MemoryStream s = stream;
+    List<MemoryShard> shards = s.shards();
+    Map<Shard, Cursor> fresh = new java.util.TreeMap<>();
+    for (MemoryShard ms : shards) {
+      Shard id = ms.shard;
+      if (!cursors.containsKey(id) && !finished.contains(id) && finished.containsAll(ms.parents)) {
+        fresh.put(id, new Cursor(ms, startOffset(ms, spec.startPosition())));
+      }
+    }
+    knownShards = shards;
+    if (!fresh.isEmpty()) {
+      sink.assigned(new TreeSet<>(fresh.keySet()));
+      cursors.putAll(fresh);
+    }
+  }
+
+  private static long startOffset(MemoryShard shard, StartPosition start) {
+    StartPosition forShard = start.forShard(shard.shard);
+    switch (forShard.kind()) {
+      case EARLIEST:
+        return shard.startOffset();
+      case LATEST:
+        return shard.endOffset();
+      case AT_TIMESTAMP:
+        return shard.offsetForTimestamp(forShard.timestamp().toEpochMilli());
+      case POSITIONS:
+        Position p = forShard.positions().get(shard.shard);
+        long offset = p.offset() + (forShard.isInclusive() ? 0 : 1);
+        long end = shard.endOffset();
+        if (offset > end) {
+          throw new SluiceException(
+              ErrorCode.INVALID_ARGUMENT,
+              "Start position "
+                  + p
+                  + " is beyond the end of shard "
+                  + shard.shard
+                  + " (next position: "
+                  + end
+                  + ")");
+        }
+        return Math.max(offset, shard.startOffset());
+      default:
+        throw new IllegalStateException("Unknown start position " + forShard);
+    }
+  }
+
+  // ------------------------------------------------------------------ control
+
+  @Override
+  public void pause(Shard shard) {
+    paused.add(shard);
+  }
+
+  @Override
+  public void resume(Shard shard) {
+    if (paused.remove(shard) && stream != null) {
+      stream.signalChange();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
+    if (group != null) {
+      group.commit(checkpoints);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    running = false;
+    Thread t = fetcher;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (sink != null) {
+      if (group != null) {
+        group.leave(this);
+      } else if (!cursors.isEmpty()) {
+        Set<Shard> all = new TreeSet<>(cursors.keySet());
+        cursors.clear();
+        sink.revoked(all, false);
+      }
+    }
+    enders.shutdownNow();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED,
+        "The memory backend has no native consumer of type " + type.getName());
+  }
+}

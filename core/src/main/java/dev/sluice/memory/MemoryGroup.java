@@ -1,0 +1,161 @@
+package dev.sluice.memory;
+
+import dev.sluice.Position;
+import dev.sluice.Shard;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator of one consumer group on one memory stream. Membership changes and rebalances run
+ * one at a time on the group's own thread; a rebalance revokes shards from their old owners (which
+ * finish their records in progress and checkpoint) before assigning them to new ones, so a shard
+ * never has two owners. A child shard becomes assignable only once all its parents were read to
+ * their end.
+ */
+final class MemoryGroup {
+  private static final Logger LOG = LoggerFactory.getLogger(MemoryGroup.class);
+
+  private final MemoryStream stream;
+  private final String name;
+  private final ExecutorService coordinator;
+
+  // Touched only on the coordinator thread.
+  private final List<MemoryConsumer> members = new ArrayList<>();
+  private final Map<MemoryConsumer, Set<Shard>> owned = new HashMap<>();
+
+  private final Map<Shard, Position> checkpoints = new ConcurrentHashMap<>();
+  private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
+
+  MemoryGroup(MemoryStream stream, String name) {
+    this.stream = stream;
+    this.name = name;
+    this.coordinator =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "sluice-memory-group-" + stream.name + "-" + name);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  void join(MemoryConsumer member) {
+    await(
+        coordinator.submit(
+            () -> {
+              members.add(member);
+              owned.put(member, new TreeSet<>());
+              rebalance();
+            }));
+  }
+
+  void leave(MemoryConsumer member) {
+    await(
+        coordinator.submit(
+            () -> {
+              Set<Shard> shards = owned.remove(member);
+              members.remove(member);
+              if (shards != null && !shards.isEmpty()) {
+                commit(member.revoke(shards, false));
+              }
+              rebalance();
+            }));
+  }
+
+  /** A member read {@code shard} to its end and processed it: its children may start. */
+  void finished(MemoryConsumer member, Shard shard) {
+    coordinator.execute(
+        () -> {
+          finished.add(shard);
+          Set<Shard> shards = owned.get(member);
+          if (shards != null) {
+            shards.remove(shard);
+          }
+          rebalance();
+        });
+  }
+
+  void shardsChanged() {
+    coordinator.execute(this::rebalance);
+  }
+
+  void commit(Map<Shard, Position> positions) {
+    positions.forEach((s, p) -> checkpoints.merge(s, p, (a, b) -> a.compareTo(b) >= 0 ? a : b));
+  }
+
+  @Nullable Position checkpoint(Shard shard) {
+    return checkpoints.get(shard);
+  }
+
+  private void rebalance() {
+    if (members.isEmpty()) {
+      return;
+    }
+    List<Shard> assignable = new ArrayList<>();
+    for (MemoryShard s : stream.shards()) {
+      if (!finished.contains(s.shard) && finished.containsAll(s.parents)) {
+        assignable.add(s.shard);
+      }
+    }
+    int quota = (assignable.size() + members.size() - 1) / members.size();
+    Map<MemoryConsumer, Set<Shard>> target = new HashMap<>();
+    members.forEach(m -> target.put(m, new TreeSet<>()));
+    Set<Shard> unassigned = new TreeSet<>(assignable);
+    // Sticky: a member keeps what it owns, up to its fair share.
+    for (MemoryConsumer m : members) {
+      for (Shard s : owned.get(m)) {
+        if (unassigned.contains(s) && target.get(m).size() < quota) {
+          target.get(m).add(s);
+          unassigned.remove(s);
+        }
+      }
+    }
+    for (Shard s : unassigned) {
+      MemoryConsumer least =
+          members.stream().min(Comparator.comparingInt(m -> target.get(m).size())).orElseThrow();
+      target.get(least).add(s);
+    }
+    for (MemoryConsumer m : members) {
+      Set<Shard> revoke = new TreeSet<>(owned.get(m));
+      revoke.removeAll(target.get(m));
+      if (!revoke.isEmpty()) {
+        commit(m.revoke(revoke, false));
+        owned.get(m).removeAll(revoke);
+      }
+    }
+    for (MemoryConsumer m : members) {
+      Set<Shard> assign = new TreeSet<>(target.get(m));
+      assign.removeAll(owned.get(m));
+      if (!assign.isEmpty()) {
+        owned.get(m).addAll(assign);
+        m.assign(assign);
+      }
+    }
+    LOG.debug("Group {} of {} rebalanced: {}", name, stream.name, owned);
+  }
+
+  private static void await(Future<?> f) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+}

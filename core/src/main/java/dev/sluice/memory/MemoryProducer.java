@@ -1,0 +1,73 @@
+package dev.sluice.memory;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
+import dev.sluice.spi.ProducerDriver;
+import dev.sluice.spi.SendCallback;
+import java.time.Duration;
+
+/**
+ * Appends synchronously: a send is stored (and its callback called) before {@code send} returns.
+ */
+final class MemoryProducer implements ProducerDriver {
+  private final MemoryBroker broker;
+  private final String stream;
+  private volatile boolean closed;
+
+  MemoryProducer(MemoryBroker broker, String stream) {
+    this.broker = broker;
+    this.stream = stream;
+  }
+
+  @Override
+  public void send(Record<byte[], byte[]> record, SendCallback callback) {
+    if (closed) {
+      callback.failed(new SluiceException(ErrorCode.CLOSED, "The producer is closed"));
+      return;
+    }
+    MemoryShard shard;
+    long[] stored = new long[2];
+    try {
+      // Values are copied: a caller may reuse its arrays after send returns.
+      byte[] key = record.key() == null ? null : record.key().clone();
+      shard =
+          broker.stream(stream)
+              .append(
+                  key,
+                  record.shard(),
+                  record.value().clone(),
+                  record.headers(),
+                  record.timestampMillis(),
+                  stored);
+    } catch (RuntimeException e) {
+      callback.failed(e);
+      return;
+    }
+    callback.sent(shard.shard, Position.of(stored[0]), stored[1]);
+  }
+
+  @Override
+  public Shard shardFor(byte[] key) {
+    return broker.stream(stream).route(key).shard;
+  }
+
+  @Override
+  public void flush() {
+    // Every send is stored before it returns.
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED,
+        "The memory backend has no native producer of type " + type.getName());
+  }
+
+  @Override
+  public void close(Duration timeout) {
+    closed = true;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.sluice.memory;
+
+import dev.sluice.HashKeyRange;
+import dev.sluice.Headers;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.ShardDescription;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** One shard of a memory stream: its log, hash-key range, parents and whether it is still open. */
+final class MemoryShard {
+  final Shard shard;
+  final HashKeyRange range;
+  final List<Shard> parents;
+  private final RecordLog log = new RecordLog();
+  private boolean open = true;
+
+  MemoryShard(Shard shard, HashKeyRange range, List<Shard> parents) {
+    this.shard = shard;
+    this.range = range;
+    this.parents = List.copyOf(parents);
+  }
+
+  /** Appends; returns the offset, or -1 if the shard was closed meanwhile (caller re-routes). */
+  synchronized long append(
+      byte @Nullable [] key, byte[] value, Headers headers, long timestamp, long now) {
+    if (!open) {
+      return -1;
+    }
+    return log.append(new RecordLog.Entry(key, value, headers, timestamp, now));
+  }
+
+  synchronized boolean isOpen() {
+    return open;
+  }
+
+  synchronized void close() {
+    open = false;
+  }
+
+  synchronized long startOffset() {
+    return log.startOffset();
+  }
+
+  synchronized long endOffset() {
+    return log.endOffset();
+  }
+
+  /** True if the shard is closed and {@code offset} is past its last record. */
+  synchronized boolean isEndedAt(long offset) {
+    return !open && offset >= log.endOffset();
+  }
+
+  synchronized long offsetForTimestamp(long timestamp) {
+    return log.offsetForTimestamp(timestamp);
+  }
+
+  synchronized void trim(long arrivalCutoff) {
+    log.trimArrivedBefore(arrivalCutoff);
+  }
+
+  /**
+   * Reads up to {@code max} records from {@code offset} (moved up to the start if retention trimmed
+   * past it) into {@code out}; returns the next offset to read.
+   */
+  synchronized long read(String stream, long offset, int max, List<Record<byte[], byte[]>> out) {
+    long from = Math.max(offset, log.startOffset());
+    long to = Math.min(log.endOffset(), from + max);
+    for (long o = from; o < to; o++) {
+      RecordLog.Entry e = log.get(o);
+      out.add(
+          Record.received(stream, shard, Position.of(o), e.key, e.value, e.headers, e.timestamp));
+    }
+    return to;
+  }
+
+  synchronized ShardDescription describe() {
+    return ShardDescription.of(shard, parents, range, open);
+  }
+
+  static List<Shard> ids(List<MemoryShard> shards) {
+    List<Shard> out = new ArrayList<>(shards.size());
+    shards.forEach(s -> out.add(s.shard));
+    return out;
+  }
+}
