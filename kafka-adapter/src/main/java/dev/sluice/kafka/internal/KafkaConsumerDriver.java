@@ -259,6 +259,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
           continue;
         } catch (RetriableException e) {
           LOG.warn("{}: polling {} failed, retrying: {}", spec.clientId(), topic, e.toString());
+          backOff();
           continue;
         } finally {
           wakeable = false;
@@ -577,6 +578,15 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       return new TopicPartition(topic, Integer.parseInt(shard.id()));
     } catch (NumberFormatException e) {
       return null;
+    }
+  }
+
+  private void backOff() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closing = true;
     }
   }
 

@@ -157,12 +157,37 @@ final class KafkaSettings {
     Duration discovery =
         Duration.ofMillis(longValue(copy, PARTITION_DISCOVERY_INTERVAL_MS, 10_000, 10, null));
     KafkaSettings settings = new KafkaSettings(Collections.unmodifiableMap(copy), discovery);
+    settings.checkGroupProtocol();
     // Let Kafka check every value now, so a bad one fails at open rather than at first use.
     settings.check(ProducerConfig.configDef(), settings.producerProperties("sluice-check"));
     settings.check(
         ConsumerConfig.configDef(), settings.consumerProperties("sluice-check", "check", 500));
     settings.check(AdminClientConfig.configDef(), settings.adminProperties("sluice-check"));
     return settings;
+  }
+
+  /** With the consumer protocol the broker owns these; Kafka would refuse them at first use. */
+  private void checkGroupProtocol() {
+    Map<String, Object> consumer = forClient(CONSUMER_NAMES, CONSUMER_PREFIX);
+    if (isClassicProtocol(consumer)) {
+      return;
+    }
+    for (String classicOnly :
+        List.of(
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
+      if (consumer.containsKey(classicOnly)) {
+        throw new SluiceException(
+            ErrorCode.INVALID_CONFIG,
+            "'"
+                + PREFIX
+                + classicOnly
+                + "' applies to the classic group protocol only; with group.protocol=consumer the"
+                + " broker sets it (group.consumer.* broker settings). Remove it, or use"
+                + " group.protocol=classic");
+      }
+    }
   }
 
   private void check(ConfigDef def, Map<String, Object> properties) {

@@ -91,6 +91,22 @@ class KafkaSettingsTest {
   }
 
   @Test
+  @DisplayName("with group.protocol=consumer, refuses the settings the broker owns")
+  void consumerProtocolSettings() {
+    assertThatThrownBy(
+            () ->
+                KafkaSettings.from(
+                    Map.of(
+                        "bootstrap.servers", "x:1",
+                        "group.protocol", "consumer",
+                        "session.timeout.ms", "6000")))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+        .hasMessageContaining("session.timeout.ms")
+        .hasMessageContaining("classic");
+  }
+
+  @Test
   @DisplayName("makes producers idempotent with acks=all unless told otherwise")
   void producerDefaults() {
     Map<String, Object> p = KafkaSettings.from(MINIMAL).producerProperties("p-1");
