@@ -673,6 +673,44 @@ class KafkaAdapterIT {
   }
 
   @Test
+  @DisplayName("consumers pick up partitions added while they run, from their first record")
+  void addedPartitionsAreConsumed() throws Exception {
+    String stream = stream(2);
+    Set<String> standalone = ConcurrentHashMap.newKeySet();
+    Set<String> grouped = ConcurrentHashMap.newKeySet();
+    Assignments a = new Assignments();
+    Assignments b = new Assignments();
+    try (Consumer<String, String> first =
+            sluice
+                .consumer(stream, Serde.string(), Serde.string())
+                .startPosition(StartPosition.latest())
+                .listener(a)
+                .start(r -> standalone.add(r.shard() + ":" + r.value()));
+        Consumer<String, String> second =
+            sluice
+                .consumer(stream, Serde.string(), Serde.string())
+                .group(fresh("group"))
+                .startPosition(StartPosition.latest())
+                .listener(b)
+                .start(r -> grouped.add(r.shard() + ":" + r.value()));
+        Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
+      await(
+          "assignments", Duration.ofSeconds(20), () -> a.owned.size() == 2 && b.owned.size() == 2);
+      sluice.admin().setShardCount(stream, 4);
+      // Sent before the consumers noticed the new partitions: "latest" must still include them.
+      for (int p = 0; p < 4; p++) {
+        producer.send(Record.builder((String) null, "v" + p).shard(Shard.of(p)).build()).join();
+      }
+      Set<String> all = Set.of("0:v0", "1:v1", "2:v2", "3:v3");
+      await("standalone sees all four", Duration.ofSeconds(20), () -> standalone.equals(all));
+      await("group sees all four", Duration.ofSeconds(20), () -> grouped.equals(all));
+      assertThat(a.owned).hasSize(4);
+      assertThat(b.owned).hasSize(4);
+    }
+  }
+
+  @Test
   @DisplayName("Kafka's client metrics are bound to the meter registry")
   void clientMetrics() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
