@@ -39,6 +39,10 @@ import java.util.Objects;
  *       with {@code isolation.level=read_committed} and, in a group, use the cooperative-sticky
  *       assignor on the classic group protocol ({@code group.protocol=consumer} selects the new
  *       protocol instead).
+ *   <li>Partitions added to a topic reach a consumer group when the group's metadata refreshes
+ *       ({@code metadata.max.age.ms}, Kafka's default 5 minutes): lower it where partitions are
+ *       added while consumers run. Their records are read from the first one, even with {@code
+ *       StartPosition.latest()}, since all of them were sent after the consumer started.
  * </ul>
  */
 public final class KafkaOptions {
