@@ -9,6 +9,7 @@ import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -174,7 +177,15 @@ final class KafkaAdminDriver implements StreamAdmin {
     return millis < 0 ? null : Duration.ofMillis(millis);
   }
 
-  /** Waits until the topic shows {@code count} partitions, each with a leader. */
+  /**
+   * Waits until the topic shows {@code count} partitions, each with a leader that serves it.
+   *
+   * <p>Metadata names a leader a moment before that broker can take writes for a new partition. A
+   * producer that writes in that moment gets {@code NOT_LEADER_OR_FOLLOWER} for its first batch
+   * while the batches it pipelined behind it may be appended; the first batch then fails with
+   * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until {@code delivery.timeout.ms} (seen with Kafka 4.4).
+   * Asking each leader for the partition's end offset proves it serves the partition.
+   */
   private void awaitPartitions(String stream, int count) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (true) {
@@ -182,12 +193,20 @@ final class KafkaAdminDriver implements StreamAdmin {
         TopicDescription d = describe(stream);
         if (d.partitions().size() >= count
             && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+          for (TopicPartitionInfo p : d.partitions()) {
+            ends.put(new TopicPartition(stream, p.partition()), OffsetSpec.latest());
+          }
+          // The admin client retries NOT_LEADER_OR_FOLLOWER by itself until the leader serves.
+          KafkaBackend.await(admin.listOffsets(ends).all(), TIMEOUT);
           return;
         }
       } catch (SluiceException e) {
         if (e.code() != ErrorCode.NOT_FOUND) {
           throw e;
         }
+      } catch (UnknownTopicOrPartitionException e) {
+        // Not visible everywhere yet.
       }
       pause(deadline, "waiting for stream '" + stream + "' to have " + count + " ready shards");
     }

@@ -85,7 +85,7 @@ final class KafkaBackend implements Backend {
             Capability.SEEK_BY_TIMESTAMP,
             Capability.UNLIMITED_RETENTION)
         .maxRecordBytes(maxRecord)
-        .maxKeyBytes(maxRecord)
+        // Kafka has no key limit of its own: a long key is just part of a large record.
         .retention(null, null)
         .build();
   }

@@ -296,12 +296,41 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       partitions = null;
     }
     initialPartitions = partitions == null ? null : new HashSet<>(partitions);
+    if (partitions != null) {
+      SluiceException bad = checkStartShards(partitions);
+      if (bad != null) {
+        out.failed(bad);
+        return false;
+      }
+    }
     if (spec.isGroup()) {
       consumer.subscribe(List.of(topic), new Rebalance(out));
     } else {
       assign(out, partitions);
     }
     return true;
+  }
+
+  /** A start position naming a shard the topic does not have is a mistake, not a no-op. */
+  private @Nullable SluiceException checkStartShards(List<Integer> partitions) {
+    StartPosition start = spec.startPosition();
+    if (start.kind() != StartPosition.Kind.POSITIONS) {
+      return null;
+    }
+    for (Shard shard : start.positions().keySet()) {
+      TopicPartition tp = partition(shard);
+      if (tp == null || !partitions.contains(tp.partition())) {
+        return new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "The start position names shard '"
+                + shard
+                + "', which stream '"
+                + topic
+                + "' does not have: its shards are 0 to "
+                + (partitions.size() - 1));
+      }
+    }
+    return null;
   }
 
   private void discoverPartitions(DeliverySink out) {

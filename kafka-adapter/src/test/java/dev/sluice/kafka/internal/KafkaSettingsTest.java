@@ -178,5 +178,7 @@ class KafkaSettingsTest {
                         Map.of("bootstrap.servers", "x:1", "compression.type", "lz4")))
                 .maxRecordBytes())
         .isLessThan(1_048_576 - KafkaSettings.RECORD_OVERHEAD_BYTES - 10_000);
+    assertThat(KafkaBackend.capabilities(KafkaSettings.from(MINIMAL)).maxKeyBytes())
+        .isEqualTo(Integer.MAX_VALUE);
   }
 }
