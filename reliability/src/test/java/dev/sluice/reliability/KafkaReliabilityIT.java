@@ -58,7 +58,11 @@ class KafkaReliabilityIT {
   }
 
   static Sluice open(String bootstrap, Map<String, String> extra) {
-    return Sluice.builder().ignoreEnvironment().properties(settings(bootstrap)).properties(extra).open();
+    return Sluice.builder()
+        .ignoreEnvironment()
+        .properties(settings(bootstrap))
+        .properties(extra)
+        .open();
   }
 
   static String fresh(String prefix) {
@@ -66,7 +70,8 @@ class KafkaReliabilityIT {
   }
 
   @Test
-  @DisplayName("a sustained run of 1,000,000 records, 4 producers, a group of 3: exact counts, per-key order, no heap growth")
+  @DisplayName(
+      "a sustained run of 1,000,000 records, 4 producers, a group of 3: exact counts, per-key order, no heap growth")
   void sustainedLoad() throws Exception {
     LoadRun run = new LoadRun(4, 50, Scale.times(5000), 3, 8);
     try (Sluice sluice = open(shared.bootstrapServers(), Map.of())) {
@@ -82,7 +87,8 @@ class KafkaReliabilityIT {
   }
 
   @Test
-  @DisplayName("broker stopped and restarted mid-stream: every acknowledged record received, per-key order kept, no send hangs")
+  @DisplayName(
+      "broker stopped and restarted mid-stream: every acknowledged record received, per-key order kept, no send hangs")
   void brokerRestart() throws Exception {
     try (KafkaBroker broker = KafkaBroker.startNew()) {
       Map<String, String> timeouts =
@@ -99,8 +105,12 @@ class KafkaReliabilityIT {
       try (Sluice sluice = open(broker.bootstrapServers(), timeouts)) {
         sluice.admin().createStream(stream, StreamSpec.withShards(4));
         try (Consumer<String, String> consumer =
-                sluice.consumer(stream, Serde.string(), Serde.string()).group(fresh("g")).start(r -> ledger.received(r.value()));
-            Producer<String, String> producer = sluice.producer(stream, Serde.string(), Serde.string())) {
+                sluice
+                    .consumer(stream, Serde.string(), Serde.string())
+                    .group(fresh("g"))
+                    .start(r -> ledger.received(r.value()));
+            Producer<String, String> producer =
+                sluice.producer(stream, Serde.string(), Serde.string())) {
           AtomicLong lastAck = new AtomicLong();
           for (int seq = 0; seq < perKey; seq++) {
             if (seq == perKey / 3) {
@@ -129,21 +139,26 @@ class KafkaReliabilityIT {
             TimeUnit.MILLISECONDS.sleep(seq % 10 == 0 ? 5 : 0);
           }
           restartedAt = System.nanoTime();
-          // No future may hang: each completes, or fails with a typed error, within the delivery timeout.
+          // No future may hang: each completes, or fails with a typed error, within the delivery
+          // timeout.
           CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))
               .exceptionally(e -> null)
               .get(60, TimeUnit.SECONDS);
           for (CompletableFuture<SendResult> f : sends) {
             f.handle((ok, e) -> e == null ? null : SluiceException.from(e))
-                .thenAccept(e -> {
-                  if (e != null) {
-                    assertThat(e.code()).isIn(ErrorCode.TIMEOUT, ErrorCode.UNAVAILABLE);
-                  }
-                })
+                .thenAccept(
+                    e -> {
+                      if (e != null) {
+                        assertThat(e.code()).isIn(ErrorCode.TIMEOUT, ErrorCode.UNAVAILABLE);
+                      }
+                    })
                 .join();
           }
           firstAckAfterRestart = lastAck.get();
-          await("every acknowledged record received", Duration.ofSeconds(60), () -> ledger.missingCount() == 0);
+          await(
+              "every acknowledged record received",
+              Duration.ofSeconds(60),
+              () -> ledger.missingCount() == 0);
         }
       }
       System.out.printf(
@@ -157,7 +172,8 @@ class KafkaReliabilityIT {
   }
 
   @Test
-  @DisplayName("a group member killed with kill -9: its shards go to the survivors in bounded time; every record received; duplicates bounded by what it had not checkpointed")
+  @DisplayName(
+      "a group member killed with kill -9: its shards go to the survivors in bounded time; every record received; duplicates bounded by what it had not checkpointed")
   void memberKilled() throws Exception {
     String stream = fresh("kill");
     String group = fresh("g");
@@ -173,7 +189,8 @@ class KafkaReliabilityIT {
           new Thread(
               () -> {
                 try (BufferedReader in =
-                    new BufferedReader(new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8))) {
+                    new BufferedReader(
+                        new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8))) {
                   for (String line; (line = in.readLine()) != null; ) {
                     if (line.startsWith("R ")) {
                       ledger.received(line.substring(2));
@@ -182,7 +199,8 @@ class KafkaReliabilityIT {
                       victimCommitted.set(Long.parseLong(line.substring(2)));
                     } else if (line.startsWith("ASSIGNED ")) {
                       victimShards.clear();
-                      String list = line.substring("ASSIGNED ".length()).replaceAll("[\\[\\] ]", "");
+                      String list =
+                          line.substring("ASSIGNED ".length()).replaceAll("[\\[\\] ]", "");
                       if (!list.isEmpty()) {
                         victimShards.addAll(List.of(list.split(",")));
                       }
@@ -218,12 +236,16 @@ class KafkaReliabilityIT {
                   .start(r -> ledger.received(r.value())));
         }
         await("the victim owns shards", Duration.ofSeconds(60), () -> !victimShards.isEmpty());
-        try (Producer<String, String> producer = sluice.producer(stream, Serde.string(), Serde.string())) {
+        try (Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
           int keys = 30;
           int perKey = Scale.times(400);
           for (int seq = 0; seq < perKey; seq++) {
             if (seq == perKey / 2) {
-              await("the victim is consuming", Duration.ofSeconds(30), () -> victimReceived.get() > 100);
+              await(
+                  "the victim is consuming",
+                  Duration.ofSeconds(30),
+                  () -> victimReceived.get() > 100);
               victim.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             List<CompletableFuture<SendResult>> batch = new ArrayList<>();
@@ -231,13 +253,17 @@ class KafkaReliabilityIT {
               String key = "k" + k;
               int s = seq;
               ledger.sent();
-              batch.add(producer.send(key, Ledger.value(key, seq, 60)).whenComplete((ok, e) -> {
-                if (e == null) {
-                  ledger.acked(key, s);
-                } else {
-                  ledger.failed(e);
-                }
-              }));
+              batch.add(
+                  producer
+                      .send(key, Ledger.value(key, seq, 60))
+                      .whenComplete(
+                          (ok, e) -> {
+                            if (e == null) {
+                              ledger.acked(key, s);
+                            } else {
+                              ledger.failed(e);
+                            }
+                          }));
             }
             CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
           }
@@ -263,7 +289,8 @@ class KafkaReliabilityIT {
   }
 
   @Test
-  @DisplayName("a group member that closes without checkpointing: the survivors get its records again, nothing lost")
+  @DisplayName(
+      "a group member that closes without checkpointing: the survivors get its records again, nothing lost")
   void memberClosedWithoutCheckpoint() throws Exception {
     String stream = fresh("nocommit");
     String group = fresh("g");
@@ -276,18 +303,26 @@ class KafkaReliabilityIT {
               .consumer(stream, Serde.string(), Serde.string())
               .group(group)
               .checkpointing(CheckpointMode.MANUAL)
-              .start(r -> {
-                ledger.received(r.value());
-                lazyReceived.incrementAndGet();
-              });
+              .start(
+                  r -> {
+                    ledger.received(r.value());
+                    lazyReceived.incrementAndGet();
+                  });
       List<Consumer<String, String>> others = new ArrayList<>();
       try {
         for (int i = 0; i < 2; i++) {
           others.add(
-              sluice.consumer(stream, Serde.string(), Serde.string()).group(group).start(r -> ledger.received(r.value())));
+              sluice
+                  .consumer(stream, Serde.string(), Serde.string())
+                  .group(group)
+                  .start(r -> ledger.received(r.value())));
         }
-        await("the lazy member owns a shard", Duration.ofSeconds(30), () -> !lazy.assignment().isEmpty());
-        try (Producer<String, String> producer = sluice.producer(stream, Serde.string(), Serde.string())) {
+        await(
+            "the lazy member owns a shard",
+            Duration.ofSeconds(30),
+            () -> !lazy.assignment().isEmpty());
+        try (Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
           for (int seq = 0; seq < Scale.times(200); seq++) {
             for (int k = 0; k < 20; k++) {
               String key = "k" + k;
@@ -302,7 +337,8 @@ class KafkaReliabilityIT {
         long before = lazyReceived.get();
         lazy.close();
         await("every record received", Duration.ofSeconds(60), () -> ledger.missingCount() == 0);
-        System.out.printf("kafka close without checkpoint: %s; the closed member had %d%n", ledger, before);
+        System.out.printf(
+            "kafka close without checkpoint: %s; the closed member had %d%n", ledger, before);
         assertThat(ledger.disorder()).isEmpty();
         assertThat(ledger.duplicateCount()).isLessThanOrEqualTo(lazyReceived.get());
       } finally {
@@ -313,7 +349,8 @@ class KafkaReliabilityIT {
   }
 
   @Test
-  @DisplayName("a broker that cannot be reached at start: a clear UNAVAILABLE error within the configured timeout, no hang, no thread left behind")
+  @DisplayName(
+      "a broker that cannot be reached at start: a clear UNAVAILABLE error within the configured timeout, no hang, no thread left behind")
   void unreachableAtStart() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -336,8 +373,8 @@ class KafkaReliabilityIT {
         error = e;
       }
       try (Producer<String, String> p = sluice.producer("any", Serde.string(), Serde.string())) {
-        SluiceException sendError = SluiceException.from(
-            p.send("k", "v").handle((ok, e) -> e).get(15, TimeUnit.SECONDS));
+        SluiceException sendError =
+            SluiceException.from(p.send("k", "v").handle((ok, e) -> e).get(15, TimeUnit.SECONDS));
         assertThat(sendError.code()).isEqualTo(ErrorCode.UNAVAILABLE);
       }
     }
@@ -373,7 +410,8 @@ class KafkaReliabilityIT {
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 
-  static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  static void await(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
