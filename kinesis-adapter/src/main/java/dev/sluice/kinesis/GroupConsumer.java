@@ -66,6 +66,7 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  */
 final class GroupConsumer implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
+  private static final int MAX_SCHEDULER_STARTS = 3;
 
   private final KinesisBackend backend;
   private final KinesisSettings settings;
@@ -79,7 +80,6 @@ final class GroupConsumer implements ConsumerDriver {
   private final Object lifecycle = new Object();
   private @Nullable DeliverySink sink;
   private @Nullable Scheduler scheduler;
-  private @Nullable Thread schedulerThread;
   private @Nullable Thread starter;
   private volatile boolean closing;
   private boolean closed;
@@ -105,7 +105,7 @@ final class GroupConsumer implements ConsumerDriver {
   @Override
   public void start(DeliverySink deliverySink) {
     this.sink = deliverySink;
-    Thread t = new Thread(this::prepareAndRun, spec.clientId() + "-kcl-start");
+    Thread t = new Thread(this::prepareAndRun, spec.clientId() + "-kcl");
     t.setDaemon(true);
     synchronized (lifecycle) {
       starter = t;
@@ -115,29 +115,55 @@ final class GroupConsumer implements ConsumerDriver {
 
   /** Prepares the lease table, then runs the Scheduler. On its own thread. */
   private void prepareAndRun() {
-    Scheduler s;
     try {
       leaseTable.ensureExists();
       if (!leaseTable.hasLeases()) {
         leaseTable.seed(backend.kinesis(), stream, spec.startPosition());
       }
-      s = newScheduler();
+      for (int attempt = 1; ; attempt++) {
+        Scheduler s = newScheduler();
+        synchronized (lifecycle) {
+          if (closing) {
+            return;
+          }
+          scheduler = s;
+        }
+        s.run(); // returns when shut down, or when it gave up initializing
+        if (closing) {
+          return;
+        }
+        try {
+          // Stop whatever the failed Scheduler left running (leader lock, lease threads).
+          s.shutdown();
+        } catch (RuntimeException e) {
+          LOG.debug("{}: shutting down the stopped KCL scheduler failed", worker, e);
+        }
+        if (attempt == MAX_SCHEDULER_STARTS) {
+          sink.failed(
+              new SluiceException(
+                  ErrorCode.UNAVAILABLE,
+                  "The KCL scheduler of group '"
+                      + group
+                      + "' on '"
+                      + stream
+                      + "' stopped "
+                      + attempt
+                      + " times without being closed (see the KCL's log for why)"));
+          return;
+        }
+        // KCL 3.5.1 gives up for good when two new workers create the migration state of a new
+        // lease table at once (it keeps retrying with the state it read first). A new Scheduler
+        // reads the state again and starts.
+        LOG.warn(
+            "{}: the KCL scheduler of group '{}' stopped without being closed; starting it again",
+            worker,
+            group);
+      }
     } catch (RuntimeException e) {
       if (!closing) {
         sink.failed(e);
       }
-      return;
     }
-    Thread t = new Thread(s, spec.clientId() + "-kcl");
-    t.setDaemon(true);
-    synchronized (lifecycle) {
-      if (closing) {
-        return;
-      }
-      scheduler = s;
-      schedulerThread = t;
-    }
-    t.start();
   }
 
   private Scheduler newScheduler() {
@@ -158,6 +184,13 @@ final class GroupConsumer implements ConsumerDriver {
             .failoverTimeMillis(settings.failoverTime.toMillis())
             .shardSyncIntervalMillis(settings.shardSyncInterval.toMillis())
             .leaseAssignmentIntervalMillis(settings.leaseAssignmentInterval.toMillis())
+            // The group's leader assigns leases. Its lock is renewed every half failover time
+            // (KCL: 30 s), so a member that is left alone becomes leader within seconds of a
+            // clean leave; a crashed leader's lock lapses after six failover times (KCL: 120 s).
+            .dynamoDbLockBasedLeaderHeartbeatPeriodInMillis(
+                Math.max(500, settings.failoverTime.toMillis() / 2))
+            .dynamoDbLockBasedLeaderLeaseDurationInMillis(
+                Math.max(10_000, settings.failoverTime.toMillis() * 6))
             .leaseAssignmentStrategy(
                 settings.leaseCountAssignment
                     ? LeaseAssignmentStrategy.LEASE_COUNT_BASED
@@ -267,25 +300,17 @@ final class GroupConsumer implements ConsumerDriver {
   public void close() {
     Scheduler s;
     Thread t;
-    Thread start;
     synchronized (lifecycle) {
       if (closed) {
         return;
       }
       closed = true;
+      // From here on the start thread publishes no (new) Scheduler: s is the last one, if any.
       closing = true;
       s = scheduler;
-      t = schedulerThread;
-      start = starter;
+      t = starter;
     }
     processors.values().forEach(Processor::wake);
-    if (s == null && start != null) {
-      try {
-        start.join(settings.shutdownTimeout.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
     long started = System.nanoTime();
     if (s != null) {
       boolean graceful = false;
