@@ -112,6 +112,9 @@ final class StandaloneConsumer implements ConsumerDriver {
       shards = KinesisAdmin.listShards(kinesis, stream);
       discoveryAttempts = 0;
     } catch (RuntimeException e) {
+      if (closed) {
+        return; // close() interrupted the call
+      }
       SluiceException error = KinesisErrors.translate(e);
       if (error.isRetryable() && !closed) {
         discoveryAttempts++;
