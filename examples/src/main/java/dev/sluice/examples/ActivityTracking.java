@@ -18,13 +18,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -241,10 +237,8 @@ public final class ActivityTracking {
   private static final class PageCounts {
     private final long expected;
     private final Map<String, LongAdder> perPage = new ConcurrentHashMap<>();
-    private final AtomicLong counted = new AtomicLong();
+    private final Tally counted = new Tally();
     private final Redeliveries redeliveries = new Redeliveries();
-    private final CompletableFuture<Void> allCounted = new CompletableFuture<>();
-    private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
     private final long started = System.nanoTime();
 
     PageCounts(long expected) {
@@ -257,34 +251,22 @@ public final class ActivityTracking {
         return; // at-least-once delivery: this event was counted already
       }
       perPage.computeIfAbsent(record.value().page(), p -> new LongAdder()).increment();
-      if (counted.incrementAndGet() == expected) {
-        allCounted.complete(null);
-      }
+      counted.add(1);
     }
 
     /** A consumer stopped on its own (e.g. a handler failure): the counts cannot complete. */
     void failIf(@Nullable Throwable error) {
-      if (error != null) {
-        failure.compareAndSet(null, error);
-        allCounted.completeExceptionally(error);
-      }
+      counted.failIf(error);
     }
 
     /** Waits until every event is counted; false on timeout or if a consumer failed. */
     boolean await(Duration timeout) throws InterruptedException {
-      try {
-        allCounted.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return true;
-      } catch (TimeoutException e) {
-        return false;
-      } catch (ExecutionException e) {
-        return false;
-      }
+      return counted.awaitAtLeast(expected, Tally.Deadline.after(timeout));
     }
 
     /** Why the counting stopped early, or null. */
     @Nullable Throwable failure() {
-      return failure.get();
+      return counted.failure();
     }
 
     long counted() {
