@@ -111,13 +111,26 @@ public final class ConsumerBuilder<K, V> {
     return this;
   }
 
-  /** Starts consuming: {@code handler} is called for each record. */
+  /**
+   * Starts consuming: {@code handler} is called for each record.
+   *
+   * @throws SluiceException {@code NOT_FOUND} if the stream does not exist (a backend that learns
+   *     it only later stops the consumer with that error instead, through {@link
+   *     Consumer#termination()}); {@code INVALID_ARGUMENT} for a start position that does not fit
+   *     the stream
+   */
   public Consumer<K, V> start(RecordHandler<K, V> handler) {
     Objects.requireNonNull(handler, "handler");
     return runtime.startConsumer(settings(), handler);
   }
 
-  /** Opens a pull consumer: call {@link Consumer#poll} in a loop. */
+  /**
+   * Opens a pull consumer: call {@link Consumer#poll} in a loop. With automatic checkpointing, the
+   * records of a poll count as processed when {@code poll} is called again or the consumer is
+   * closed (not when a rebalance takes their shard away first).
+   *
+   * @throws SluiceException as for {@link #start}
+   */
   public Consumer<K, V> open() {
     return runtime.startConsumer(settings(), null);
   }

@@ -4,7 +4,9 @@ import dev.sluice.CheckpointMode;
 import dev.sluice.Consumer;
 import dev.sluice.ErrorCode;
 import dev.sluice.FailurePolicy;
+import dev.sluice.Headers;
 import dev.sluice.Position;
+import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.RecordHandler;
 import dev.sluice.Serde;
@@ -64,6 +66,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   /** Last processed position per shard, kept after a shard is given up (standalone positions). */
   private final Map<Shard, Position> processed = new ConcurrentHashMap<>();
 
+  private final SluiceMetrics.@Nullable ConsumerMeters meters;
+  private @Nullable Producer<byte[], byte[]> ownDeadLetterProducer;
   private final @Nullable ExecutorService workers;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
@@ -92,6 +96,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     this.rawBytes = settings.keySerde() == Serde.bytes() && settings.valueSerde() == Serde.bytes();
     this.autoCheckpoint = settings.checkpointMode() == CheckpointMode.AUTO;
     this.group = settings.group() != null;
+    SluiceMetrics metrics = runtime.metrics();
+    this.meters = metrics == null ? null : metrics.consumer(settings.stream(), settings.group());
     this.workers =
         handler == null ? null : Executors.newCachedThreadPool(threads(clientId + "-shard"));
     this.timer = Executors.newSingleThreadScheduledExecutor(threads(clientId + "-timer"));
@@ -114,6 +120,10 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     }
     Set<Shard> now = Collections.unmodifiableSet(new TreeSet<>(shards.keySet()));
     Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(assigned));
+    if (meters != null) {
+      meters.rebalance("assigned", given.size());
+      meters.assignedShards.set(now.size());
+    }
     LOG.debug("{} assigned {} of {}", clientId, given, settings.stream());
     notifyListener(
         () ->
@@ -172,8 +182,15 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         }
       }
       shards.remove(state.shard, state);
+      if (meters != null) {
+        meters.removeShard(state.shard);
+      }
     }
     Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(revoked));
+    if (meters != null) {
+      meters.rebalance(lost ? "lost" : "revoked", given.size());
+      meters.assignedShards.set(shards.size());
+    }
     Map<Shard, Position> written = Collections.unmodifiableMap(new TreeMap<>(checkpoints));
     LOG.debug("{} revoked {} (lost={}) checkpoints {}", clientId, given, lost, written);
     notifyListener(
@@ -215,6 +232,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       return;
     }
     ShardState state = shards.computeIfAbsent(shard, ShardState::new);
+    if (meters != null) {
+      long bytes = 0;
+      for (Record<byte[], byte[]> r : records) {
+        bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+      }
+      meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
+    }
     if (handler != null) {
       state.enqueue(records);
     } else {
@@ -243,6 +267,10 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     boolean done = state.awaitFinished();
     if (done) {
       shards.remove(shard, state);
+      if (meters != null) {
+        meters.removeShard(shard);
+        meters.assignedShards.set(shards.size());
+      }
     }
     return done;
   }
@@ -405,6 +433,11 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       return;
     }
     synchronized (pollLock) {
+      if (autoCheckpoint && failure == null) {
+        // As with Kafka's auto-commit: closing says the records of the last poll were handled.
+        lastPolled.forEach(this::markProcessed);
+      }
+      lastPolled.clear();
       pollLock.notifyAll();
     }
     shards.values().forEach(ShardState::wake);
@@ -421,6 +454,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    Producer<byte[], byte[]> dlq = ownDeadLetterProducer;
+    if (dlq != null) {
+      dlq.close();
+    }
+    if (meters != null) {
+      meters.close();
     }
     runtime.forget(this);
     SluiceException error = failure;
@@ -481,7 +521,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     return stored.handle(
         (ok, error) -> {
           if (error != null) {
+            if (meters != null) {
+              meters.checkpointFailures.increment();
+            }
             throw runtime.translate(error);
+          }
+          if (meters != null) {
+            meters.checkpoints.increment(pending.size());
           }
           pending.forEach(
               (s, p) -> {
@@ -570,15 +616,26 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     }
     while (attempts < policy.maxAttempts()) {
       attempts++;
+      long start = meters == null ? 0 : System.nanoTime();
       try {
         h.handle(typed);
+        if (meters != null) {
+          meters.handlerLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
         return true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
       } catch (Exception | LinkageError | AssertionError e) {
         last = e;
+        if (meters != null) {
+          meters.handlerLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          meters.handlerFailures.increment();
+        }
         if (attempts < policy.maxAttempts()) {
+          if (meters != null) {
+            meters.retries.increment();
+          }
           LOG.debug("{}: handler failed on {} (attempt {}), retrying", clientId, raw, attempts, e);
           if (!state.sleep(policy.backoffAfter(attempts))) {
             return false;
@@ -593,7 +650,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       Record<byte[], byte[]> raw, Throwable error, int attempts, ShardState state) {
     String where =
         "record at shard " + raw.shard() + " position " + raw.position() + " of '" + stream() + "'";
-    if (settings.failurePolicy().outcome() == FailurePolicy.Outcome.SKIP) {
+    FailurePolicy policy = settings.failurePolicy();
+    if (policy.outcome() == FailurePolicy.Outcome.SKIP) {
       LOG.error(
           "{}: skipping {} after {} attempt(s): {}",
           clientId,
@@ -601,22 +659,75 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           attempts,
           error.toString(),
           error);
+      if (meters != null) {
+        meters.skipped.increment();
+      }
       return true;
+    }
+    String why = "The handler failed on " + where + " after " + attempts + " attempt(s)";
+    Throwable cause = error;
+    if (policy.outcome() == FailurePolicy.Outcome.DEAD_LETTER) {
+      try {
+        deadLetter(policy, raw, error, attempts);
+        LOG.warn("{}: {}; sent to the dead-letter stream: {}", clientId, why, error.toString());
+        if (meters != null) {
+          meters.deadLettered.increment();
+        }
+        return true;
+      } catch (RuntimeException e) {
+        why += " and sending it to the dead-letter stream failed (" + e.getMessage() + ")";
+        cause = e;
+        e.addSuppressed(error);
+      }
     }
     SluiceException stop =
         new SluiceException(
-            ErrorCode.HANDLER_FAILED,
-            "The handler failed on "
-                + where
-                + " after "
-                + attempts
-                + " attempt(s); the consumer stopped: "
-                + error,
-            error);
+            ErrorCode.HANDLER_FAILED, why + "; the consumer stopped: " + error, cause);
     LOG.error("{}: {}", clientId, stop.getMessage(), error);
     state.stop();
     stopWith(stop);
     return false;
+  }
+
+  /** Sends a record that failed to the dead-letter stream and waits until it is stored. */
+  private void deadLetter(
+      FailurePolicy policy, Record<byte[], byte[]> raw, Throwable error, int attempts) {
+    Producer<byte[], byte[]> producer = policy.deadLetterProducer();
+    if (producer == null) {
+      synchronized (this) {
+        if (ownDeadLetterProducer == null) {
+          ownDeadLetterProducer =
+              runtime.producer(policy.deadLetterStream(), Serde.bytes(), Serde.bytes());
+        }
+        producer = ownDeadLetterProducer;
+      }
+    }
+    String message = String.valueOf(error.getMessage());
+    Headers headers =
+        raw.headers().toBuilder()
+            .add(FailurePolicy.HEADER_SOURCE_STREAM, stream())
+            .add(FailurePolicy.HEADER_SOURCE_SHARD, raw.shard().id())
+            .add(FailurePolicy.HEADER_SOURCE_POSITION, raw.position().toString())
+            .add(FailurePolicy.HEADER_ERROR_CLASS, error.getClass().getName())
+            .add(
+                FailurePolicy.HEADER_ERROR_MESSAGE,
+                message.length() > 1000 ? message.substring(0, 1000) + "..." : message)
+            .add(FailurePolicy.HEADER_ATTEMPTS, Integer.toString(attempts))
+            .build();
+    Record.Builder<byte[], byte[]> out = Record.builder(raw.key(), raw.value()).headers(headers);
+    if (raw.timestampMillis() != Record.NO_TIMESTAMP) {
+      out.timestamp(java.time.Instant.ofEpochMilli(raw.timestampMillis()));
+    }
+    try {
+      producer.send(out.build()).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.CLOSED, "Interrupted while dead-lettering", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw SluiceException.from(e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new SluiceException(ErrorCode.TIMEOUT, "The dead-letter send took over 30 s", e);
+    }
   }
 
   private void notifyListener(Runnable call) {

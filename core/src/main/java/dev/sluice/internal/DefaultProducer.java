@@ -28,6 +28,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   private final Serde<K> keySerde;
   private final Serde<V> valueSerde;
   private final boolean rawBytes;
+  private final SluiceMetrics.@Nullable ProducerMeters meters;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   DefaultProducer(
@@ -43,6 +44,8 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     this.valueSerde = Objects.requireNonNull(valueSerde, "valueSerde");
     // Bytes in, bytes out: the record can go to the driver as it is, with no copy.
     this.rawBytes = keySerde == Serde.bytes() && valueSerde == Serde.bytes();
+    SluiceMetrics metrics = runtime.metrics();
+    this.meters = metrics == null ? null : metrics.producer(stream);
   }
 
   @Override
@@ -57,7 +60,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public CompletableFuture<SendResult> send(Record<K, V> record) {
-    SendFuture future = new SendFuture(runtime);
+    SendFuture future = new SendFuture(runtime, meters);
     if (record == null) {
       future.fail(new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record must not be null"));
       return future;
@@ -75,6 +78,10 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     } catch (SluiceException e) {
       future.fail(e);
       return future;
+    }
+    if (meters != null) {
+      future.startNanos = System.nanoTime();
+      future.size = raw.value().length + (raw.key() == null ? 0 : raw.key().length);
     }
     try {
       driver.send(raw, future);
@@ -129,7 +136,11 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   @Override
   public Shard shardFor(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    if (key == null) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "shardFor needs a key: records without a key are spread over the shards");
+    }
     byte[] bytes = serialize(keySerde, key, "key");
     try {
       return driver.shardFor(bytes);
@@ -184,22 +195,32 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   private static final class SendFuture extends CompletableFuture<SendResult>
       implements SendCallback {
     private final SluiceRuntime runtime;
+    private final SluiceMetrics.@Nullable ProducerMeters meters;
+    long startNanos;
+    long size;
 
-    SendFuture(SluiceRuntime runtime) {
+    SendFuture(SluiceRuntime runtime, SluiceMetrics.@Nullable ProducerMeters meters) {
       this.runtime = runtime;
+      this.meters = meters;
     }
 
     @Override
     public void sent(Shard shard, Position position, long timestampMillis) {
+      if (meters != null) {
+        meters.sent(startNanos, size);
+      }
       complete(SendResult.of(shard, position, timestampMillis));
     }
 
     @Override
     public void failed(Throwable error) {
-      completeExceptionally(runtime.translate(error));
+      fail(runtime.translate(error));
     }
 
     void fail(SluiceException error) {
+      if (meters != null) {
+        meters.failed(error.code());
+      }
       completeExceptionally(error);
     }
   }

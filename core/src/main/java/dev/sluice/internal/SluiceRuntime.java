@@ -46,13 +46,14 @@ public final class SluiceRuntime {
           "kinesis", "dev.sluice:sluice-kinesis");
 
   private static final Set<String> CORE_KEYS =
-      Set.of(ConfigLoader.BACKEND, ConfigLoader.CONFIG_FILE);
+      Set.of(ConfigLoader.BACKEND, ConfigLoader.CONFIG_FILE, SluiceMetrics.SHARD_TAG_KEY);
 
   private final String backendName;
   private final Backend backend;
   private final Capabilities capabilities;
   private final Map<String, String> config;
   private final @Nullable MeterRegistry meterRegistry;
+  private final @Nullable SluiceMetrics metrics;
   private final StreamAdmin admin;
   private final Set<AutoCloseable> resources = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -67,6 +68,7 @@ public final class SluiceRuntime {
     this.capabilities = backend.capabilities();
     this.config = config;
     this.meterRegistry = meterRegistry;
+    this.metrics = SluiceMetrics.create(meterRegistry, backendName, config);
     this.admin = new ValidatingAdmin(this, backend.admin());
   }
 
@@ -216,6 +218,10 @@ public final class SluiceRuntime {
 
   public @Nullable MeterRegistry meterRegistry() {
     return meterRegistry;
+  }
+
+  @Nullable SluiceMetrics metrics() {
+    return metrics;
   }
 
   public Map<String, String> maskedConfiguration() {

@@ -1,0 +1,241 @@
+package dev.sluice.internal;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.Shard;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sluice's portable meters, the same names and tags on every backend (listed in docs/metrics.md).
+ * Created only when the application hands Sluice a {@link MeterRegistry}; otherwise producers and
+ * consumers hold {@code null} and pay one branch per record.
+ */
+public final class SluiceMetrics {
+  public static final String SHARD_TAG_KEY = "sluice.metrics.shard.tag";
+
+  private final MeterRegistry registry;
+  private final String backend;
+  private final boolean shardTag;
+
+  SluiceMetrics(MeterRegistry registry, String backend, boolean shardTag) {
+    this.registry = registry;
+    this.backend = backend;
+    this.shardTag = shardTag;
+  }
+
+  static @Nullable SluiceMetrics create(
+      @Nullable MeterRegistry registry, String backend, Map<String, String> config) {
+    if (registry == null) {
+      return null;
+    }
+    String shardTag = config.getOrDefault(SHARD_TAG_KEY, "true").trim();
+    return new SluiceMetrics(registry, backend, !shardTag.equalsIgnoreCase("false"));
+  }
+
+  ProducerMeters producer(String stream) {
+    return new ProducerMeters(Tags.of("backend", backend, "stream", stream));
+  }
+
+  ConsumerMeters consumer(String stream, @Nullable String group) {
+    return new ConsumerMeters(
+        Tags.of("backend", backend, "stream", stream, "group", group == null ? "none" : group));
+  }
+
+  private Timer timer(String name, String description, Tags tags) {
+    return Timer.builder(name)
+        .description(description)
+        .tags(tags)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(registry);
+  }
+
+  /** Meters of one producer. */
+  final class ProducerMeters {
+    final Counter records;
+    final Counter bytes;
+    final Timer latency;
+    private final Tags tags;
+    private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
+
+    ProducerMeters(Tags tags) {
+      this.tags = tags;
+      this.records =
+          Counter.builder("sluice.send.records")
+              .description("Records stored by the backend")
+              .tags(tags)
+              .register(registry);
+      this.bytes =
+          Counter.builder("sluice.send.bytes")
+              .description("Key and value bytes of records stored")
+              .baseUnit("bytes")
+              .tags(tags)
+              .register(registry);
+      this.latency =
+          timer("sluice.send.latency", "From send to the backend's acknowledgement", tags);
+    }
+
+    void sent(long startNanos, long size) {
+      records.increment();
+      bytes.increment(size);
+      latency.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void failed(ErrorCode code) {
+      Counter c;
+      synchronized (errors) {
+        c =
+            errors.computeIfAbsent(
+                code,
+                k ->
+                    Counter.builder("sluice.send.errors")
+                        .description("Sends that failed, by error code")
+                        .tags(tags.and("code", k.name()))
+                        .register(registry));
+      }
+      c.increment();
+    }
+  }
+
+  /** Meters of one consumer; per-shard meters are made as shards appear and removed as they go. */
+  final class ConsumerMeters {
+    private final Tags tags;
+    final Timer handlerLatency;
+    final Counter handlerFailures;
+    final Counter retries;
+    final Counter deadLettered;
+    final Counter skipped;
+    final Counter checkpoints;
+    final Counter checkpointFailures;
+    final AtomicLong assignedShards = new AtomicLong();
+    private final Map<Shard, ShardMeters> shards = new ConcurrentHashMap<>();
+
+    ConsumerMeters(Tags tags) {
+      this.tags = tags;
+      this.handlerLatency =
+          timer("sluice.handler.latency", "Time a record handler took (each attempt)", tags);
+      this.handlerFailures = counter("sluice.handler.failures", "Handler attempts that threw");
+      this.retries = counter("sluice.handler.retries", "Records retried after a failed attempt");
+      this.deadLettered =
+          counter("sluice.deadletter.records", "Records sent to the dead-letter stream");
+      this.skipped = counter("sluice.skipped.records", "Records skipped by the failure policy");
+      this.checkpoints = counter("sluice.checkpoints", "Shard checkpoints written to the backend");
+      this.checkpointFailures =
+          counter("sluice.checkpoint.failures", "Checkpoint writes that failed");
+      Gauge.builder("sluice.assigned.shards", assignedShards, AtomicLong::get)
+          .description("Shards this consumer owns now")
+          .tags(tags)
+          .register(registry);
+      if (!shardTag) {
+        // Without a shard tag, lag is the worst shard's, so cardinality stays one per consumer.
+        Gauge.builder("sluice.consumer.lag.records", shards, m -> maxLag(m, true))
+            .description("Records after the last one delivered, worst shard (-1: unknown)")
+            .tags(tags)
+            .register(registry);
+        Gauge.builder("sluice.consumer.lag.millis", shards, m -> maxLag(m, false))
+            .description("How far behind the newest record, worst shard, in time (-1: unknown)")
+            .baseUnit("milliseconds")
+            .tags(tags)
+            .register(registry);
+      }
+    }
+
+    private double maxLag(Map<Shard, ShardMeters> all, boolean records) {
+      long max = -1;
+      for (ShardMeters m : all.values()) {
+        max = Math.max(max, records ? m.lagRecords.get() : m.lagMillis.get());
+      }
+      return max;
+    }
+
+    private Counter counter(String name, String description) {
+      return Counter.builder(name).description(description).tags(tags).register(registry);
+    }
+
+    void rebalance(String event, int shardCount) {
+      Counter.builder("sluice.rebalances")
+          .description("Shards assigned, revoked or lost")
+          .tags(tags.and("event", event))
+          .register(registry)
+          .increment(shardCount);
+    }
+
+    ShardMeters shard(Shard shard) {
+      return shards.computeIfAbsent(shard, ShardMeters::new);
+    }
+
+    void removeShard(Shard shard) {
+      ShardMeters m = shards.remove(shard);
+      if (m != null) {
+        m.remove();
+      }
+    }
+
+    void close() {
+      new ArrayList<>(shards.keySet()).forEach(this::removeShard);
+    }
+
+    /** Records received, bytes received and lag of one shard. */
+    final class ShardMeters {
+      final Counter records;
+      final Counter bytes;
+      final AtomicLong lagRecords = new AtomicLong(-1);
+      final AtomicLong lagMillis = new AtomicLong(-1);
+      private final List<Meter> meters = new ArrayList<>();
+
+      ShardMeters(Shard shard) {
+        Tags shardTags = shardTag ? tags.and(Tag.of("shard", shard.id())) : tags;
+        records =
+            Counter.builder("sluice.receive.records")
+                .description("Records delivered to the consumer")
+                .tags(shardTags)
+                .register(registry);
+        bytes =
+            Counter.builder("sluice.receive.bytes")
+                .description("Key and value bytes of records delivered")
+                .baseUnit("bytes")
+                .tags(shardTags)
+                .register(registry);
+        if (shardTag) {
+          meters.add(
+              Gauge.builder("sluice.consumer.lag.records", lagRecords, AtomicLong::get)
+                  .description("Records in the shard after the last one delivered (-1: unknown)")
+                  .tags(shardTags)
+                  .register(registry));
+          meters.add(
+              Gauge.builder("sluice.consumer.lag.millis", lagMillis, AtomicLong::get)
+                  .description(
+                      "How far behind the shard's newest record the consumer is, in time (-1: unknown)")
+                  .baseUnit("milliseconds")
+                  .tags(shardTags)
+                  .register(registry));
+          // Counters stay registered when the shard goes: they are totals, and a shard that comes
+          // back continues them. Only the lag gauges, which would go stale, are removed.
+        }
+      }
+
+      void delivered(int count, long size, long millisBehind, long recordsBehind) {
+        records.increment(count);
+        bytes.increment(size);
+        lagMillis.set(millisBehind);
+        lagRecords.set(recordsBehind);
+      }
+
+      void remove() {
+        meters.forEach(registry::remove);
+      }
+    }
+  }
+}

@@ -1,0 +1,2145 @@
+package dev.sluice.testkit;
+
+import static dev.sluice.testkit.SluiceAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.sluice.Capabilities;
+import dev.sluice.Capabilities.Capability;
+import dev.sluice.CheckpointMode;
+import dev.sluice.Consumer;
+import dev.sluice.ConsumerBuilder;
+import dev.sluice.ErrorCode;
+import dev.sluice.FailurePolicy;
+import dev.sluice.HashKeyRange;
+import dev.sluice.Headers;
+import dev.sluice.Position;
+import dev.sluice.Producer;
+import dev.sluice.Record;
+import dev.sluice.SendResult;
+import dev.sluice.Serde;
+import dev.sluice.Shard;
+import dev.sluice.ShardDescription;
+import dev.sluice.ShardListener;
+import dev.sluice.Sluice;
+import dev.sluice.SluiceException;
+import dev.sluice.StartPosition;
+import dev.sluice.StreamDescription;
+import dev.sluice.StreamSpec;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance kit: what every Sluice backend must do, tested through the portable API only. A
+ * backend's test extends this class and says how to open Sluice for it:
+ *
+ * <pre>{@code
+ * class MemoryConformanceTest extends SluiceConformanceTest {
+ *   @Override
+ *   protected ConformanceHarness harness() {
+ *     return () -> Sluice.builder().ignoreEnvironment().backend("memory");
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Each test creates its own streams (with names from the harness) and deletes them afterwards. A
+ * test is skipped only when the backend declares, through {@link Capabilities}, that it cannot do
+ * what the test needs; the skip message says which capability. Every wait is bounded by the
+ * harness's {@link ConformanceHarness#deliveryTimeout()}.
+ */
+public abstract class SluiceConformanceTest {
+  private @Nullable ConformanceHarness harness;
+  private @Nullable Sluice sluice;
+  private final List<Sluice> opened = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+  private final Set<String> streams = ConcurrentHashMap.newKeySet();
+
+  /** The backend under test. Called before each test; the harness is closed after it. */
+  protected abstract ConformanceHarness harness();
+
+  @BeforeEach
+  final void openSluiceForConformanceTest() {
+    harness = harness();
+    sluice = open();
+  }
+
+  @AfterEach
+  final void cleanUpAfterConformanceTest() {
+    List<AutoCloseable> toClose = new ArrayList<>(resources);
+    Collections.reverse(toClose);
+    for (AutoCloseable r : toClose) {
+      closeQuietly(r);
+    }
+    opened.forEach(SluiceConformanceTest::closeQuietly);
+    ConformanceHarness h = harness;
+    if (h == null) {
+      return;
+    }
+    try {
+      if (!streams.isEmpty()) {
+        try (Sluice cleaner = h.open()) {
+          h.deleteStreams(cleaner, new ArrayList<>(streams));
+        }
+      }
+    } finally {
+      h.close();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ records
+
+  @Nested
+  @DisplayName("A record sent and received")
+  class RoundTrip {
+    @Test
+    @DisplayName("keeps its key, its headers (repeated names, in order) and every byte value")
+    void keyHeadersAndBinaryValue() {
+      String stream = stream(1);
+      byte[] value = new byte[256];
+      for (int i = 0; i < value.length; i++) {
+        value[i] = (byte) i;
+      }
+      byte[] key = "kéy-1".getBytes(StandardCharsets.UTF_8);
+      Headers headers =
+          Headers.builder()
+              .add("trace", "t1")
+              .add("binary", new byte[] {0, (byte) 0x80, (byte) 0xff})
+              .add("trace", "t2")
+              .add("empty", new byte[0])
+              .add("trace", "t3")
+              .build();
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      await(producer.send(Record.builder(key, value).headers(headers).build()));
+
+      Record<byte[], byte[]> got = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.key()).isEqualTo(key);
+      assertThat(got.value()).isEqualTo(value);
+      assertThat(got.headers()).isEqualTo(headers);
+      assertThat(got.headers().all("trace"))
+          .extracting(b -> new String(b, StandardCharsets.UTF_8))
+          .containsExactly("t1", "t2", "t3");
+      assertThat(got.stream()).isEqualTo(stream);
+    }
+
+    @Test
+    @DisplayName("keeps the timestamp it was sent with")
+    void explicitTimestamp() {
+      String stream = stream(1);
+      Instant when = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
+      Producer<String, String> producer = strings(stream);
+      SendResult sent =
+          await(producer.send(Record.<String, String>builder("k", "v").timestamp(when).build()));
+
+      Record<String, String> got = collect(consumerOf(stream)).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.timestamp()).isEqualTo(when);
+      if (sent.timestampMillis() != Record.NO_TIMESTAMP) {
+        assertThat(sent.timestampMillis()).isEqualTo(when.toEpochMilli());
+      }
+    }
+
+    @Test
+    @DisplayName("sent without a timestamp is stamped with the time it was sent")
+    void stampedTimestamp() {
+      String stream = stream(1);
+      Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      await(strings(stream).send("k", "v"));
+      Instant after = Instant.now();
+
+      Record<String, String> got = collect(consumerOf(stream)).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.timestamp())
+          .isNotNull()
+          .isBetween(before.minusSeconds(1), after.plusSeconds(1));
+    }
+
+    @Test
+    @DisplayName("without a key arrives without a key")
+    void nullKey() {
+      String stream = stream(2);
+      await(strings(stream).send(null, "no key"));
+
+      Record<String, String> got = collect(consumerOf(stream)).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.key()).isNull();
+      assertThat(got.value()).isEqualTo("no key");
+    }
+
+    @Test
+    @DisplayName("with an empty value arrives with an empty value")
+    void emptyValue() {
+      String stream = stream(1);
+      await(
+          track(sluice().producer(stream)).send("k".getBytes(StandardCharsets.UTF_8), new byte[0]));
+
+      Record<byte[], byte[]> got = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.value()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("goes through the key and value serdes both ways (text and JSON)")
+    void typedSerdes() {
+      String stream = stream(1);
+      Producer<String, Payload> producer =
+          track(sluice().producer(stream, Serde.string(), Serde.json(Payload.class)));
+      await(producer.send("ü-key", new Payload(42, "zweiundvierzig")));
+
+      Record<String, Payload> got =
+          collect(sluice().consumer(stream, Serde.string(), Serde.json(Payload.class)))
+              .awaitCount(1, timeout())
+              .get(0);
+
+      assertThat(got.key()).isEqualTo("ü-key");
+      assertThat(got.value().n).isEqualTo(42);
+      assertThat(got.value().text).isEqualTo("zweiundvierzig");
+    }
+
+    @Test
+    @DisplayName("keeps its headers whether or not the backend has native headers")
+    void headersWithOrWithoutNativeSupport() {
+      String stream = stream(1);
+      // Plenty of headers, a non-ASCII name, a value with every byte: the envelope (or the native
+      // format) must carry all of it.
+      Headers.Builder b = Headers.builder().add("ñame", "välue");
+      byte[] all = new byte[256];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = (byte) i;
+      }
+      b.add("all-bytes", all);
+      for (int i = 0; i < Math.min(10, caps().maxHeaders() - 2); i++) {
+        b.add("h" + i, "v" + i);
+      }
+      Headers headers = b.build();
+      await(
+          strings(stream).send(Record.<String, String>builder("k", "v").headers(headers).build()));
+
+      Record<String, String> got = collect(consumerOf(stream)).awaitCount(1, timeout()).get(0);
+
+      assertThat(got.headers()).isEqualTo(headers);
+      assertThat(got.value()).as("the value is not polluted by the headers").isEqualTo("v");
+    }
+  }
+
+  // ------------------------------------------------------------------------------ bad input
+
+  @Nested
+  @DisplayName("Bad input")
+  class BadInput {
+    @Test
+    @DisplayName("a record one byte over maxRecordBytes fails with RECORD_TOO_LARGE")
+    void oversizedRecord() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+
+      SluiceException e = failureOf(producer.send(null, new byte[caps().maxRecordBytes() + 1]));
+
+      assertThat(e).hasCode(ErrorCode.RECORD_TOO_LARGE).isNotRetryable();
+    }
+
+    @Test
+    @DisplayName("headers count towards maxRecordBytes")
+    void headersCountTowardsTheLimit() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      byte[] value = new byte[caps().maxRecordBytes() - 10];
+      Record<byte[], byte[]> record =
+          Record.<byte[], byte[]>builder(null, value).header("padding", new byte[64]).build();
+
+      assertThat(failureOf(producer.send(record))).hasCode(ErrorCode.RECORD_TOO_LARGE);
+    }
+
+    @Test
+    @DisplayName("a record of exactly maxRecordBytes (key + value) is accepted and readable")
+    void recordAtTheLimit() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+      byte[] value = new byte[caps().maxRecordBytes() - key.length];
+      Arrays.fill(value, (byte) 7);
+
+      await(producer.send(key, value));
+
+      Record<byte[], byte[]> got = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+      assertThat(got.value()).hasSize(value.length).isEqualTo(value);
+    }
+
+    @Test
+    @DisplayName("a null value fails with INVALID_ARGUMENT")
+    void nullValue() {
+      String stream = stream(1);
+      Producer<String, String> producer = strings(stream);
+      String nothing = nullString();
+
+      assertThat(failureOf(producer.send("k", nothing))).hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(failureOf(producer.send(Record.of("k", nothing))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+    }
+
+    @Test
+    @DisplayName("invalid stream names fail with INVALID_ARGUMENT everywhere a name is taken")
+    void invalidStreamNames() {
+      List<String> names =
+          List.of("", "has space", "slash/name", "..", "ünïcödé", "x".repeat(129), "tab\tname");
+      for (String name : names) {
+        assertThat(thrown(() -> sluice().admin().createStream(name, StreamSpec.withShards(1))))
+            .as("createStream(%s)", name)
+            .hasCode(ErrorCode.INVALID_ARGUMENT);
+        assertThat(thrown(() -> sluice().admin().describeStream(name)))
+            .as("describeStream(%s)", name)
+            .hasCode(ErrorCode.INVALID_ARGUMENT);
+        assertThat(thrown(() -> sluice().producer(name)))
+            .as("producer(%s)", name)
+            .hasCode(ErrorCode.INVALID_ARGUMENT);
+        assertThat(thrown(() -> sluice().consumer(name)))
+            .as("consumer(%s)", name)
+            .hasCode(ErrorCode.INVALID_ARGUMENT);
+      }
+      assertThat(sluice().admin().listStreams()).doesNotContainAnyElementsOf(names);
+    }
+
+    @Test
+    @DisplayName("an empty header name or one with a control character fails with INVALID_ARGUMENT")
+    void badHeaderNames() {
+      String stream = stream(1);
+      Producer<String, String> producer = strings(stream);
+
+      assertThat(
+              failureOf(
+                  producer.send(Record.<String, String>builder("k", "v").header("", "x").build())))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(
+              failureOf(
+                  producer.send(
+                      Record.<String, String>builder("k", "v").header("a\nb", "x").build())))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+    }
+
+    @Test
+    @DisplayName("a key longer than maxKeyBytes, or more headers than maxHeaders, is refused")
+    void keyAndHeaderLimits() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      int maxKey = caps().maxKeyBytes();
+      if (maxKey < caps().maxRecordBytes()) {
+        SluiceException e = failureOf(producer.send(new byte[maxKey + 1], new byte[1]));
+        assertThat(e.code()).isIn(ErrorCode.INVALID_ARGUMENT, ErrorCode.RECORD_TOO_LARGE);
+        await(producer.send(new byte[maxKey], new byte[1]));
+      }
+      int maxHeaders = caps().maxHeaders();
+      if (maxHeaders < 10_000) {
+        Headers.Builder b = Headers.builder();
+        for (int i = 0; i <= maxHeaders; i++) {
+          b.add("h", new byte[0]);
+        }
+        Record<byte[], byte[]> tooMany =
+            Record.<byte[], byte[]>builder(null, new byte[1]).headers(b.build()).build();
+        assertThat(failureOf(producer.send(tooMany))).hasCode(ErrorCode.INVALID_ARGUMENT);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ missing streams
+
+  @Nested
+  @DisplayName("A stream that does not exist")
+  class MissingStreams {
+    @Test
+    @DisplayName("is not listed and does not exist")
+    void doesNotExist() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(sluice().admin().exists(missing)).isFalse();
+      assertThat(sluice().admin().listStreams()).doesNotContain(missing);
+    }
+
+    @Test
+    @DisplayName("cannot be described: NOT_FOUND")
+    void describe() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(thrown(() -> sluice().admin().describeStream(missing)))
+          .hasCode(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("cannot be deleted: NOT_FOUND")
+    void delete() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(thrown(() -> sluice().admin().deleteStream(missing))).hasCode(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("cannot be resharded: NOT_FOUND")
+    void reshard() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(thrown(() -> sluice().admin().setShardCount(missing, 2)))
+          .hasCode(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("gets a producer, but its sends fail with NOT_FOUND and shardFor throws NOT_FOUND")
+    void send() {
+      String missing = harnessNow().missingStreamName();
+      Producer<String, String> producer = strings(missing);
+
+      assertThat(failureOf(producer.send("k", "v"))).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(thrown(() -> producer.shardFor("k"))).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(sluice().admin().exists(missing))
+          .as("sending does not create the stream")
+          .isFalse();
+    }
+
+    @Test
+    @DisplayName("fails a standalone consumer with NOT_FOUND, at start or through termination()")
+    void standaloneConsumer() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(consumerFailure(() -> consumerOf(missing).start(r -> {})))
+          .hasCode(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("fails a group consumer with NOT_FOUND, at start or through termination()")
+    void groupConsumer() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(consumerFailure(() -> consumerOf(missing).group(group()).start(r -> {})))
+          .hasCode(ErrorCode.NOT_FOUND);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ admin
+
+  @Nested
+  @DisplayName("Stream administration")
+  class Administration {
+    @Test
+    @DisplayName("creates, lists, describes and deletes a stream")
+    void lifecycle() {
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+
+      sluice().admin().createStream(stream, StreamSpec.withShards(3));
+
+      assertThat(sluice().admin().exists(stream)).isTrue();
+      List<String> listed = sluice().admin().listStreams();
+      assertThat(listed).contains(stream);
+      assertThat(listed).as("listStreams is sorted").isSorted();
+      StreamDescription d = sluice().admin().describeStream(stream);
+      assertThat(d.name()).isEqualTo(stream);
+      assertThat(d.openShards()).hasSize(3).doesNotHaveDuplicates();
+      assertThat(d.shards()).allSatisfy(s -> assertThat(s.parents()).isEmpty());
+
+      sluice().admin().deleteStream(stream);
+
+      assertThat(sluice().admin().exists(stream)).isFalse();
+      assertThat(sluice().admin().listStreams()).doesNotContain(stream);
+      assertThat(thrown(() -> sluice().admin().describeStream(stream)))
+          .hasCode(ErrorCode.NOT_FOUND);
+    }
+
+    @Test
+    @DisplayName("a new stream is visible to another Sluice instance at once")
+    void visibleAcrossInstances() {
+      String stream = stream(2);
+      Sluice other = open();
+
+      assertThat(other.admin().exists(stream)).isTrue();
+      assertThat(other.admin().describeStream(stream).openShards()).hasSize(2);
+    }
+
+    @Test
+    @DisplayName(
+        "describes the shards in id order, and hash-key ranges (where given) cover all keys")
+    void describeShards() {
+      String stream = stream(4);
+
+      StreamDescription d = sluice().admin().describeStream(stream);
+
+      List<Shard> shards =
+          d.shards().stream().map(ShardDescription::shard).collect(Collectors.toList());
+      assertThat(shards).hasSize(4).isSorted();
+      assertThat(d.shards()).allSatisfy(s -> assertThat(s.isOpen()).isTrue());
+      List<HashKeyRange> ranges = new ArrayList<>();
+      d.shards()
+          .forEach(
+              s -> {
+                if (s.hashKeyRange() != null) {
+                  ranges.add(s.hashKeyRange());
+                }
+              });
+      if (!ranges.isEmpty()) {
+        assertThat(ranges).as("every open shard has a range, or none has").hasSize(4);
+        ranges.sort(Comparator.comparing(HashKeyRange::start));
+        assertThat(ranges.get(0).start()).isEqualTo(BigInteger.ZERO);
+        for (int i = 1; i < ranges.size(); i++) {
+          assertThat(ranges.get(i).start())
+              .as("range %s follows %s without gap or overlap", ranges.get(i), ranges.get(i - 1))
+              .isEqualTo(ranges.get(i - 1).end().add(BigInteger.ONE));
+        }
+        assertThat(ranges.get(ranges.size() - 1).end()).isEqualTo(HashKeyRange.MAX);
+      }
+    }
+
+    @Test
+    @DisplayName("describes the retention a stream was created with")
+    void retention() {
+      Duration wanted = allowedRetention(Duration.ofHours(48));
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+
+      sluice().admin().createStream(stream, StreamSpec.withShards(1).retention(wanted));
+
+      assertThat(sluice().admin().describeStream(stream).retention()).isEqualTo(wanted);
+    }
+
+    @Test
+    @DisplayName("creating a stream that exists fails with ALREADY_EXISTS and leaves it as it was")
+    void alreadyExists() {
+      String stream = stream(2);
+
+      assertThat(thrown(() -> sluice().admin().createStream(stream, StreamSpec.withShards(3))))
+          .hasCode(ErrorCode.ALREADY_EXISTS);
+      assertThat(sluice().admin().describeStream(stream).openShards()).hasSize(2);
+    }
+
+    @Test
+    @DisplayName("a shard count below one or a negative retention fails with INVALID_ARGUMENT")
+    void badSpecs() {
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+
+      assertThat(thrown(() -> sluice().admin().createStream(stream, StreamSpec.withShards(0))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(
+              thrown(
+                  () ->
+                      sluice()
+                          .admin()
+                          .createStream(
+                              stream, StreamSpec.withShards(1).retention(Duration.ofHours(-1)))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(sluice().admin().exists(stream)).isFalse();
+    }
+
+    @Test
+    @DisplayName("a deleted stream created again starts empty")
+    void recreateAfterDelete() {
+      String stream = stream(1);
+      await(strings(stream).send("k", "old"));
+      sluice().admin().deleteStream(stream);
+      sluice().admin().createStream(stream, StreamSpec.withShards(1));
+      await(strings(stream).send("k", "new"));
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(1, timeout());
+
+      Await.holdsFor(
+          "no record of the deleted stream arrives",
+          quietPeriod(),
+          () -> collectorValues(got).equals(List.of("new")));
+      assertThat(got).hasValuesInOrder("new");
+    }
+
+    @Test
+    @DisplayName("raising the shard count adds open shards that take records")
+    void growShards() {
+      String stream = stream(2);
+
+      sluice().admin().setShardCount(stream, 3);
+
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      assertThat(open).hasSize(3);
+      Producer<String, String> producer = strings(stream);
+      for (Shard s : open) {
+        assertThat(
+                await(
+                        producer.send(
+                            Record.<String, String>builder(null, "to-" + s).shard(s).build()))
+                    .shard())
+            .isEqualTo(s);
+      }
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(3, timeout());
+      assertThat(got)
+          .containsValues(open.stream().map(s -> "to-" + s).collect(Collectors.toList()));
+      for (Record<String, String> r : got) {
+        assertThat(r.value()).isEqualTo("to-" + r.shard());
+      }
+    }
+
+    @Test
+    @DisplayName("lowering the shard count works, or fails with UNSUPPORTED without SHRINK_SHARDS")
+    void shrinkShards() {
+      String stream = stream(2);
+      await(strings(stream).send("before", "before"));
+
+      if (!caps().supports(Capability.SHRINK_SHARDS)) {
+        assertThat(thrown(() -> sluice().admin().setShardCount(stream, 1)))
+            .hasCode(ErrorCode.UNSUPPORTED);
+        assertThat(sluice().admin().describeStream(stream).openShards()).hasSize(2);
+        return;
+      }
+      sluice().admin().setShardCount(stream, 1);
+
+      assertThat(sluice().admin().describeStream(stream).openShards()).hasSize(1);
+      await(strings(stream).send("after", "after"));
+      assertThat(collect(consumerOf(stream)).awaitCount(2, timeout()))
+          .containsValues("before", "after");
+    }
+  }
+
+  // ------------------------------------------------------------------------------ routing
+
+  @Nested
+  @DisplayName("Routing")
+  class Routing {
+    @Test
+    @DisplayName("records with the same key land on the same shard, the one shardFor names")
+    void sameKeySameShard() {
+      String stream = stream(4);
+      Producer<String, String> producer = strings(stream);
+      Map<String, Set<Shard>> shardsPerKey = new TreeMap<>();
+
+      for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < 40; k++) {
+          String key = "key-" + k;
+          SendResult sent = await(producer.send(key, key + "#" + round));
+          shardsPerKey.computeIfAbsent(key, x -> new TreeSet<>()).add(sent.shard());
+          assertThat(producer.shardFor(key)).as("shardFor(%s)", key).isEqualTo(sent.shard());
+        }
+      }
+
+      shardsPerKey.forEach((key, shards) -> assertThat(shards).as("shards of %s", key).hasSize(1));
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(120, timeout());
+      for (Record<String, String> r : got) {
+        assertThat(shardsPerKey.get(r.key()))
+            .as("where %s was read", r.key())
+            .containsExactly(r.shard());
+      }
+    }
+
+    @Test
+    @DisplayName("different keys spread over the shards")
+    void keysSpread() {
+      String stream = stream(4);
+      Producer<String, String> producer = strings(stream);
+
+      Set<Shard> used = new HashSet<>();
+      for (int k = 0; k < 64; k++) {
+        used.add(producer.shardFor("spread-" + k));
+      }
+
+      assertThat(used).as("64 keys over 4 shards").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    @DisplayName("a record sent to an explicit shard lands there, whatever its key")
+    void explicitShard() {
+      String stream = stream(3);
+      Producer<String, String> producer = strings(stream);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+
+      for (Shard s : open) {
+        for (int i = 0; i < 3; i++) {
+          SendResult sent =
+              await(
+                  producer.send(
+                      Record.<String, String>builder("same-key", s + "/" + i).shard(s).build()));
+          assertThat(sent.shard()).isEqualTo(s);
+        }
+      }
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(9, timeout());
+      for (Record<String, String> r : got) {
+        assertThat(r.value()).startsWith(r.shard() + "/");
+      }
+    }
+
+    @Test
+    @DisplayName("shardFor follows a change of the shard count")
+    void shardForAfterReshard() {
+      String stream = stream(2);
+      Producer<String, String> producer = strings(stream);
+      await(producer.send("warm-up", "x"));
+
+      sluice().admin().setShardCount(stream, 3);
+
+      Set<Shard> open = new HashSet<>(sluice().admin().describeStream(stream).openShards());
+      for (int k = 0; k < 20; k++) {
+        String key = "after-" + k;
+        SendResult sent = await(producer.send(key, key));
+        assertThat(open).as("%s went to an open shard", key).contains(sent.shard());
+        assertThat(producer.shardFor(key)).isEqualTo(sent.shard());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ ordering
+
+  @Nested
+  @DisplayName("Ordering")
+  class Ordering {
+    @Test
+    @DisplayName("records of each key are consumed in send order, across many keys and shards")
+    void perKeyOrder() {
+      String stream = stream(4);
+      Keyed batch = keyed("ord", 25, 40);
+      Producer<String, String> producer = strings(stream);
+
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      for (Record<String, String> r : batch.records) {
+        sends.add(producer.send(r));
+      }
+      awaitAll(sends);
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream)).awaitCount(batch.records.size(), timeout());
+      assertThat(got).haveValuesInOrderPerKey(batch.perKey).hasIncreasingPositionsPerShard();
+    }
+
+    @Test
+    @DisplayName("records without a key sent to one shard are consumed in send order")
+    void perShardOrder() {
+      String stream = stream(2);
+      Shard target = sluice().admin().describeStream(stream).openShards().get(1);
+      Producer<String, String> producer = strings(stream);
+      List<String> values =
+          IntStream.range(0, 200)
+              .mapToObj(i -> String.format("v%04d", i))
+              .collect(Collectors.toList());
+
+      awaitAll(
+          values.stream()
+              .map(
+                  v -> producer.send(Record.<String, String>builder(null, v).shard(target).build()))
+              .collect(Collectors.toList()));
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(200, timeout());
+      assertThat(got).hasValuesInOrder(values).areAllFromShard(target);
+    }
+
+    @Test
+    @DisplayName("sendAll sends a batch: one future per record, in order, keys kept in order")
+    void sendAll() {
+      String stream = stream(3);
+      Keyed batch = keyed("batch", 5, 30);
+      Producer<String, String> producer = strings(stream);
+
+      List<CompletableFuture<SendResult>> futures = producer.sendAll(batch.records);
+
+      assertThat(futures).hasSize(batch.records.size());
+      List<SendResult> results = awaitAll(futures);
+      Map<String, Position> lastPerKey = new HashMap<>();
+      for (int i = 0; i < results.size(); i++) {
+        String key = batch.records.get(i).key();
+        Position previous = lastPerKey.put(key, results.get(i).position());
+        if (previous != null) {
+          assertThat(results.get(i).position())
+              .as("position of record %s", i)
+              .isGreaterThan(previous);
+        }
+      }
+      List<Record<String, String>> got =
+          collect(consumerOf(stream)).awaitCount(batch.records.size(), timeout());
+      assertThat(got).haveValuesInOrderPerKey(batch.perKey);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ producer close
+
+  @Nested
+  @DisplayName("Flushing and closing")
+  class Closing {
+    @Test
+    @DisplayName("flush returns once every record sent before it is stored")
+    void flush() {
+      String stream = stream(2);
+      Producer<String, String> producer = strings(stream);
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        sends.add(producer.send("k" + (i % 7), "v" + i));
+      }
+
+      producer.flush();
+
+      assertThat(sends).allSatisfy(f -> assertThat(f).isCompleted());
+      assertThat(collect(consumerOf(stream)).awaitCount(300, timeout())).hasNoDuplicateValues();
+    }
+
+    @Test
+    @DisplayName("closing a producer flushes what it accepted: every record is readable")
+    void closeFlushes() {
+      String stream = stream(2);
+      Producer<String, String> producer = sluice().producer(stream, Serde.string(), Serde.string());
+      Keyed batch = keyed("close", 10, 50);
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      batch.records.forEach(r -> sends.add(producer.send(r)));
+
+      producer.close();
+
+      assertThat(sends).allSatisfy(f -> assertThat(f).isCompleted());
+      awaitAll(sends);
+      assertThat(collect(consumerOf(stream)).awaitCount(500, timeout()))
+          .haveValuesInOrderPerKey(batch.perKey);
+    }
+
+    @Test
+    @DisplayName("sending after close fails with CLOSED; flush and shardFor throw CLOSED")
+    void sendAfterClose() {
+      String stream = stream(1);
+      Producer<String, String> producer = strings(stream);
+      producer.close();
+
+      assertThat(failureOf(producer.send("k", "v"))).hasCode(ErrorCode.CLOSED);
+      assertThat(thrown(producer::flush)).hasCode(ErrorCode.CLOSED);
+      assertThat(thrown(() -> producer.shardFor("k"))).hasCode(ErrorCode.CLOSED);
+      producer.close(); // idempotent
+    }
+
+    @Test
+    @DisplayName(
+        "closing Sluice closes its producers and consumers; using it then fails with CLOSED")
+    void closeSluice() {
+      String stream = stream(1);
+      Sluice own = open();
+      Producer<String, String> producer = own.producer(stream, Serde.string(), Serde.string());
+      CompletableFuture<SendResult> accepted = producer.send("k", "sent before close");
+      Consumer<String, String> consumer = consumerOf(own, stream).start(r -> {});
+
+      own.close();
+
+      await(accepted);
+      assertThat(failureOf(producer.send("k", "v"))).hasCode(ErrorCode.CLOSED);
+      assertThat(consumer.awaitTermination(timeout())).isTrue();
+      assertThat(consumer.termination()).isCompleted().isNotCompletedExceptionally();
+      assertThat(thrown(own::admin)).hasCode(ErrorCode.CLOSED);
+      assertThat(thrown(() -> own.producer(stream))).hasCode(ErrorCode.CLOSED);
+    }
+
+    @Test
+    @DisplayName("closing a consumer gives up its shards promptly and completes termination()")
+    void closeConsumer() {
+      String stream = stream(2);
+      Consumer<String, String> consumer = track(consumerOf(stream).group(group()).start(r -> {}));
+      Await.until(
+          "the consumer owns both shards", timeout(), () -> consumer.assignment().size() == 2);
+
+      long started = System.nanoTime();
+      consumer.close();
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(timeout());
+      assertThat(consumer.termination()).isCompleted().isNotCompletedExceptionally();
+      assertThat(consumer.assignment()).isEmpty();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ positions
+
+  @Nested
+  @DisplayName("Positions")
+  class Positions {
+    @Test
+    @DisplayName("increase within a shard and survive toString / parse")
+    void comparableAndParseable() {
+      String stream = stream(2);
+      Keyed batch = keyed("pos", 6, 20);
+      awaitAll(strings(stream).sendAll(batch.records));
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(120, timeout());
+
+      assertThat(got).hasIncreasingPositionsPerShard();
+      for (Record<String, String> r : got) {
+        Position p = r.position();
+        Position parsed = Position.parse(p.toString());
+        assertThat(parsed).isEqualTo(p).hasSameHashCodeAs(p);
+        assertThat(parsed.compareTo(p)).isZero();
+      }
+    }
+
+    @Test
+    @DisplayName("a send reports the shard and position the consumer then sees")
+    void sendResultMatchesReceived() {
+      String stream = stream(3);
+      Producer<String, String> producer = strings(stream);
+      Map<String, SendResult> sent = new HashMap<>();
+      for (int i = 0; i < 30; i++) {
+        sent.put("v" + i, await(producer.send("key-" + (i % 9), "v" + i)));
+      }
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(30, timeout());
+
+      for (Record<String, String> r : got) {
+        SendResult s = sent.get(r.value());
+        assertThat(r.shard()).as("shard of %s", r.value()).isEqualTo(s.shard());
+        assertThat(r.position()).as("position of %s", r.value()).isEqualTo(s.position());
+        if (s.timestampMillis() != Record.NO_TIMESTAMP) {
+          assertThat(r.timestampMillis())
+              .as("timestamp of %s", r.value())
+              .isEqualTo(s.timestampMillis());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ start positions
+
+  @Nested
+  @DisplayName("Start positions")
+  class StartPositions {
+    @Test
+    @DisplayName("earliest reads every record sent before the consumer started")
+    void earliest() {
+      String stream = stream(2);
+      Keyed batch = keyed("early", 4, 25);
+      awaitAll(strings(stream).sendAll(batch.records));
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream).startPosition(StartPosition.earliest()))
+              .awaitCount(100, timeout());
+
+      assertThat(got).haveValuesInOrderPerKey(batch.perKey);
+    }
+
+    @Test
+    @DisplayName("latest skips records sent before the start and reads those sent after")
+    void latest() {
+      String stream = stream(1);
+      Producer<String, String> producer = strings(stream);
+      List<String> before = List.of("before-0", "before-1", "before-2");
+      before.forEach(v -> await(producer.send("k", v)));
+
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).startPosition(StartPosition.latest()));
+      awaitLive(producer, c);
+      List<String> after =
+          IntStream.range(0, 10).mapToObj(i -> "after-" + i).collect(Collectors.toList());
+      after.forEach(v -> await(producer.send("k", v)));
+
+      List<Record<String, String>> got =
+          c.await(
+              "every record sent after the start",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(after));
+      assertThat(got).doesNotContainValues(before);
+      assertThat(withoutMarkers(got)).hasValuesInOrder(after);
+    }
+
+    @Test
+    @DisplayName("atTimestamp reads from the first record stored at or after the instant")
+    void atTimestamp() {
+      Assumptions.assumeTrue(
+          caps().supports(Capability.SEEK_BY_TIMESTAMP),
+          backend() + " cannot start at a timestamp (no SEEK_BY_TIMESTAMP)");
+      String stream = stream(2);
+      Producer<String, String> producer = strings(stream);
+      Keyed early = keyed("early", 3, 5);
+      awaitAll(producer.sendAll(early.records));
+      Instant boundary = Instant.now().plusMillis(1);
+      Await.clockPasses(boundary);
+      Keyed late = keyed("late", 3, 5);
+      awaitAll(producer.sendAll(late.records));
+
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).startPosition(StartPosition.atTimestamp(boundary)));
+      List<Record<String, String>> got = c.awaitCount(15, timeout());
+
+      Await.holdsFor("nothing before the timestamp arrives", quietPeriod(), () -> c.size() == 15);
+      assertThat(got).haveValuesInOrderPerKey(late.perKey);
+    }
+
+    @Test
+    @DisplayName("at(shard, position) starts at that record, inclusive")
+    void atPositionInclusive() {
+      String stream = stream(1);
+      List<SendResult> sent = sendValues(stream, "v", 10);
+      Shard shard = sent.get(0).shard();
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream).startPosition(StartPosition.at(shard, sent.get(4).position())))
+              .awaitCount(6, timeout());
+
+      assertThat(got).hasValuesInOrder("v4", "v5", "v6", "v7", "v8", "v9");
+    }
+
+    @Test
+    @DisplayName("after(positions) starts just after each position, exclusive")
+    void afterPositionsExclusive() {
+      String stream = stream(1);
+      List<SendResult> sent = sendValues(stream, "v", 10);
+
+      List<Record<String, String>> got =
+          collect(
+                  consumerOf(stream)
+                      .startPosition(
+                          StartPosition.after(Map.of(sent.get(4).shard(), sent.get(4).position()))))
+              .awaitCount(5, timeout());
+
+      assertThat(got).hasValuesInOrder("v5", "v6", "v7", "v8", "v9");
+    }
+
+    @Test
+    @DisplayName("shards not named by at(...) start at the earliest record")
+    void positionsFallBackToEarliest() {
+      String stream = stream(2);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      Producer<String, String> producer = strings(stream);
+      List<SendResult> first = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        first.add(
+            await(
+                producer.send(
+                    Record.<String, String>builder(null, "a" + i).shard(open.get(0)).build())));
+        await(
+            producer.send(
+                Record.<String, String>builder(null, "b" + i).shard(open.get(1)).build()));
+      }
+
+      List<Record<String, String>> got =
+          collect(
+                  consumerOf(stream)
+                      .startPosition(StartPosition.at(open.get(0), first.get(3).position())))
+              .awaitCount(7, timeout());
+
+      assertThat(got).hasValuesExactlyOnce(List.of("a3", "a4", "b0", "b1", "b2", "b3", "b4"));
+    }
+  }
+
+  // ------------------------------------------------------------------------------ standalone
+
+  @Nested
+  @DisplayName("A standalone consumer")
+  class Standalone {
+    @Test
+    @DisplayName("owns and reads every shard")
+    void readsEveryShard() {
+      String stream = stream(4);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      Producer<String, String> producer = strings(stream);
+      for (Shard s : open) {
+        await(producer.send(Record.<String, String>builder(null, "on-" + s).shard(s).build()));
+      }
+
+      RecordCollector<String, String> c = collect(consumerOf(stream));
+      List<Record<String, String>> got = c.awaitCount(4, timeout());
+
+      assertThat(got.stream().map(Record::shard).collect(Collectors.toSet()))
+          .containsExactlyInAnyOrderElementsOf(open);
+      assertThat(c.consumer().group()).isNull();
+      Await.until(
+          "the consumer owns every shard",
+          timeout(),
+          () -> c.consumer().assignment().equals(new HashSet<>(open)));
+    }
+
+    @Test
+    @DisplayName(
+        "resumes from processedPositions() with after(...): nothing lost, nothing repeated")
+    void resumesFromProcessedPositions() {
+      String stream = stream(2);
+      Keyed first = keyed("first", 4, 10);
+      Producer<String, String> producer = strings(stream);
+      awaitAll(producer.sendAll(first.records));
+      RecordCollector<String, String> c1 = collect(consumerOf(stream));
+      c1.awaitCount(40, timeout());
+      c1.close();
+      Map<Shard, Position> positions = c1.consumer().processedPositions();
+      assertThat(positions).hasSize(2);
+
+      Keyed second = keyed("second", 4, 10);
+      awaitAll(producer.sendAll(second.records));
+      RecordCollector<String, String> c2 =
+          collect(consumerOf(stream).startPosition(StartPosition.after(positions)));
+      List<Record<String, String>> got =
+          c2.await(
+              "the second batch",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(second.values()));
+
+      assertThat(got).hasValuesExactlyOnce(second.values()).haveValuesInOrderPerKey(second.perKey);
+    }
+
+    @Test
+    @DisplayName("in pull style, poll returns the records in order")
+    void poll() {
+      String stream = stream(2);
+      Keyed batch = keyed("pull", 4, 25);
+      awaitAll(strings(stream).sendAll(batch.records));
+      Consumer<String, String> consumer = track(consumerOf(stream).maxPollRecords(30).open());
+
+      List<Record<String, String>> got = new ArrayList<>();
+      Await.until(
+          "100 records polled",
+          timeout(),
+          () -> {
+            List<Record<String, String>> polled = consumer.poll(Duration.ofMillis(100));
+            assertThat(polled.size()).isLessThanOrEqualTo(30);
+            got.addAll(polled);
+            return got.size() >= 100;
+          });
+
+      assertThat(got).haveValuesInOrderPerKey(batch.perKey);
+    }
+
+    @Test
+    @DisplayName("poll on a consumer started with a handler fails with FAILED_PRECONDITION")
+    void pollOnHandlerConsumer() {
+      String stream = stream(1);
+      Consumer<String, String> consumer = track(consumerOf(stream).start(r -> {}));
+
+      assertThat(thrown(() -> consumer.poll(Duration.ofMillis(10))))
+          .hasCode(ErrorCode.FAILED_PRECONDITION);
+    }
+
+    @Test
+    @DisplayName("poll after close fails with CLOSED")
+    void pollAfterClose() {
+      String stream = stream(1);
+      Consumer<String, String> consumer = consumerOf(stream).open();
+      consumer.close();
+
+      assertThat(thrown(() -> consumer.poll(Duration.ofMillis(10)))).hasCode(ErrorCode.CLOSED);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ groups
+
+  @Nested
+  @DisplayName("Consumer groups")
+  class Groups {
+    @Test
+    @DisplayName("two groups each receive every record")
+    void twoGroupsEachSeeEverything() {
+      String stream = stream(2);
+      Keyed batch = keyed("both", 5, 20);
+      awaitAll(strings(stream).sendAll(batch.records));
+
+      RecordCollector<String, String> a = collect(consumerOf(stream).group(group()));
+      RecordCollector<String, String> b = collect(consumerOf(stream).group(group()));
+
+      assertThat(a.awaitCount(100, timeout())).haveValuesInOrderPerKey(batch.perKey);
+      assertThat(b.awaitCount(100, timeout())).haveValuesInOrderPerKey(batch.perKey);
+    }
+
+    @Test
+    @DisplayName(
+        "two consumers of one group split the shards, and one takes over when the other leaves")
+    void shareAndTakeOver() {
+      String stream = stream(4);
+      String group = group();
+      Set<Shard> all = new HashSet<>(sluice().admin().describeStream(stream).openShards());
+      RecordCollector<String, String> received = RecordCollector.detached();
+      RecordingListener l1 = new RecordingListener();
+      RecordingListener l2 = new RecordingListener();
+      Consumer<String, String> c1 =
+          track(consumerOf(stream).group(group).listener(l1).start(received.handler()));
+      Await.until(
+          "the first consumer owns every shard", timeout(), () -> c1.assignment().equals(all));
+
+      Consumer<String, String> c2 =
+          track(consumerOf(open(), stream).group(group).listener(l2).start(received.handler()));
+
+      Await.until(
+          "both consumers own shards, disjoint, together all",
+          timeout(),
+          () -> {
+            Set<Shard> a1 = c1.assignment();
+            Set<Shard> a2 = c2.assignment();
+            Set<Shard> union = new HashSet<>(a1);
+            union.addAll(a2);
+            return !a1.isEmpty()
+                && !a2.isEmpty()
+                && Collections.disjoint(a1, a2)
+                && union.equals(all);
+          });
+      assertThat(l2.assigned())
+          .as("assignments reported to the second consumer")
+          .containsAll(c2.assignment());
+      assertThat(l1.revoked())
+          .as("revocations reported to the first consumer")
+          .containsAll(c2.assignment());
+
+      Keyed first = keyed("first", 8, 10);
+      awaitAll(strings(stream).sendAll(first.records));
+      received.await(
+          "the first batch", timeout(), rs -> collectorValues(rs).containsAll(first.values()));
+
+      c2.close();
+      Await.until(
+          "the first consumer owns every shard again",
+          timeout(),
+          () -> c1.assignment().equals(all));
+      Keyed second = keyed("second", 8, 10);
+      awaitAll(strings(stream).sendAll(second.records));
+
+      List<Record<String, String>> got =
+          received.await(
+              "the second batch",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(second.values()));
+      List<String> expected = new ArrayList<>(first.values());
+      expected.addAll(second.values());
+      if (l1.lost.get() || l2.lost.get()) {
+        assertThat(got).containsValues(expected);
+      } else {
+        // Every hand-over was clean (checkpoints written): nothing may be delivered twice.
+        assertThat(got).hasValuesExactlyOnce(expected);
+      }
+    }
+
+    @Test
+    @DisplayName(
+        "a group restarted after a clean close resumes after its checkpoints: no loss, no repeats")
+    void restartResumesAfterCheckpoint() {
+      String stream = stream(2);
+      String group = group();
+      Keyed first = keyed("first", 4, 25);
+      awaitAll(strings(stream).sendAll(first.records));
+      Sluice before = open();
+      RecordCollector<String, String> c1 = collect(consumerOf(before, stream).group(group));
+      assertThat(c1.awaitCount(100, timeout())).hasValuesExactlyOnce(first.values());
+      c1.close();
+      before.close();
+
+      Keyed second = keyed("second", 4, 25);
+      awaitAll(strings(stream).sendAll(second.records));
+      RecordCollector<String, String> c2 = collect(consumerOf(open(), stream).group(group));
+
+      List<Record<String, String>> got =
+          c2.await(
+              "the second batch",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(second.values()));
+      assertThat(got).hasValuesExactlyOnce(second.values()).haveValuesInOrderPerKey(second.perKey);
+    }
+
+    @Test
+    @DisplayName("a stored checkpoint wins over the start position of a restarted group")
+    void checkpointWinsOverStartPosition() {
+      String stream = stream(1);
+      String group = group();
+      sendValues(stream, "old", 5);
+      RecordCollector<String, String> c1 = collect(consumerOf(open(), stream).group(group));
+      c1.awaitCount(5, timeout());
+      c1.close();
+      sendValues(stream, "while-down", 5);
+
+      RecordCollector<String, String> c2 =
+          collect(consumerOf(open(), stream).group(group).startPosition(StartPosition.latest()));
+
+      assertThat(c2.awaitCount(5, timeout()))
+          .hasValuesInOrder(
+              "while-down0", "while-down1", "while-down2", "while-down3", "while-down4");
+    }
+
+    @Test
+    @DisplayName("with MANUAL checkpoints, only what was checkpointed is skipped after a restart")
+    void manualCheckpoints() {
+      String stream = stream(1);
+      String group = group();
+      sendValues(stream, "v", 20);
+      RecordCollector<String, String> c1 =
+          collect(consumerOf(open(), stream).group(group).checkpointing(CheckpointMode.MANUAL));
+      List<Record<String, String>> first = c1.awaitCount(20, timeout());
+      c1.consumer().checkpoint(first.get(9));
+      c1.consumer()
+          .commitCheckpoints()
+          .orTimeout(timeout().toMillis(), TimeUnit.MILLISECONDS)
+          .join();
+      c1.close();
+
+      RecordCollector<String, String> c2 =
+          collect(consumerOf(open(), stream).group(group).checkpointing(CheckpointMode.MANUAL));
+
+      List<String> rest =
+          IntStream.range(10, 20).mapToObj(i -> "v" + i).collect(Collectors.toList());
+      List<Record<String, String>> got =
+          c2.await("v10..v19", timeout(), rs -> collectorValues(rs).containsAll(rest));
+      assertThat(got).hasValuesInOrder(rest);
+    }
+
+    @Test
+    @DisplayName(
+        "in pull style with AUTO checkpoints, the next poll checkpoints the last one's records")
+    void pullConsumerCheckpointsOnNextPoll() {
+      String stream = stream(2);
+      String group = group();
+      Keyed first = keyed("first", 4, 10);
+      awaitAll(strings(stream).sendAll(first.records));
+      Consumer<String, String> c1 = track(consumerOf(open(), stream).group(group).open());
+      List<Record<String, String>> polled = new ArrayList<>();
+      Await.until(
+          "40 records polled",
+          timeout(),
+          () -> {
+            polled.addAll(c1.poll(Duration.ofMillis(100)));
+            return polled.size() >= 40;
+          });
+      assertThat(c1.poll(Duration.ofMillis(10))).as("nothing more to poll").isEmpty();
+      c1.close();
+
+      Keyed second = keyed("second", 4, 10);
+      awaitAll(strings(stream).sendAll(second.records));
+      Consumer<String, String> c2 = track(consumerOf(open(), stream).group(group).open());
+      List<Record<String, String>> got = new ArrayList<>();
+      Await.until(
+          "the second batch polled",
+          timeout(),
+          () -> {
+            got.addAll(c2.poll(Duration.ofMillis(100)));
+            return collectorValues(got).containsAll(second.values());
+          });
+
+      assertThat(got).hasValuesExactlyOnce(second.values()).haveValuesInOrderPerKey(second.perKey);
+    }
+
+    @Test
+    @DisplayName(
+        "the listener is told of assignments, and of the checkpoints written when shards are given up")
+    void listenerReportsAssignmentAndCheckpoints() {
+      String stream = stream(2);
+      Set<Shard> all = new HashSet<>(sluice().admin().describeStream(stream).openShards());
+      Keyed batch = keyed("l", 4, 5);
+      awaitAll(strings(stream).sendAll(batch.records));
+      RecordingListener listener = new RecordingListener();
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).group(group()).listener(listener));
+      List<Record<String, String>> got = c.awaitCount(20, timeout());
+      Await.until(
+          "the listener saw every shard assigned",
+          timeout(),
+          () -> listener.assigned().containsAll(all));
+
+      c.close();
+
+      Map<Shard, Position> last = new HashMap<>();
+      got.forEach(r -> last.put(r.shard(), r.position()));
+      assertThat(listener.revoked()).containsExactlyInAnyOrderElementsOf(all);
+      assertThat(listener.lost.get()).as("a clean close loses no shard").isFalse();
+      assertThat(listener.checkpointed).isEqualTo(last);
+      assertThat(c.consumer().processedPositions()).isEqualTo(last);
+    }
+
+    @Test
+    @DisplayName(
+        "checkpointing a position not delivered yet, or a record never received, fails with INVALID_ARGUMENT")
+    void checkpointUndelivered() {
+      String stream = stream(1);
+      sendValues(stream, "v", 3);
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).group(group()).checkpointing(CheckpointMode.MANUAL));
+      Record<String, String> last = c.awaitCount(3, timeout()).get(2);
+
+      assertThat(thrown(() -> c.consumer().checkpoint(last.shard(), beyond(last.position()))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(thrown(() -> c.consumer().checkpoint(Record.of("k", "never received"))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      c.consumer().checkpoint(last); // a delivered one is fine
+    }
+  }
+
+  // ------------------------------------------------------------------------------ handler
+
+  @Nested
+  @DisplayName("Record handlers")
+  class Handlers {
+    @Test
+    @DisplayName("are called one at a time, in order, for the records of one shard")
+    void sequentialWithinShard() {
+      String stream = stream(2);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      Producer<String, String> producer = strings(stream);
+      Map<Shard, List<String>> sentPerShard = new HashMap<>();
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        for (Shard s : open) {
+          String v = s + "/" + String.format("%04d", i);
+          sentPerShard.computeIfAbsent(s, x -> new ArrayList<>()).add(v);
+          sends.add(producer.send(Record.<String, String>builder(null, v).shard(s).build()));
+        }
+      }
+      awaitAll(sends);
+      Map<Shard, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+      AtomicBoolean overlapped = new AtomicBoolean();
+
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream),
+              r -> {
+                AtomicInteger n = inFlight.computeIfAbsent(r.shard(), x -> new AtomicInteger());
+                if (n.incrementAndGet() > 1) {
+                  overlapped.set(true);
+                }
+                LockSupport.parkNanos(50_000);
+                n.decrementAndGet();
+              });
+      List<Record<String, String>> got = c.awaitCount(300, timeout());
+
+      assertThat(overlapped).as("two handler calls of one shard overlapped").isFalse();
+      for (Shard s : open) {
+        assertThat(got.stream().filter(r -> r.shard().equals(s)).collect(Collectors.toList()))
+            .hasValuesInOrder(sentPerShard.get(s));
+      }
+    }
+
+    @Test
+    @DisplayName("run in parallel for different shards")
+    void parallelAcrossShards() {
+      String stream = stream(2);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      CountDownLatch bothInside = new CountDownLatch(2);
+      List<Boolean> metTheOther = new CopyOnWriteArrayList<>();
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream),
+              r -> {
+                threads.add(Thread.currentThread().getName());
+                bothInside.countDown();
+                metTheOther.add(bothInside.await(timeout().toMillis(), TimeUnit.MILLISECONDS));
+              });
+      Producer<String, String> producer = strings(stream);
+      for (Shard s : open) {
+        await(producer.send(Record.<String, String>builder(null, "on-" + s).shard(s).build()));
+      }
+      c.awaitCount(2, timeout().multipliedBy(2));
+      Await.until(
+          "both handler calls returned", timeout().multipliedBy(2), () -> metTheOther.size() == 2);
+
+      assertThat(metTheOther)
+          .as("each handler call saw the other shard's call running at the same time")
+          .containsExactly(true, true);
+      assertThat(threads).hasSize(2);
+    }
+
+    @Test
+    @DisplayName("pausing a shard stops its delivery until it is resumed; other shards go on")
+    void pauseAndResume() {
+      String stream = stream(2);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      Shard paused = open.get(0);
+      Shard running = open.get(1);
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).startPosition(StartPosition.earliest()));
+      Consumer<String, String> consumer = c.consumer();
+      Await.until(
+          "the consumer owns both shards",
+          timeout(),
+          () -> consumer.assignment().containsAll(open));
+
+      consumer.pause(paused);
+      Producer<String, String> producer = strings(stream);
+      List<String> pausedValues = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        pausedValues.add("p" + i);
+        await(producer.send(Record.<String, String>builder(null, "p" + i).shard(paused).build()));
+        await(producer.send(Record.<String, String>builder(null, "r" + i).shard(running).build()));
+      }
+      c.await(
+          "the running shard's records",
+          timeout(),
+          rs -> rs.stream().filter(r -> r.shard().equals(running)).count() == 10);
+      Await.holdsFor(
+          "no record of the paused shard arrives",
+          quietPeriod(),
+          () -> c.records().stream().noneMatch(r -> r.shard().equals(paused)));
+      assertThat(consumer.assignment()).as("a paused shard stays owned").contains(paused);
+
+      consumer.resume(paused);
+
+      List<Record<String, String>> got = c.awaitCount(20, timeout());
+      assertThat(got.stream().filter(r -> r.shard().equals(paused)).collect(Collectors.toList()))
+          .hasValuesInOrder(pausedValues);
+    }
+
+    @Test
+    @DisplayName(
+        "a slow handler with a small buffer still gets every record, in order (backpressure)")
+    void backpressure() {
+      String stream = stream(1);
+      List<SendResult> sent = sendValues(stream, "bp", 300);
+      assertThat(sent).hasSize(300);
+
+      RecordCollector<String, String> c =
+          collect(consumerOf(stream).maxBufferedRecords(2), r -> LockSupport.parkNanos(1_000_000));
+
+      List<Record<String, String>> got = c.awaitCount(300, timeout().multipliedBy(2));
+      assertThat(got)
+          .hasValuesInOrder(
+              IntStream.range(0, 300).mapToObj(i -> "bp" + i).collect(Collectors.toList()));
+    }
+  }
+
+  // ------------------------------------------------------------------------------ failures
+
+  @Nested
+  @DisplayName("Handler failures")
+  class Failures {
+    @Test
+    @DisplayName(
+        "by default stop the consumer with HANDLER_FAILED, and the failed record is delivered again after a restart")
+    void defaultPolicyStops() {
+      String stream = stream(1);
+      String group = group();
+      sendValuesList(stream, List.of("ok1", "ok2", "poison", "ok3"));
+
+      RecordCollector<String, String> c1 =
+          collect(
+              consumerOf(open(), stream).group(group),
+              r -> {
+                if (r.value().equals("poison")) {
+                  throw new IllegalStateException("cannot digest " + r.value());
+                }
+              });
+      SluiceException stop = terminationError(c1.consumer());
+
+      assertThat(stop).hasCode(ErrorCode.HANDLER_FAILED);
+      assertThat(c1.records())
+          .hasValuesInOrder(
+              withRepeats(List.of("ok1", "ok2"), "poison", FailurePolicy.defaults().maxAttempts()));
+
+      RecordCollector<String, String> c2 = collect(consumerOf(open(), stream).group(group));
+      List<Record<String, String>> got =
+          c2.await("poison and ok3", timeout(), rs -> collectorValues(rs).contains("ok3"));
+      assertThat(got)
+          .as("the failed record was not checkpointed, the ones before it were")
+          .hasValuesInOrder("poison", "ok3");
+    }
+
+    @Test
+    @DisplayName(
+        "are retried in place: a record failing twice is seen three times, then later records in order")
+    void retryThenSucceed() {
+      String stream = stream(1);
+      sendValuesList(stream, List.of("r1", "r2", "r3", "r4"));
+      AtomicInteger failures = new AtomicInteger();
+
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream)
+                  .failurePolicy(
+                      FailurePolicy.retry(3, Duration.ofMillis(1), Duration.ofMillis(10))),
+              r -> {
+                if (r.value().equals("r2") && failures.getAndIncrement() < 2) {
+                  throw new IllegalStateException("transient");
+                }
+              });
+
+      assertThat(c.awaitCount(6, timeout())).hasValuesInOrder("r1", "r2", "r2", "r2", "r3", "r4");
+      assertThat(c.consumer().termination()).isNotDone();
+    }
+
+    @Test
+    @DisplayName("with SKIP, a record that keeps failing is skipped and the consumer goes on")
+    void skip() {
+      String stream = stream(1);
+      sendValuesList(stream, List.of("ok1", "poison", "ok2", "ok3"));
+
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream)
+                  .failurePolicy(
+                      FailurePolicy.retry(2, Duration.ofMillis(1), Duration.ofMillis(1))
+                          .thenSkip()),
+              r -> {
+                if (r.value().equals("poison")) {
+                  throw new IllegalStateException("poison");
+                }
+              });
+
+      assertThat(c.awaitCount(5, timeout()))
+          .hasValuesInOrder("ok1", "poison", "poison", "ok2", "ok3");
+      assertThat(c.consumer().termination()).isNotDone();
+    }
+
+    @Test
+    @DisplayName("a value that cannot be deserialized goes through the policy: SKIP goes on")
+    void deserializationFailureSkipped() {
+      String stream = stream(1);
+      sendRaw(stream, "{\"n\":1,\"text\":\"one\"}", "not json", "{\"n\":3,\"text\":\"three\"}");
+
+      RecordCollector<String, Payload> c =
+          collect(
+              sluice()
+                  .consumer(stream, Serde.string(), Serde.json(Payload.class))
+                  .failurePolicy(FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO).thenSkip()));
+
+      List<Record<String, Payload>> got = c.awaitCount(2, timeout());
+      assertThat(got.stream().map(r -> r.value().n)).containsExactly(1, 3);
+      assertThat(c.consumer().termination()).isNotDone();
+    }
+
+    @Test
+    @DisplayName(
+        "a value that cannot be deserialized goes through the policy: STOP ends with HANDLER_FAILED")
+    void deserializationFailureStops() {
+      String stream = stream(1);
+      sendRaw(stream, "{\"n\":1,\"text\":\"one\"}", "not json", "{\"n\":3,\"text\":\"three\"}");
+
+      RecordCollector<String, Payload> c =
+          collect(
+              sluice()
+                  .consumer(stream, Serde.string(), Serde.json(Payload.class))
+                  .failurePolicy(FailurePolicy.stopOnFailure()));
+
+      assertThat(terminationError(c.consumer())).hasCode(ErrorCode.HANDLER_FAILED);
+      assertThat(c.records().stream().map(r -> r.value().n)).containsExactly(1);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ resharding
+
+  @Nested
+  @DisplayName("Resharding")
+  class Resharding {
+    @Test
+    @DisplayName("split and merge work with SPLIT_AND_MERGE, else fail with UNSUPPORTED")
+    void splitAndMergeOrUnsupported() {
+      String stream = stream(2);
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      if (!caps().supports(Capability.SPLIT_AND_MERGE)) {
+        assertThat(thrown(() -> sluice().admin().splitShard(stream, open.get(0))))
+            .hasCode(ErrorCode.UNSUPPORTED);
+        assertThat(thrown(() -> sluice().admin().mergeShards(stream, open.get(0), open.get(1))))
+            .hasCode(ErrorCode.UNSUPPORTED);
+        assertThat(sluice().admin().describeStream(stream).openShards()).isEqualTo(open);
+        return;
+      }
+      Shard parent = open.get(0);
+
+      sluice().admin().splitShard(stream, parent);
+
+      StreamDescription d = sluice().admin().describeStream(stream);
+      assertThat(d.shard(parent)).isNotNull().satisfies(p -> assertThat(p.isOpen()).isFalse());
+      List<ShardDescription> children =
+          d.shards().stream()
+              .filter(s -> s.parents().contains(parent))
+              .collect(Collectors.toList());
+      assertThat(children).hasSize(2).allSatisfy(s -> assertThat(s.isOpen()).isTrue());
+      assertThat(d.openShards()).hasSize(3);
+    }
+
+    @Test
+    @DisplayName(
+        "after a split, records of a key sent before it are consumed before those sent after")
+    void splitKeepsKeyOrder() {
+      requireSplitAndMerge();
+      String stream = stream(1);
+      Shard parent = sluice().admin().describeStream(stream).openShards().get(0);
+      RecordCollector<String, String> c = collect(consumerOf(stream).group(group()));
+      Producer<String, String> producer = strings(stream);
+      Keyed before = keyed("k", 8, 10, 0);
+      awaitAll(producer.sendAll(before.records));
+
+      sluice().admin().splitShard(stream, parent);
+      Keyed after = keyed("k", 8, 10, 10);
+      awaitAll(producer.sendAll(after.records));
+
+      List<Record<String, String>> got =
+          c.await("every record", timeout(), rs -> collectorValues(rs).containsAll(after.values()));
+      assertThat(got).haveValuesInOrderPerKey(before.concat(after).perKey);
+      assertThat(got.stream().map(Record::shard).collect(Collectors.toSet()))
+          .as("children were read")
+          .hasSizeGreaterThan(1);
+    }
+
+    @Test
+    @DisplayName(
+        "after a merge, records of a key sent before it are consumed before those sent after")
+    void mergeKeepsKeyOrder() {
+      requireSplitAndMerge();
+      String stream = stream(2);
+      List<ShardDescription> shards =
+          new ArrayList<>(sluice().admin().describeStream(stream).shards());
+      shards.sort(
+          Comparator.comparing(
+              s -> s.hashKeyRange() == null ? BigInteger.ZERO : s.hashKeyRange().start()));
+      Producer<String, String> producer = strings(stream);
+      Keyed before = keyed("m", 8, 10, 0);
+      awaitAll(producer.sendAll(before.records));
+      RecordCollector<String, String> c = collect(consumerOf(stream));
+
+      sluice().admin().mergeShards(stream, shards.get(0).shard(), shards.get(1).shard());
+      Keyed after = keyed("m", 8, 10, 10);
+      awaitAll(producer.sendAll(after.records));
+
+      assertThat(sluice().admin().describeStream(stream).openShards()).hasSize(1);
+      List<Record<String, String>> got =
+          c.await("every record", timeout(), rs -> collectorValues(rs).containsAll(after.values()));
+      assertThat(got).haveValuesInOrderPerKey(before.concat(after).perKey);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ configuration
+
+  @Nested
+  @DisplayName("Configuration and capabilities")
+  class Configuration {
+    @Test
+    @DisplayName("requiring a capability the backend lacks fails at open with UNSUPPORTED")
+    void requireMissingCapability() {
+      Set<Capability> missing = EnumSet.allOf(Capability.class);
+      missing.removeAll(caps().features());
+      Assumptions.assumeFalse(
+          missing.isEmpty(), backend() + " supports every Capability, so none can be missing");
+
+      SluiceException e =
+          thrown(() -> harnessNow().builder().require(missing.toArray(new Capability[0])).open());
+
+      assertThat(e)
+          .hasCode(ErrorCode.UNSUPPORTED)
+          .hasMessageContaining(missing.iterator().next().name());
+    }
+
+    @Test
+    @DisplayName("requiring the capabilities the backend declares opens normally")
+    void requireSupportedCapabilities() {
+      Sluice s =
+          track(
+              harnessNow().builder().require(caps().features().toArray(new Capability[0])).open());
+
+      assertThat(s.capabilities().features()).isEqualTo(caps().features());
+      assertThat(s.backend()).isEqualTo(backend());
+    }
+
+    @Test
+    @DisplayName("an unknown backend fails with INVALID_CONFIG naming the backends found")
+    void unknownBackend() {
+      SluiceException e =
+          thrown(() -> Sluice.builder().ignoreEnvironment().backend("no-such-backend").open());
+
+      assertThat(e)
+          .hasCode(ErrorCode.INVALID_CONFIG)
+          .hasMessageContaining("no-such-backend")
+          .hasMessageContaining(backend());
+    }
+
+    @Test
+    @DisplayName("a misspelled key fails with INVALID_CONFIG and a \"did you mean\" hint")
+    void misspelledKey() {
+      SluiceException e =
+          thrown(() -> harnessNow().builder().set("sluice.backnd", backend()).open());
+
+      assertThat(e)
+          .hasCode(ErrorCode.INVALID_CONFIG)
+          .hasMessageContaining("sluice.backnd")
+          .hasMessageContaining("did you mean")
+          .hasMessageContaining("sluice.backend");
+    }
+
+    @Test
+    @DisplayName("the declared capabilities are consistent")
+    void capabilitiesConsistent() {
+      Capabilities c = caps();
+
+      assertThat(c.maxRecordBytes()).isPositive();
+      assertThat(c.maxKeyBytes()).isPositive();
+      assertThat(c.maxHeaders()).isPositive();
+      assertThat(c.maxHeaderNameBytes()).isPositive();
+      if (c.minRetention() != null && c.maxRetention() != null) {
+        assertThat(c.minRetention()).isLessThanOrEqualTo(c.maxRetention());
+      }
+      assertThat(c.supports(Capability.UNLIMITED_RETENTION))
+          .as("UNLIMITED_RETENTION iff no maxRetention")
+          .isEqualTo(c.maxRetention() == null);
+      assertThat(c.nativeHeaders()).isEqualTo(c.supports(Capability.NATIVE_HEADERS));
+      assertThat(c.canShrinkShards()).isEqualTo(c.supports(Capability.SHRINK_SHARDS));
+    }
+  }
+
+  // ============================================================================== helpers
+
+  private ConformanceHarness harnessNow() {
+    ConformanceHarness h = harness;
+    if (h == null) {
+      throw new IllegalStateException("No test is running");
+    }
+    return h;
+  }
+
+  /** The Sluice opened for the running test. */
+  protected final Sluice sluice() {
+    Sluice s = sluice;
+    if (s == null) {
+      throw new IllegalStateException("No test is running");
+    }
+    return s;
+  }
+
+  /** Opens another Sluice for the backend (a restart); closed after the test. */
+  protected final Sluice open() {
+    Sluice s = harnessNow().open();
+    opened.add(s);
+    return s;
+  }
+
+  private Capabilities caps() {
+    return sluice().capabilities();
+  }
+
+  private String backend() {
+    return sluice().backend();
+  }
+
+  private Duration timeout() {
+    return harnessNow().deliveryTimeout();
+  }
+
+  private Duration quietPeriod() {
+    return harnessNow().quietPeriod();
+  }
+
+  /** Creates a stream with a fresh name; deleted after the test. */
+  protected final String stream(int shards) {
+    String name = harnessNow().newStreamName();
+    streams.add(name);
+    sluice().admin().createStream(name, StreamSpec.withShards(shards));
+    return name;
+  }
+
+  private String group() {
+    return harnessNow().newGroupName();
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private Producer<String, String> strings(String stream) {
+    return track(sluice().producer(stream, Serde.string(), Serde.string()));
+  }
+
+  private ConsumerBuilder<String, String> consumerOf(String stream) {
+    return consumerOf(sluice(), stream);
+  }
+
+  private ConsumerBuilder<String, String> consumerOf(Sluice s, String stream) {
+    return s.consumer(stream, Serde.string(), Serde.string());
+  }
+
+  private <K, V> RecordCollector<K, V> collect(ConsumerBuilder<K, V> builder) {
+    return track(RecordCollector.of(builder));
+  }
+
+  private <K, V> RecordCollector<K, V> collect(
+      ConsumerBuilder<K, V> builder, dev.sluice.RecordHandler<K, V> then) {
+    return track(RecordCollector.of(builder, then));
+  }
+
+  private RecordCollector<byte[], byte[]> bytesCollector(String stream) {
+    return track(RecordCollector.of(sluice(), stream));
+  }
+
+  private List<SendResult> sendValues(String stream, String prefix, int count) {
+    return sendValuesList(
+        stream, IntStream.range(0, count).mapToObj(i -> prefix + i).collect(Collectors.toList()));
+  }
+
+  /** Sends values one by one with one key, each stored before the next is sent. */
+  private List<SendResult> sendValuesList(String stream, List<String> values) {
+    Producer<String, String> producer = strings(stream);
+    List<SendResult> results = new ArrayList<>();
+    for (String v : values) {
+      results.add(await(producer.send("the-key", v)));
+    }
+    return results;
+  }
+
+  private void sendRaw(String stream, String... values) {
+    Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+    for (String v : values) {
+      await(
+          producer.send("k".getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private SendResult await(CompletableFuture<SendResult> send) {
+    try {
+      return send.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("The send failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("The send did not complete within " + timeout(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+
+  private List<SendResult> awaitAll(List<CompletableFuture<SendResult>> sends) {
+    List<SendResult> out = new ArrayList<>(sends.size());
+    for (CompletableFuture<SendResult> f : sends) {
+      out.add(await(f));
+    }
+    return out;
+  }
+
+  /** The error a future failed with; fails the test if it succeeds or does not finish in time. */
+  private SluiceException failureOf(CompletableFuture<?> future) {
+    try {
+      Object result = future.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError("Expected a failure but it succeeded with " + result);
+    } catch (ExecutionException e) {
+      return sluiceError(e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "Expected a failure within " + timeout() + " but the future is pending", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+
+  /** The error a call threw; fails the test if it returns normally. */
+  private static SluiceException thrown(ThrowingCallable call) {
+    Throwable t = catchThrowable(call);
+    if (t == null) {
+      fail("Expected a SluiceException but the call returned normally");
+    }
+    return sluiceError(t);
+  }
+
+  private static SluiceException sluiceError(@Nullable Throwable t) {
+    assertThat(t).as("the error").isInstanceOf(SluiceException.class);
+    return (SluiceException) t;
+  }
+
+  /** The error a consumer stopped with; fails if it does not stop with an error in time. */
+  private SluiceException terminationError(Consumer<?, ?> consumer) {
+    try {
+      consumer.termination().get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError(
+          "Expected the consumer to stop with an error but it stopped normally");
+    } catch (ExecutionException e) {
+      return sluiceError(e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "Expected the consumer to stop with an error within " + timeout(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+
+  /**
+   * A consumer of a missing stream may fail when it is started or, as the backend finds out,
+   * through {@link Consumer#termination()}: the API allows both, the error code is the same.
+   */
+  private SluiceException consumerFailure(
+      java.util.function.Supplier<Consumer<String, String>> start) {
+    Consumer<String, String> consumer;
+    try {
+      consumer = start.get();
+    } catch (SluiceException e) {
+      return e;
+    }
+    track(consumer);
+    return terminationError(consumer);
+  }
+
+  private Duration allowedRetention(Duration wanted) {
+    Duration min = caps().minRetention();
+    Duration max = caps().maxRetention();
+    Duration r = wanted;
+    if (min != null && r.compareTo(min) < 0) {
+      r = min;
+    }
+    if (max != null && r.compareTo(max) > 0) {
+      r = max;
+    }
+    return r;
+  }
+
+  private void requireSplitAndMerge() {
+    Assumptions.assumeTrue(
+        caps().supports(Capability.SPLIT_AND_MERGE),
+        backend()
+            + " cannot split or merge shards (no SPLIT_AND_MERGE): it has no hash-key ranges");
+  }
+
+  private static final String MARKER = "marker-";
+
+  /**
+   * Sends markers until the consumer receives one, which proves its {@code latest} start has been
+   * resolved: records sent from then on must arrive.
+   */
+  private void awaitLive(Producer<String, String> producer, RecordCollector<String, String> c) {
+    AtomicInteger polls = new AtomicInteger();
+    List<CompletableFuture<SendResult>> markers = new ArrayList<>();
+    Await.until(
+        "the consumer receives a marker",
+        timeout(),
+        () -> {
+          if (polls.getAndIncrement() % 10 == 0) {
+            markers.add(producer.send("k", MARKER + markers.size()));
+          }
+          return c.values().stream().anyMatch(v -> v.startsWith(MARKER));
+        });
+    awaitAll(markers);
+  }
+
+  private static List<Record<String, String>> withoutMarkers(List<Record<String, String>> records) {
+    return records.stream().filter(r -> !r.value().startsWith(MARKER)).collect(Collectors.toList());
+  }
+
+  private static <K, V> List<V> collectorValues(List<Record<K, V>> records) {
+    return records.stream().map(Record::value).collect(Collectors.toList());
+  }
+
+  private static List<String> withRepeats(List<String> head, String repeated, int times) {
+    List<String> out = new ArrayList<>(head);
+    for (int i = 0; i < times; i++) {
+      out.add(repeated);
+    }
+    return out;
+  }
+
+  /** A position after {@code p} in the same shard, that no record has reached. */
+  private static Position beyond(Position p) {
+    BigInteger later = new BigInteger(p.sequenceNumber()).add(BigInteger.valueOf(1_000_000));
+    return Position.of(later.toString());
+  }
+
+  /** A null where the API wants a value, to check it is refused (the compiler cannot tell). */
+  private static String nullString() {
+    return null;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // Cleaning up after a test: the test's outcome is what matters.
+    }
+  }
+
+  private Keyed keyed(String prefix, int keys, int perKey) {
+    return keyed(prefix, keys, perKey, 0);
+  }
+
+  private static Keyed keyed(String prefix, int keys, int perKey, int from) {
+    List<Record<String, String>> records = new ArrayList<>();
+    Map<String, List<String>> perKeyValues = new LinkedHashMap<>();
+    for (int i = from; i < from + perKey; i++) {
+      for (int k = 0; k < keys; k++) {
+        String key = prefix + "-" + k;
+        String value = String.format("%s#%05d", key, i);
+        records.add(Record.of(key, value));
+        perKeyValues.computeIfAbsent(key, x -> new ArrayList<>()).add(value);
+      }
+    }
+    return new Keyed(records, perKeyValues);
+  }
+
+  /** Records interleaved across keys, in send order, and the values each key must arrive with. */
+  private static final class Keyed {
+    final List<Record<String, String>> records;
+    final Map<String, List<String>> perKey;
+
+    Keyed(List<Record<String, String>> records, Map<String, List<String>> perKey) {
+      this.records = records;
+      this.perKey = perKey;
+    }
+
+    List<String> values() {
+      return collectorValues(records);
+    }
+
+    Keyed concat(Keyed other) {
+      List<Record<String, String>> all = new ArrayList<>(records);
+      all.addAll(other.records);
+      Map<String, List<String>> merged = new LinkedHashMap<>();
+      perKey.forEach((k, v) -> merged.put(k, new ArrayList<>(v)));
+      other.perKey.forEach((k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+      return new Keyed(all, merged);
+    }
+  }
+
+  /** Remembers what a {@link ShardListener} was told. */
+  private static final class RecordingListener implements ShardListener {
+    private final Set<Shard> assigned = ConcurrentHashMap.newKeySet();
+    private final Set<Shard> revoked = ConcurrentHashMap.newKeySet();
+    final Map<Shard, Position> checkpointed = new ConcurrentHashMap<>();
+    final AtomicBoolean lost = new AtomicBoolean();
+
+    @Override
+    public void onAssigned(Assigned event) {
+      assigned.addAll(event.shards());
+    }
+
+    @Override
+    public void onRevoked(Revoked event) {
+      revoked.addAll(event.shards());
+      checkpointed.putAll(event.checkpointed());
+      if (event.lost()) {
+        lost.set(true);
+      }
+    }
+
+    Set<Shard> assigned() {
+      return new HashSet<>(assigned);
+    }
+
+    Set<Shard> revoked() {
+      return new HashSet<>(revoked);
+    }
+  }
+
+  /** A JSON value for the serde tests. */
+  public static final class Payload {
+    /** A number. */
+    public int n;
+
+    /** Some text. */
+    public @Nullable String text;
+
+    /** For Jackson. */
+    public Payload() {}
+
+    Payload(int n, String text) {
+      this.n = n;
+      this.text = text;
+    }
+  }
+}
