@@ -140,6 +140,9 @@ public final class ActivityTracking {
     boolean ok;
     try (Sluice sluice = Sluice.open()) {
       ok = run(sluice, parsed.options(), System.out).countsMatch();
+    } catch (RuntimeException e) {
+      System.err.println("ActivityTracking failed: " + Cli.describe(e));
+      ok = false;
     }
     System.exit(ok ? 0 : Cli.EXIT_FAILED);
   }

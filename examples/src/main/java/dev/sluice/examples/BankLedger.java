@@ -112,6 +112,9 @@ public final class BankLedger {
     boolean ok;
     try (Sluice sluice = Sluice.open()) {
       ok = run(sluice, parsed.options(), System.out).ok();
+    } catch (RuntimeException e) {
+      System.err.println("BankLedger failed: " + Cli.describe(e));
+      ok = false;
     }
     System.exit(ok ? 0 : Cli.EXIT_FAILED);
   }

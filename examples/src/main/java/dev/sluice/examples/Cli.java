@@ -264,6 +264,17 @@ public final class Cli {
     }
   }
 
+  /** A one-line description of a failure for the console, without wrapper exceptions. */
+  public static String describe(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof java.util.concurrent.CompletionException
+            || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e instanceof dev.sluice.SluiceException ? e.getMessage() : e.toString();
+  }
+
   private static final class BadValue extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -149,6 +149,9 @@ public final class Pipeline {
     boolean ok;
     try (Sluice sluice = Sluice.open()) {
       ok = run(sluice, parsed.options(), System.out).reconciled();
+    } catch (RuntimeException e) {
+      System.err.println("Pipeline failed: " + Cli.describe(e));
+      ok = false;
     }
     System.exit(ok ? 0 : Cli.EXIT_FAILED);
   }

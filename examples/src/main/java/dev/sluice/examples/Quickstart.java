@@ -49,6 +49,9 @@ public final class Quickstart {
     boolean ok;
     try (Sluice sluice = Sluice.open()) {
       ok = run(sluice, parsed.options(), System.out).allReceived();
+    } catch (RuntimeException e) {
+      System.err.println("Quickstart failed: " + Cli.describe(e));
+      ok = false;
     }
     System.exit(ok ? 0 : Cli.EXIT_FAILED);
   }
