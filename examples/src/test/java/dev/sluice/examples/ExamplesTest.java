@@ -8,101 +8,22 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** Every example app, in-process on the memory backend, judged by its own verdict. */
+/** Every example app on the memory backend, and the apps' command lines. */
 class ExamplesTest {
-  private static final CommonOptions COMMON =
-      CommonOptions.defaults().withTimeout(Duration.ofSeconds(30));
-
-  private final ByteArrayOutputStream output = new ByteArrayOutputStream();
-  private final PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
-  private Sluice sluice;
-
-  @BeforeEach
-  void openSluice() {
-    sluice =
-        Sluice.builder()
-            .ignoreEnvironment()
-            .backend("memory")
-            .set("sluice.memory.namespace", "examples-" + UUID.randomUUID())
-            .open();
-  }
-
-  @AfterEach
-  void closeSluice() {
-    sluice.close();
-  }
-
-  private String output() {
-    return output.toString(StandardCharsets.UTF_8);
-  }
-
   @Nested
   @DisplayName("on the memory backend")
-  class OnMemory {
-    @Test
-    @DisplayName("the quickstart receives every greeting it sent")
-    void quickstart() throws Exception {
-      Quickstart.Result result = Quickstart.run(sluice, new Quickstart.Options(25, COMMON), out);
-
-      assertThat(result.allReceived()).as(output()).isTrue();
-      assertThat(output()).contains("Produced 25 records, consumed 25.");
-    }
-
-    @Test
-    @DisplayName("activity tracking counts every page event once")
-    void activityTracking() throws Exception {
-      ActivityTracking.Result result =
-          ActivityTracking.run(
-              sluice,
-              new ActivityTracking.Options(2000, 50, 4, 3, 0, 3, Duration.ofMillis(200), COMMON),
-              out);
-
-      assertThat(result.countsMatch()).as(output()).isTrue();
-      assertThat(result.counted().values().stream().mapToLong(Long::longValue).sum())
-          .isEqualTo(2000);
-      assertThat(output()).contains("COUNTS MATCH: 2000 events");
-    }
-
-    @Test
-    @DisplayName("the bank ledger applies every account's transactions in order")
-    void bankLedger() throws Exception {
-      BankLedger.Result result =
-          BankLedger.run(sluice, new BankLedger.Options(10, 2000, 4, 2, COMMON), out);
-
-      assertThat(result.ok()).as(output()).isTrue();
-      assertThat(result.verdict()).isEqualTo("ORDERED");
-      assertThat(result.applied()).isEqualTo(2000);
-      assertThat(result.appliedChecksum()).isEqualTo(result.sentChecksum());
-      assertThat(output()).contains("ORDERED", "BALANCES MATCH");
-    }
-
-    @Test
-    @DisplayName("the pipeline's stage counts reconcile, with full and partial windows")
-    void pipeline() throws Exception {
-      Pipeline.Result result =
-          Pipeline.run(sluice, new Pipeline.Options(1500, 20, 3, 70, COMMON), out);
-
-      assertThat(result.reconciled()).as(output()).isTrue();
-      assertThat(result.rawSent()).isEqualTo(1500);
-      assertThat(result.eventsInAggregatesReceived()).isEqualTo(1500);
-      assertThat(output()).contains("RECONCILED");
-    }
-
-    @Test
-    @DisplayName("streams are deleted at the end, or kept with --keep")
-    void streamsDeletedUnlessKept() throws Exception {
-      Quickstart.run(sluice, new Quickstart.Options(3, COMMON), out);
-      assertThat(sluice.admin().listStreams()).isEmpty();
-
-      CommonOptions keep = new CommonOptions("kept-greetings", Duration.ofSeconds(30), true);
-      Quickstart.run(sluice, new Quickstart.Options(3, keep), out);
-      assertThat(sluice.admin().listStreams()).containsExactly("kept-greetings");
+  class OnMemory extends ExampleAppsContract {
+    @Override
+    protected Sluice openSluice() {
+      return Sluice.builder()
+          .ignoreEnvironment()
+          .backend("memory")
+          .set("sluice.memory.namespace", "examples-" + UUID.randomUUID())
+          .open();
     }
   }
 
