@@ -37,6 +37,9 @@ public final class LocalBrokers {
       (help ? System.out : System.err).println("Usage: LocalBrokers kafka|kinesis");
       System.exit(help ? 0 : 2);
     }
+    // The emulator logs expected misses (a deleted stream polled until it is gone) as warnings
+    // with stack traces; by hand, only its start and stop matter.
+    System.setProperty("org.slf4j.simpleLogger.log.dev.sluice.testbrokers.KinesisEmulator", "warn");
     // Closed in reverse order of starting. The brokers' own shutdown hooks stop them if the JVM is
     // killed, but racing those hooks makes noise, so the normal way to stop is to close stdin.
     List<AutoCloseable> running = new ArrayList<>();
@@ -59,6 +62,9 @@ public final class LocalBrokers {
       settings.put("sluice.kinesis.endpoint", kinesis.endpoint().toString());
       settings.put("sluice.kinesis.dynamodb.endpoint", dynamo.endpoint().toString());
       settings.put("sluice.kinesis.region", kinesis.region());
+      // The emulator accepts any credentials; these keep the AWS SDK from looking for real ones.
+      settings.put("sluice.kinesis.access.key.id", kinesis.accessKeyId());
+      settings.put("sluice.kinesis.secret.access.key", kinesis.secretAccessKey());
       System.out.println("Kinesis emulator (kinesis-local) on " + kinesis.endpoint());
       System.out.println("DynamoDB Local (in memory) on " + dynamo.endpoint());
     }
