@@ -53,10 +53,7 @@ public final class LocalBrokers {
     } else {
       DynamoDbLocal dynamo = DynamoDbLocal.startNew();
       running.add(dynamo);
-      KinesisEmulator kinesis =
-          KinesisEmulator.builder()
-              .setting("NODE_OPTIONS", "--require \"" + loopbackOnlyPreload() + "\"")
-              .start();
+      KinesisEmulator kinesis = KinesisEmulator.builder().start();
       running.add(kinesis);
       settings.put("sluice.backend", "kinesis");
       settings.put("sluice.kinesis.endpoint", kinesis.endpoint().toString());
@@ -117,36 +114,6 @@ public final class LocalBrokers {
     StringBuilder text = new StringBuilder("# Written by LocalBrokers; valid while it runs.\n");
     settings.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
     Files.writeString(file, text, StandardCharsets.UTF_8);
-    return file;
-  }
-
-  /**
-   * kinesis-mock listens on 0.0.0.0 and has no setting for it; this Node preload makes every server
-   * the process starts listen on 127.0.0.1 instead, so the emulator is not reachable from the
-   * network.
-   */
-  private static Path loopbackOnlyPreload() throws IOException {
-    Path dir = Path.of("target", "local-brokers").toAbsolutePath();
-    Files.createDirectories(dir);
-    Path file = dir.resolve("loopback-only.cjs");
-    Files.writeString(
-        file,
-        String.join(
-            "\n",
-            "// Written by LocalBrokers: servers of this Node process listen on 127.0.0.1 only.",
-            "const net = require('net');",
-            "const listen = net.Server.prototype.listen;",
-            "net.Server.prototype.listen = function (...args) {",
-            "  if (args[0] !== null && typeof args[0] === 'object' && !Array.isArray(args[0])) {",
-            "    args[0] = Object.assign({}, args[0], { host: '127.0.0.1' });",
-            "  } else if (typeof args[0] === 'number' || /^\\d+$/.test(String(args[0]))) {",
-            "    if (typeof args[1] === 'string') args[1] = '127.0.0.1';",
-            "    else args.splice(1, 0, '127.0.0.1');",
-            "  }",
-            "  return listen.apply(this, args);",
-            "};",
-            ""),
-        StandardCharsets.UTF_8);
     return file;
   }
 
