@@ -1,8 +1,13 @@
 package dev.sluice.examples;
 
 import dev.sluice.Sluice;
+import dev.sluice.kinesis.KinesisOptions;
+import dev.sluice.testbrokers.DynamoDbLocal;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KafkaBrokerExtension;
+import dev.sluice.testbrokers.KinesisEmulator;
+import dev.sluice.testbrokers.KinesisEmulatorExtension;
+import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +33,41 @@ class ExamplesIT {
           .ignoreEnvironment()
           .backend("kafka")
           .set("sluice.kafka.bootstrap.servers", broker.bootstrapServers())
+          .open();
+    }
+  }
+
+  @Nested
+  @DisplayName("on the Kinesis emulator (KCL groups, DynamoDB Local leases)")
+  @ExtendWith(KinesisEmulatorExtension.class)
+  class OnKinesis extends ExampleAppsContract {
+    private final KinesisEmulator kinesis;
+    private final DynamoDbLocal dynamo;
+
+    OnKinesis(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+      this.kinesis = kinesis;
+      this.dynamo = dynamo;
+    }
+
+    @Override
+    protected Duration timeout() {
+      return Duration.ofSeconds(120);
+    }
+
+    @Override
+    protected Sluice openSluice() {
+      return Sluice.builder()
+          .ignoreEnvironment()
+          .backend("kinesis")
+          .properties(
+              KinesisOptions.builder()
+                  .region(kinesis.region())
+                  .endpoint(kinesis.endpoint())
+                  .dynamoDbEndpoint(dynamo.endpoint())
+                  .staticCredentials(kinesis.accessKeyId(), kinesis.secretAccessKey())
+                  .fastGroupTimingsForTests()
+                  .build()
+                  .toMap())
           .open();
     }
   }

@@ -88,6 +88,9 @@ final class KinesisBackend implements Backend {
           .http2Configuration(h -> h.initialWindowSize(512 * 1024).healthCheckPingPeriod(null));
     } else {
       http.maxConcurrency(200);
+      if (settings.http1) {
+        http.protocol(Protocol.HTTP1_1);
+      }
     }
     KinesisAsyncClientBuilder builder =
         KinesisAsyncClient.builder()

@@ -111,6 +111,14 @@ public final class KinesisOptions {
     }
 
     /**
+     * {@code sluice.kinesis.http.protocol}: {@code http2} (the AWS SDK's default for Kinesis) or
+     * {@code http1.1}, for networks whose proxies do not pass HTTP/2. Fan-out needs HTTP/2.
+     */
+    public Builder httpProtocol(String protocol) {
+      return put(KinesisSettings.HTTP_PROTOCOL, protocol);
+    }
+
+    /**
      * {@code sluice.kinesis.poll.interval.ms}: the pause between reads of a shard that returned
      * less than a full batch (default 200 ms, the 5 reads/s a shard allows).
      */

@@ -25,6 +25,7 @@ final class KinesisSettings {
   static final String SESSION_TOKEN = PREFIX + "session.token";
   static final String LEASE_TABLE_PREFIX = PREFIX + "lease.table.prefix";
   static final String CONSUMER_TYPE = PREFIX + "consumer.type";
+  static final String HTTP_PROTOCOL = PREFIX + "http.protocol";
   static final String POLL_INTERVAL_MS = PREFIX + "poll.interval.ms";
   static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
   static final String FAILOVER_TIME_MS = PREFIX + "failover.time.ms";
@@ -54,6 +55,7 @@ final class KinesisSettings {
           SESSION_TOKEN,
           LEASE_TABLE_PREFIX,
           CONSUMER_TYPE,
+          HTTP_PROTOCOL,
           POLL_INTERVAL_MS,
           MAX_BATCH_RECORDS,
           FAILOVER_TIME_MS,
@@ -79,6 +81,10 @@ final class KinesisSettings {
   final @Nullable String sessionToken;
   final String leaseTablePrefix;
   final ConsumerType consumerType;
+
+  /** True to speak HTTP/1.1 to Kinesis (the SDK's default for Kinesis is HTTP/2). */
+  final boolean http1;
+
   final Duration pollInterval;
   final int maxBatchRecords;
   final Duration failoverTime;
@@ -159,6 +165,18 @@ final class KinesisSettings {
       this.consumerType = ConsumerType.FANOUT;
     } else {
       throw invalid(CONSUMER_TYPE + " must be 'polling' or 'fanout', not '" + type + "'");
+    }
+    String protocol = trimmed(config, HTTP_PROTOCOL);
+    if (protocol == null || protocol.equalsIgnoreCase("http2")) {
+      this.http1 = false;
+    } else if (protocol.equalsIgnoreCase("http1.1")) {
+      if (consumerType == ConsumerType.FANOUT) {
+        throw invalid(
+            HTTP_PROTOCOL + "=http1.1 cannot be used with fan-out: SubscribeToShard needs HTTP/2");
+      }
+      this.http1 = true;
+    } else {
+      throw invalid(HTTP_PROTOCOL + " must be 'http2' or 'http1.1', not '" + protocol + "'");
     }
     this.pollInterval = millis(config, POLL_INTERVAL_MS, 200, 1);
     this.maxBatchRecords = (int) number(config, MAX_BATCH_RECORDS, 0, 1, 10_000);

@@ -31,6 +31,10 @@ final class LoadRun {
 
   final Ledger ledger = new Ledger();
   final List<Long> heapSamples = new ArrayList<>();
+
+  /** Start each group member only once the previous one owns shards (KCL groups settle faster). */
+  boolean staggerConsumers;
+
   Duration produceTime = Duration.ZERO;
   Duration drainTime = Duration.ZERO;
 
@@ -65,6 +69,13 @@ final class LoadRun {
     List<Consumer<String, String>> group1 = new ArrayList<>();
     try {
       for (int i = 0; i < consumers; i++) {
+        if (staggerConsumers && i > 0) {
+          Consumer<String, String> previous = group1.get(i - 1);
+          long until = System.nanoTime() + timeout.toNanos();
+          while (previous.assignment().isEmpty() && System.nanoTime() < until) {
+            TimeUnit.MILLISECONDS.sleep(20);
+          }
+        }
         group1.add(
             sluice
                 .consumer(stream, Serde.string(), Serde.string())

@@ -1,0 +1,271 @@
+package dev.sluice.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.Consumer;
+import dev.sluice.ErrorCode;
+import dev.sluice.Producer;
+import dev.sluice.SendResult;
+import dev.sluice.Serde;
+import dev.sluice.Sluice;
+import dev.sluice.SluiceException;
+import dev.sluice.StreamSpec;
+import dev.sluice.kinesis.KinesisOptions;
+import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.KinesisEmulator;
+import dev.sluice.testbrokers.KinesisEmulatorExtension;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@Tag("reliability")
+@ExtendWith(KinesisEmulatorExtension.class)
+@DisplayName("Reliability on Kinesis (emulator)")
+class KinesisReliabilityIT {
+  private final KinesisEmulator kinesis;
+  private final DynamoDbLocal dynamo;
+
+  KinesisReliabilityIT(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+    this.kinesis = kinesis;
+    this.dynamo = dynamo;
+  }
+
+  private Sluice open(URI kinesisEndpoint, URI dynamoEndpoint) {
+    return open(kinesisEndpoint, dynamoEndpoint, Duration.ofMinutes(2));
+  }
+
+  private Sluice open(URI kinesisEndpoint, URI dynamoEndpoint, Duration deliveryTimeout) {
+    return open(kinesisEndpoint, dynamoEndpoint, deliveryTimeout, "http2");
+  }
+
+  private Sluice open(
+      URI kinesisEndpoint, URI dynamoEndpoint, Duration deliveryTimeout, String http) {
+    return Sluice.builder()
+        .ignoreEnvironment()
+        .properties(
+            KinesisOptions.builder()
+                .region(kinesis.region())
+                .endpoint(kinesisEndpoint)
+                .dynamoDbEndpoint(dynamoEndpoint)
+                .staticCredentials(kinesis.accessKeyId(), kinesis.secretAccessKey())
+                .fastGroupTimingsForTests()
+                .deliveryTimeout(deliveryTimeout)
+                .httpProtocol(http)
+                .build()
+                .toMap())
+        .open();
+  }
+
+  private static String fresh(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  @DisplayName(
+      "sustained load on several streams of 8,000 records (the emulator slows as a stream grows): exact counts, per-key order, no heap retained")
+  void sustainedLoad() throws Exception {
+    int streams = Scale.times(3);
+    List<String> summaries = new ArrayList<>();
+    try (Sluice sluice = open(kinesis.endpoint(), dynamo.endpoint())) {
+      for (int i = 0; i < streams; i++) {
+        LoadRun run = new LoadRun(2, 20, 200, 2, 4, 100, 2_000);
+        run.staggerConsumers = true;
+        run.run(sluice, fresh("load"), fresh("group"), Duration.ofMinutes(3));
+        summaries.add(run.summary("kinesis stream " + (i + 1)));
+        assertThat(run.ledger.failedCount()).isZero();
+        assertThat(run.ledger.ackedCount()).isEqualTo(run.total());
+        assertThat(run.ledger.missingCount()).isZero();
+        assertThat(run.ledger.disorder()).isEmpty();
+        assertThat(run.heapRetainedMib()).as("heap retained after the run, MiB").isLessThan(64);
+      }
+    }
+    summaries.forEach(System.out::println);
+  }
+
+  @Test
+  @DisplayName(
+      "DynamoDB Local restarted under a consuming KCL group: the worker recovers, every record received in order")
+  void leaseStoreRestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("dynamodb"));
+    try (DynamoDbLocal leases = DynamoDbLocal.startPersistent(data);
+        Sluice sluice = open(kinesis.endpoint(), leases.endpoint())) {
+      String stream = fresh("leases");
+      sluice.admin().createStream(stream, StreamSpec.withShards(2));
+      Ledger ledger = new Ledger();
+      try (Consumer<String, String> consumer =
+              sluice
+                  .consumer(stream, Serde.string(), Serde.string())
+                  .group(fresh("g"))
+                  .start(r -> ledger.received(r.value()));
+          Producer<String, String> producer =
+              sluice.producer(stream, Serde.string(), Serde.string())) {
+        KafkaReliabilityIT.await(
+            "the group owns the shards",
+            Duration.ofSeconds(60),
+            () -> consumer.assignment().size() == 2);
+        long downFor = 0;
+        for (int seq = 0; seq < 150; seq++) {
+          if (seq == 50) {
+            KafkaReliabilityIT.await(
+                "the first records arrived",
+                Duration.ofSeconds(60),
+                () -> ledger.receivedCount() > 0);
+            leases.stop();
+            long stopped = System.nanoTime();
+            TimeUnit.SECONDS.sleep(
+                3); // the lease store stays away while the worker renews and checkpoints
+            leases.start();
+            downFor = (System.nanoTime() - stopped) / 1_000_000;
+          }
+          List<CompletableFuture<SendResult>> batch = new ArrayList<>();
+          for (int k = 0; k < 10; k++) {
+            String key = "k" + k;
+            int s = seq;
+            ledger.sent();
+            batch.add(
+                producer
+                    .send(key, Ledger.value(key, seq, 40))
+                    .whenComplete(
+                        (ok, e) -> {
+                          if (e == null) {
+                            ledger.acked(key, s);
+                          } else {
+                            ledger.failed(e);
+                          }
+                        }));
+          }
+          CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
+        }
+        long restarted = System.nanoTime();
+        KafkaReliabilityIT.await(
+            "every record received", Duration.ofSeconds(120), () -> ledger.missingCount() == 0);
+        System.out.printf(
+            "kinesis lease store restart: %s; DynamoDB down %d ms; caught up %.1f s after the last send%n",
+            ledger, downFor, (System.nanoTime() - restarted) / 1e9);
+        assertThat(consumer.termination()).as("the consumer is still running").isNotDone();
+        assertThat(ledger.failedCount()).isZero();
+        assertThat(ledger.disorder()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "throttled PutRecords and GetRecords (ProvisionedThroughputExceededException) are backed off: nothing lost, per-key order kept")
+  void throttling() throws Exception {
+    String stream = fresh("throttle");
+    Ledger ledger = new Ledger();
+    // Every second PutRecords call and every third GetRecords call is refused as over the limit.
+    try (ThrottlingProxy puts =
+            new ThrottlingProxy(kinesis.endpoint(), "PutRecords", n -> n % 2 == 0);
+        ThrottlingProxy gets = new ThrottlingProxy(puts.endpoint(), "GetRecords", n -> n % 3 == 0);
+        // The proxy relays HTTP/1.1 only.
+        Sluice sluice =
+            open(gets.endpoint(), dynamo.endpoint(), Duration.ofMinutes(2), "http1.1")) {
+      sluice.admin().createStream(stream, StreamSpec.withShards(2));
+      try (Consumer<String, String> consumer =
+              sluice
+                  .consumer(stream, Serde.string(), Serde.string())
+                  .start(r -> ledger.received(r.value()));
+          Producer<String, String> producer =
+              sluice.producer(stream, Serde.string(), Serde.string())) {
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        for (int seq = 0; seq < Scale.times(100); seq++) {
+          for (int k = 0; k < 20; k++) {
+            String key = "k" + k;
+            int s = seq;
+            ledger.sent();
+            sends.add(
+                producer
+                    .send(key, Ledger.value(key, seq, 40))
+                    .whenComplete(
+                        (ok, e) -> {
+                          if (e == null) {
+                            ledger.acked(key, s);
+                          } else {
+                            ledger.failed(e);
+                          }
+                        }));
+          }
+        }
+        CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))
+            .exceptionally(e -> null)
+            .get(120, TimeUnit.SECONDS);
+        KafkaReliabilityIT.await(
+            "every record received", Duration.ofSeconds(120), () -> ledger.missingCount() == 0);
+      }
+      System.out.printf(
+          "kinesis throttling: %s; PutRecords calls %d (throttled %d), GetRecords calls %d (throttled %d)%n",
+          ledger, puts.calls(), puts.throttled(), gets.calls(), gets.throttled());
+      assertThat(puts.throttled()).as("PutRecords calls throttled").isGreaterThan(0);
+      assertThat(gets.throttled()).as("GetRecords calls throttled").isGreaterThan(0);
+      assertThat(ledger.failedCount()).isZero();
+      assertThat(ledger.ackedCount()).isEqualTo(ledger.sentCount());
+      assertThat(ledger.missingCount()).isZero();
+      assertThat(ledger.disorder()).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "an emulator that cannot be reached at start: a clear UNAVAILABLE error, no hang, no thread left behind")
+  void unreachableAtStart() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+    long start = System.nanoTime();
+    SluiceException listError;
+    SluiceException sendError;
+    URI nowhere = URI.create("http://127.0.0.1:" + port);
+    try (Sluice sluice = open(nowhere, nowhere, Duration.ofSeconds(5))) {
+      try {
+        sluice.admin().listStreams();
+        throw new AssertionError("listStreams succeeded against a closed port");
+      } catch (SluiceException e) {
+        listError = e;
+      }
+      try (Producer<String, String> p = sluice.producer("any", Serde.string(), Serde.string())) {
+        sendError =
+            SluiceException.from(p.send("k", "v").handle((ok, e) -> e).get(60, TimeUnit.SECONDS));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        "kinesis unreachable: %s / send: %s after %.1f s%n",
+        listError.getMessage(), sendError.getMessage(), seconds);
+    assertThat(listError.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(listError.isRetryable()).isTrue();
+    assertThat(sendError.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(seconds)
+        .as("within the 5 s delivery timeout plus the SDK's own retries")
+        .isLessThan(30);
+    KafkaReliabilityIT.await(
+        "the clients' threads have ended",
+        Duration.ofSeconds(15),
+        () -> {
+          Set<Thread> now = new HashSet<>(Thread.getAllStackTraces().keySet());
+          now.removeAll(before);
+          now.removeIf(
+              t ->
+                  !t.isAlive()
+                      || t.getName().startsWith("ForkJoinPool")
+                      || t.getName().startsWith("idle-connection-reaper"));
+          return now.isEmpty();
+        });
+  }
+}
