@@ -132,19 +132,11 @@ public final class ActivityTracking {
                 v.common()));
   }
 
-  public static void main(String[] args) throws Exception {
-    Cli.Parsed<Options> parsed = parse(args);
-    if (!parsed.shouldRun()) {
-      System.exit(parsed.printUsage(System.out, System.err));
-    }
-    boolean ok;
-    try (Sluice sluice = Sluice.open()) {
-      ok = run(sluice, parsed.options(), System.out).countsMatch();
-    } catch (RuntimeException e) {
-      System.err.println("ActivityTracking failed: " + Cli.describe(e));
-      ok = false;
-    }
-    System.exit(ok ? 0 : Cli.EXIT_FAILED);
+  public static void main(String[] args) {
+    Cli.runMain(
+        "ActivityTracking",
+        parse(args),
+        (sluice, options, out) -> run(sluice, options, out).countsMatch());
   }
 
   /** Runs the app on {@code sluice}'s backend, printing progress to {@code out}. */

@@ -104,19 +104,9 @@ public final class BankLedger {
                 v.common()));
   }
 
-  public static void main(String[] args) throws Exception {
-    Cli.Parsed<Options> parsed = parse(args);
-    if (!parsed.shouldRun()) {
-      System.exit(parsed.printUsage(System.out, System.err));
-    }
-    boolean ok;
-    try (Sluice sluice = Sluice.open()) {
-      ok = run(sluice, parsed.options(), System.out).ok();
-    } catch (RuntimeException e) {
-      System.err.println("BankLedger failed: " + Cli.describe(e));
-      ok = false;
-    }
-    System.exit(ok ? 0 : Cli.EXIT_FAILED);
+  public static void main(String[] args) {
+    Cli.runMain(
+        "BankLedger", parse(args), (sluice, options, out) -> run(sluice, options, out).ok());
   }
 
   /** Runs the app on {@code sluice}'s backend, printing progress to {@code out}. */

@@ -1,5 +1,6 @@
 package dev.sluice.examples;
 
+import dev.sluice.Sluice;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -262,6 +263,35 @@ public final class Cli {
       }
       return exitCode();
     }
+  }
+
+  /** One example app's run: its verdict on {@code sluice}'s backend, progress printed to out. */
+  @FunctionalInterface
+  public interface App<O> {
+    boolean run(Sluice sluice, O options, PrintStream out) throws InterruptedException;
+  }
+
+  /**
+   * The {@code main} every example shares: print usage (exit 0 for {@code --help}, 2 for bad
+   * arguments), or open Sluice from configuration, run the app and exit 0 on a good verdict, 1 on a
+   * bad one or a failure (described in one line on stderr).
+   */
+  public static <O> void runMain(String name, Parsed<O> parsed, App<O> app) {
+    if (!parsed.shouldRun()) {
+      System.exit(parsed.printUsage(System.out, System.err));
+    }
+    boolean ok;
+    try (Sluice sluice = Sluice.open()) {
+      ok = app.run(sluice, parsed.options(), System.out);
+    } catch (RuntimeException e) {
+      System.err.println(name + " failed: " + describe(e));
+      ok = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.err.println(name + " was interrupted");
+      ok = false;
+    }
+    System.exit(ok ? 0 : EXIT_FAILED);
   }
 
   /** A one-line description of a failure for the console, without wrapper exceptions. */

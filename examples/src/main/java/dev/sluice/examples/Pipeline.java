@@ -141,19 +141,9 @@ public final class Pipeline {
                 v.common()));
   }
 
-  public static void main(String[] args) throws Exception {
-    Cli.Parsed<Options> parsed = parse(args);
-    if (!parsed.shouldRun()) {
-      System.exit(parsed.printUsage(System.out, System.err));
-    }
-    boolean ok;
-    try (Sluice sluice = Sluice.open()) {
-      ok = run(sluice, parsed.options(), System.out).reconciled();
-    } catch (RuntimeException e) {
-      System.err.println("Pipeline failed: " + Cli.describe(e));
-      ok = false;
-    }
-    System.exit(ok ? 0 : Cli.EXIT_FAILED);
+  public static void main(String[] args) {
+    Cli.runMain(
+        "Pipeline", parse(args), (sluice, options, out) -> run(sluice, options, out).reconciled());
   }
 
   /** Runs the pipeline on {@code sluice}'s backend, printing progress to {@code out}. */

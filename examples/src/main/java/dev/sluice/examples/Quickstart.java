@@ -41,19 +41,11 @@ public final class Quickstart {
     return CLI.parse(args, v -> new Options(v.positiveInt("--records"), v.common()));
   }
 
-  public static void main(String[] args) throws Exception {
-    Cli.Parsed<Options> parsed = parse(args);
-    if (!parsed.shouldRun()) {
-      System.exit(parsed.printUsage(System.out, System.err));
-    }
-    boolean ok;
-    try (Sluice sluice = Sluice.open()) {
-      ok = run(sluice, parsed.options(), System.out).allReceived();
-    } catch (RuntimeException e) {
-      System.err.println("Quickstart failed: " + Cli.describe(e));
-      ok = false;
-    }
-    System.exit(ok ? 0 : Cli.EXIT_FAILED);
+  public static void main(String[] args) {
+    Cli.runMain(
+        "Quickstart",
+        parse(args),
+        (sluice, options, out) -> run(sluice, options, out).allReceived());
   }
 
   /** Runs the quickstart on {@code sluice}'s backend, printing to {@code out}. */

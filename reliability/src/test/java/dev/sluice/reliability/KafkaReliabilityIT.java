@@ -122,18 +122,8 @@ class KafkaReliabilityIT {
             }
             for (int k = 0; k < keys; k++) {
               String key = "k" + k;
-              int s = seq;
-              ledger.sent();
-              CompletableFuture<SendResult> f = producer.send(key, Ledger.value(key, seq, 60));
-              f.whenComplete(
-                  (ok, e) -> {
-                    if (e == null) {
-                      ledger.acked(key, s);
-                      lastAck.set(System.nanoTime());
-                    } else {
-                      ledger.failed(e);
-                    }
-                  });
+              CompletableFuture<SendResult> f = ledger.send(producer, key, seq, 60);
+              f.thenRun(() -> lastAck.set(System.nanoTime()));
               sends.add(f);
             }
             TimeUnit.MILLISECONDS.sleep(seq % 10 == 0 ? 5 : 0);
@@ -251,19 +241,7 @@ class KafkaReliabilityIT {
             List<CompletableFuture<SendResult>> batch = new ArrayList<>();
             for (int k = 0; k < keys; k++) {
               String key = "k" + k;
-              int s = seq;
-              ledger.sent();
-              batch.add(
-                  producer
-                      .send(key, Ledger.value(key, seq, 60))
-                      .whenComplete(
-                          (ok, e) -> {
-                            if (e == null) {
-                              ledger.acked(key, s);
-                            } else {
-                              ledger.failed(e);
-                            }
-                          }));
+              batch.add(ledger.send(producer, key, seq, 60));
             }
             CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
           }
@@ -326,9 +304,7 @@ class KafkaReliabilityIT {
           for (int seq = 0; seq < Scale.times(200); seq++) {
             for (int k = 0; k < 20; k++) {
               String key = "k" + k;
-              int s = seq;
-              ledger.sent();
-              producer.send(key, Ledger.value(key, seq, 40)).thenAccept(ok -> ledger.acked(key, s));
+              ledger.send(producer, key, seq, 40);
             }
           }
           producer.flush();

@@ -133,19 +133,7 @@ class KinesisReliabilityIT {
           List<CompletableFuture<SendResult>> batch = new ArrayList<>();
           for (int k = 0; k < 10; k++) {
             String key = "k" + k;
-            int s = seq;
-            ledger.sent();
-            batch.add(
-                producer
-                    .send(key, Ledger.value(key, seq, 40))
-                    .whenComplete(
-                        (ok, e) -> {
-                          if (e == null) {
-                            ledger.acked(key, s);
-                          } else {
-                            ledger.failed(e);
-                          }
-                        }));
+            batch.add(ledger.send(producer, key, seq, 40));
           }
           CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
         }
@@ -186,19 +174,7 @@ class KinesisReliabilityIT {
         for (int seq = 0; seq < Scale.times(100); seq++) {
           for (int k = 0; k < 20; k++) {
             String key = "k" + k;
-            int s = seq;
-            ledger.sent();
-            sends.add(
-                producer
-                    .send(key, Ledger.value(key, seq, 40))
-                    .whenComplete(
-                        (ok, e) -> {
-                          if (e == null) {
-                            ledger.acked(key, s);
-                          } else {
-                            ledger.failed(e);
-                          }
-                        }));
+            sends.add(ledger.send(producer, key, seq, 40));
           }
         }
         CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))

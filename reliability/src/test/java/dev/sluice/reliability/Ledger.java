@@ -1,9 +1,12 @@
 package dev.sluice.reliability;
 
+import dev.sluice.Producer;
+import dev.sluice.SendResult;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -39,6 +42,22 @@ final class Ledger {
 
   void sent() {
     sent.incrementAndGet();
+  }
+
+  /** Sends record {@code seq} of {@code key} and books the outcome: acknowledged or failed. */
+  CompletableFuture<SendResult> send(
+      Producer<String, String> producer, String key, int seq, int padTo) {
+    sent();
+    return producer
+        .send(key, value(key, seq, padTo))
+        .whenComplete(
+            (ok, e) -> {
+              if (e == null) {
+                acked(key, seq);
+              } else {
+                failed(e);
+              }
+            });
   }
 
   void acked(String key, int seq) {
