@@ -104,11 +104,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   }
 
   void start() {
-    driver.start(this);
+    // The timer first: a driver may fail at once (a missing stream), and the consumer then closes
+    // itself on another thread while start() is still running.
     if (group) {
       long interval = settings.checkpointInterval().toMillis();
       timer.scheduleWithFixedDelay(this::commitQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
+    driver.start(this);
   }
 
   // ---------------------------------------------------------------- DeliverySink (driver threads)
