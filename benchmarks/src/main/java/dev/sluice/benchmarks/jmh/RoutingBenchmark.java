@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Key to shard: Kafka's default partitioner (murmur2 of the key bytes, modulo partitions) beside
  * Kinesis's (MD5 of the key as a 128-bit hash key, then the shard whose range holds it), which the
- * memory backend uses too; and the whole {@code Producer.shardFor} on memory.
+ * memory backend uses too (as a BigInteger compared with each range, and as {@link
+ * HashRouting.RangeIndex} does it without allocating); and the whole {@code Producer.shardFor} on
+ * memory.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,6 +45,7 @@ public class RoutingBenchmark {
   private byte[][] keys;
   private int next;
   private List<HashKeyRange> ranges;
+  private HashRouting.RangeIndex index;
   private Sluice sluice;
   private Producer<byte[], byte[]> producer;
 
@@ -53,6 +56,7 @@ public class RoutingBenchmark {
       keys[i] = String.format("key-%08d", i).getBytes(StandardCharsets.UTF_8);
     }
     ranges = HashRouting.evenRanges(shards);
+    index = HashRouting.RangeIndex.of(ranges);
     sluice =
         Sluice.builder()
             .ignoreEnvironment()
@@ -86,6 +90,12 @@ public class RoutingBenchmark {
       }
     }
     throw new IllegalStateException();
+  }
+
+  /** What the memory backend routes with: the same answer, no BigInteger. */
+  @Benchmark
+  public int md5RangeIndex() {
+    return index.indexOf(key());
   }
 
   @Benchmark
