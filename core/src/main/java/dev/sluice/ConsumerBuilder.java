@@ -136,6 +136,14 @@ public final class ConsumerBuilder<K, V> {
   }
 
   private ConsumerSettings<K, V> settings() {
+    if (startPosition.kind() == StartPosition.Kind.AT_TIMESTAMP
+        && startPosition.timestamp().isAfter(java.time.Instant.now())) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Start timestamp "
+              + startPosition.timestamp()
+              + " is in the future; use StartPosition.latest() to read only new records");
+    }
     return new ConsumerSettings<>(
         stream,
         group,

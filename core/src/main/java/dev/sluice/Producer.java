@@ -26,7 +26,13 @@ public interface Producer<K, V> extends AutoCloseable {
   /** The stream this producer writes to. */
   String stream();
 
-  /** Sends a record with this key (null: no key; the backend spreads such records) and value. */
+  /**
+   * Sends a record with this key (null: no key; the backend spreads such records) and value.
+   *
+   * <p>The future completes on the backend client's I/O thread (Kafka's network thread, the AWS
+   * SDK's event loop): chain blocking work with the {@code *Async} methods of {@link
+   * CompletableFuture} and an executor of your own, or every send of this producer waits for it.
+   */
   CompletableFuture<SendResult> send(@Nullable K key, V value);
 
   /** Sends a record with headers, a timestamp or an explicit target shard. */

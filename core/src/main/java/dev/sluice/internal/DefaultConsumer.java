@@ -281,7 +281,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   @Override
   public void failed(Throwable error) {
     SluiceException e = runtime.translate(error);
-    LOG.error("{}: consumer of {} failed: {}", clientId, settings.stream(), e.getMessage(), e);
+    if (e.code() == ErrorCode.INTERNAL) {
+      LOG.error("{}: consumer of {} failed: {}", clientId, settings.stream(), e.getMessage(), e);
+    } else {
+      // An expected condition (a missing stream, a bad start position): the application gets it
+      // through termination(); one line is enough here.
+      LOG.warn("{}: consumer of {} stopped: {}", clientId, settings.stream(), e.getMessage());
+    }
     stopWith(e);
   }
 

@@ -72,6 +72,20 @@ final class MemoryConsumer implements ConsumerDriver {
   @Override
   public void start(DeliverySink deliverySink) {
     MemoryStream s = broker.stream(spec.stream());
+    for (Shard named : spec.startPosition().positions().keySet()) {
+      try {
+        s.shard(named);
+      } catch (SluiceException e) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "The start position names shard "
+                + named
+                + ", which stream '"
+                + s.name
+                + "' does not have",
+            e);
+      }
+    }
     this.stream = s;
     this.sink = deliverySink;
     this.running = true;

@@ -12,8 +12,10 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +44,15 @@ final class MemoryGroup {
   MemoryGroup(MemoryStream stream, String name) {
     this.stream = stream;
     this.name = name;
+    // One thread at most, and none while the group is idle: a group (and through it its stream's
+    // records) must not be kept alive by a parked thread after its consumers are gone.
     this.coordinator =
-        Executors.newSingleThreadExecutor(
+        new ThreadPoolExecutor(
+            0,
+            1,
+            1,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(r, "sluice-memory-group-" + stream.name + "-" + name);
               t.setDaemon(true);
@@ -85,6 +94,11 @@ final class MemoryGroup {
           }
           rebalance();
         });
+  }
+
+  /** The stream was deleted: let the coordinator thread go now rather than when idle. */
+  void shutdown() {
+    coordinator.shutdown();
   }
 
   void shardsChanged() {

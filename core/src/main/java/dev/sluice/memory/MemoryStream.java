@@ -190,6 +190,7 @@ final class MemoryStream {
   void markDeleted() {
     deleted = true;
     signalChange();
+    groups.values().forEach(MemoryGroup::shutdown);
   }
 
   private void checkNotDeleted() {

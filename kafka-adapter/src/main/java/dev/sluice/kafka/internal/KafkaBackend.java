@@ -1,0 +1,231 @@
+package dev.sluice.kafka.internal;
+
+import dev.sluice.Capabilities;
+import dev.sluice.Capabilities.Capability;
+import dev.sluice.ErrorCode;
+import dev.sluice.SluiceException;
+import dev.sluice.StreamAdmin;
+import dev.sluice.spi.Backend;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.ConsumerSpec;
+import dev.sluice.spi.ProducerDriver;
+import dev.sluice.spi.ProducerSpec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The opened Kafka backend: the shared {@code Admin} client, capabilities and error mapping. */
+final class KafkaBackend implements Backend {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBackend.class);
+  private static final AtomicLong ADMIN_IDS = new AtomicLong();
+
+  /** How long the quick existence checks (producer's first send, consumer start) may take. */
+  static final Duration QUICK_CHECK_TIMEOUT = Duration.ofSeconds(5);
+
+  private final KafkaSettings settings;
+  private final AdminClient admin;
+  private final Capabilities capabilities;
+  private final KafkaAdminDriver adminDriver;
+  private final @Nullable MeterRegistry registry;
+  private final @Nullable ScheduledExecutorService metricsScheduler;
+  private final @Nullable KafkaClientMetrics adminMetrics;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  KafkaBackend(KafkaSettings settings, @Nullable MeterRegistry registry) {
+    this.settings = settings;
+    this.registry = registry;
+    this.capabilities = capabilities(settings);
+    this.admin =
+        AdminClient.create(settings.adminProperties("sluice-admin-" + ADMIN_IDS.incrementAndGet()));
+    this.adminDriver = new KafkaAdminDriver(admin);
+    if (registry != null) {
+      this.metricsScheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "sluice-kafka-metrics");
+                t.setDaemon(true);
+                return t;
+              });
+      this.adminMetrics = new KafkaClientMetrics(admin, Tags.empty(), metricsScheduler);
+      adminMetrics.bindTo(registry);
+    } else {
+      this.metricsScheduler = null;
+      this.adminMetrics = null;
+    }
+  }
+
+  static Capabilities capabilities(KafkaSettings settings) {
+    int limit = settings.maxRequestSize();
+    // Compressing incompressible bytes can make a batch slightly larger than its input.
+    int reserve = KafkaSettings.RECORD_OVERHEAD_BYTES + (settings.compresses() ? limit / 64 : 0);
+    int maxRecord = Math.max(1, limit - reserve);
+    return Capabilities.builder()
+        .supports(
+            Capability.NATIVE_HEADERS,
+            Capability.TRANSACTIONS,
+            Capability.SEEK_BY_TIMESTAMP,
+            Capability.UNLIMITED_RETENTION)
+        .maxRecordBytes(maxRecord)
+        // Kafka has no key limit of its own: a long key is just part of a large record.
+        .retention(null, null)
+        .build();
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public StreamAdmin admin() {
+    return adminDriver;
+  }
+
+  @Override
+  public ProducerDriver producer(ProducerSpec spec) {
+    checkOpen();
+    return new KafkaProducerDriver(spec, settings, this);
+  }
+
+  @Override
+  public ConsumerDriver consumer(ConsumerSpec spec) {
+    checkOpen();
+    return new KafkaConsumerDriver(spec, settings, this);
+  }
+
+  @Override
+  public SluiceException translate(Throwable error) {
+    return KafkaErrors.translate(error);
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    if (type.isInstance(admin)) {
+      return type.cast(admin);
+    }
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED,
+        "The Kafka backend unwraps to "
+            + org.apache.kafka.clients.admin.Admin.class.getName()
+            + ", not "
+            + type.getName()
+            + " (producers unwrap to Producer, consumers to Consumer)");
+  }
+
+  /**
+   * The partition ids of a topic, asked of the cluster (not of a client's cached metadata).
+   *
+   * @throws RuntimeException the native error: {@code UnknownTopicOrPartitionException} if there is
+   *     no such topic
+   */
+  List<Integer> partitions(String topic, Duration timeout) {
+    TopicDescription d =
+        await(
+            admin
+                .describeTopics(
+                    List.of(topic), new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis()))
+                .topicNameValues()
+                .get(topic),
+            timeout.plusSeconds(1));
+    List<Integer> ids = new ArrayList<>();
+    for (TopicPartitionInfo p : d.partitions()) {
+      ids.add(p.partition());
+    }
+    return ids;
+  }
+
+  /** Waits for an admin result, throwing the native error it failed with. */
+  static <T> T await(KafkaFuture<T> future, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      throw new SluiceException(ErrorCode.INTERNAL, String.valueOf(cause.getMessage()), cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new org.apache.kafka.common.errors.TimeoutException(
+          "No answer from Kafka within " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.CLOSED, "Interrupted while waiting for Kafka", e);
+    }
+  }
+
+  /**
+   * Binds a producer's metrics to the meter registry, if there is one; close it with the client.
+   */
+  @Nullable AutoCloseable bindMetrics(Producer<?, ?> producer) {
+    if (registry == null || metricsScheduler == null) {
+      return null;
+    }
+    KafkaClientMetrics metrics = new KafkaClientMetrics(producer, Tags.empty(), metricsScheduler);
+    metrics.bindTo(registry);
+    return metrics;
+  }
+
+  /**
+   * Binds a consumer's metrics to the meter registry, if there is one; close it with the client.
+   */
+  @Nullable AutoCloseable bindMetrics(Consumer<?, ?> consumer) {
+    if (registry == null || metricsScheduler == null) {
+      return null;
+    }
+    KafkaClientMetrics metrics = new KafkaClientMetrics(consumer, Tags.empty(), metricsScheduler);
+    metrics.bindTo(registry);
+    return metrics;
+  }
+
+  static void closeQuietly(@Nullable AutoCloseable resource) {
+    if (resource == null) {
+      return;
+    }
+    try {
+      resource.close();
+    } catch (Exception e) {
+      LOG.debug("Closing {} failed", resource, e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new SluiceException(ErrorCode.CLOSED, "The Kafka backend is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    closeQuietly(adminMetrics);
+    try {
+      admin.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      LOG.warn("Closing the Kafka admin client failed", e);
+    }
+    if (metricsScheduler != null) {
+      metricsScheduler.shutdownNow();
+    }
+  }
+}
