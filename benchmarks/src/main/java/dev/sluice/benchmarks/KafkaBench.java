@@ -25,16 +25,20 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -47,7 +51,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>consume: a fresh consumer group reads the N records the raw producer wrote, timed from the
  *       first record to the last (group join is not throughput). Raw commits as most applications
  *       do, with {@code enable.auto.commit} every second; Sluice checkpoints automatically every
- *       second (its default);
+ *       second (its default). Raw gets the consumer settings Sluice's backend uses by default
+ *       ({@code read_committed}, the cooperative-sticky assignor, 500 records per poll);
  *   <li>latency: with the consumer assigned, records are sent at a steady rate; each record carries
  *       its send time, and the consumer records now minus that.
  * </ul>
@@ -486,7 +491,41 @@ final class KafkaBench {
           .createTopics(List.of(new NewTopic(name, Optional.of(options.shards), Optional.empty())))
           .all()
           .get(60, TimeUnit.SECONDS);
+      awaitServed(name);
       return name;
+    }
+
+    /**
+     * Waits until every partition's leader answers ListOffsets. Metadata names a leader a moment
+     * before it takes writes; an idempotent producer writing then loses its first batch to
+     * OUT_OF_ORDER_SEQUENCE_NUMBER (see test-brokers/README.md). Sluice's admin waits the same way.
+     */
+    private void awaitServed(String topic) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try {
+          TopicDescription d =
+              admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+          if (d.partitions().size() == options.shards
+              && d.partitions().stream()
+                  .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
+            d.partitions()
+                .forEach(
+                    p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            admin.listOffsets(ends).all().get(60, TimeUnit.SECONDS);
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("Topic " + topic + " has no leaders after 60 s");
+        }
+        Thread.sleep(20);
+      }
     }
 
     void delete(String topic) throws Exception {
@@ -506,6 +545,12 @@ final class KafkaBench {
       c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
       c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "1000");
+      // What the Sluice kafka backend sets on its consumers, so both read alike.
+      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      c.put(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          CooperativeStickyAssignor.class.getName());
+      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
       return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
   }
