@@ -117,49 +117,50 @@ final class KafkaBench {
           String ts = clients.topic("warmup-sluice");
           produceSluice(sluice, ts, w, "kafka warm-up sluice produce");
           consumeSluice(sluice, t, w, "kafka warm-up sluice consume");
-          clients.delete(ts);
         }
-        clients.delete(t);
       }
       double mb = workload.bytesPerRecord() / 1e6;
       int n = options.records;
       for (int round = 1; round <= options.rounds; round++) {
         String label = "kafka round " + round + "/" + options.rounds;
         String rawTopic = clients.topic("produce-raw-" + round);
+        settle();
         double r = produceRaw(clients, rawTopic, n, label + " raw produce");
         produce.raw.add(r);
         produceMb.raw.add(r * mb);
         if (sluice != null) {
           String sluiceTopic = clients.topic("produce-sluice-" + round);
+          settle();
           double s = produceSluice(sluice, sluiceTopic, n, label + " sluice produce");
           produce.sluice.add(s);
           produceMb.sluice.add(s * mb);
-          clients.delete(sluiceTopic);
         }
+        settle();
         r = consumeRaw(clients, rawTopic, n, label + " raw consume");
         consume.raw.add(r);
         consumeMb.raw.add(r * mb);
         if (sluice != null) {
+          settle();
           double s = consumeSluice(sluice, rawTopic, n, label + " sluice consume");
           consume.sluice.add(s);
           consumeMb.sluice.add(s * mb);
         }
-        clients.delete(rawTopic);
         if (options.latencyRecords > 0) {
           String lt = clients.topic("latency-raw-" + round);
+          settle();
           Histogram h = latencyRaw(clients, lt, label + " raw latency");
           p50.raw.add(millis(h, 50));
           p99.raw.add(millis(h, 99));
-          clients.delete(lt);
           if (sluice != null) {
             String ls = clients.topic("latency-sluice-" + round);
+            settle();
             h = latencySluice(sluice, clients, ls, label + " sluice latency");
             p50.sluice.add(millis(h, 50));
             p99.sluice.add(millis(h, 99));
-            clients.delete(ls);
           }
         }
       }
+      clients.deleteAll();
     } finally {
       if (broker != null) {
         broker.close();
@@ -278,8 +279,8 @@ final class KafkaBench {
     CountDownLatch all = new CountDownLatch(1);
     progress.start(label, n, handled::get);
     try (Consumer<byte[], byte[]> consumer =
-        sluice
-            .consumer(topic)
+        options
+            .consumer(sluice.consumer(topic))
             .group(group("consume-sluice"))
             .startPosition(StartPosition.earliest())
             .start(
@@ -362,8 +363,8 @@ final class KafkaBench {
     CountDownLatch all = new CountDownLatch(1);
     AtomicLong received = new AtomicLong();
     try (Consumer<byte[], byte[]> consumer =
-        sluice
-            .consumer(topic)
+        options
+            .consumer(sluice.consumer(topic))
             .group(group("latency-sluice"))
             .startPosition(StartPosition.earliest())
             .listener(
@@ -391,6 +392,15 @@ final class KafkaBench {
       await(all, consumer, label, TimeUnit.MINUTES.toNanos(2));
     }
     return latencyDone(label, histogram);
+  }
+
+  /**
+   * The same pause before every measured step, raw or Sluice: garbage of the previous step is
+   * collected and the broker's background work (segment rolls, group cleanup) is not in the way.
+   */
+  private static void settle() throws InterruptedException {
+    System.gc();
+    Thread.sleep(300);
   }
 
   private void awaitAssigned(CountDownLatch assigned, String label) throws InterruptedException {
@@ -479,6 +489,7 @@ final class KafkaBench {
   private final class Clients {
     private final Admin admin;
     private final String bootstrap;
+    private final List<String> created = new java.util.ArrayList<>();
 
     Clients(Admin admin, String bootstrap) {
       this.admin = admin;
@@ -492,6 +503,7 @@ final class KafkaBench {
           .all()
           .get(60, TimeUnit.SECONDS);
       awaitServed(name);
+      created.add(name);
       return name;
     }
 
@@ -528,8 +540,12 @@ final class KafkaBench {
       }
     }
 
-    void delete(String topic) throws Exception {
-      admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+    /** Deletes the topics of this run; at the end, so no deletion runs under a measurement. */
+    void deleteAll() throws Exception {
+      if (!created.isEmpty()) {
+        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
+        created.clear();
+      }
     }
 
     KafkaProducer<byte[], byte[]> producer() {

@@ -275,8 +275,8 @@ final class KinesisBench {
     progress.start(label, n, handled::get);
     long start = System.nanoTime();
     try (Consumer<byte[], byte[]> consumer =
-        sluice
-            .consumer(stream)
+        options
+            .consumer(sluice.consumer(stream))
             .startPosition(StartPosition.earliest())
             .start(
                 r -> {

@@ -100,8 +100,8 @@ final class MemoryBench {
     progress.start(label, n, handled::get);
     long start = System.nanoTime();
     try (Consumer<byte[], byte[]> consumer =
-        sluice
-            .consumer(stream)
+        options
+            .consumer(sluice.consumer(stream))
             .group("bench")
             .startPosition(StartPosition.earliest())
             .start(
@@ -121,8 +121,8 @@ final class MemoryBench {
     CountDownLatch all = new CountDownLatch(1);
     CountDownLatch assigned = new CountDownLatch(1);
     try (Consumer<byte[], byte[]> consumer =
-            sluice
-                .consumer(stream)
+            options
+                .consumer(sluice.consumer(stream))
                 .group("bench")
                 .startPosition(StartPosition.earliest())
                 .listener(

@@ -39,6 +39,7 @@ final class Options {
           "  --kinesis-records N  records per Kinesis run, at most 10000 (default min(records,"
               + " 10000))",
           "  --kinesis-batch N    records per PutRecords call, raw and Sluice (default 500)",
+          "  --max-buffered N     Sluice consumers' maxBufferedRecords (default: Sluice's, 1000)",
           "  --output FILE        where the markdown table goes (default benchmarks/target/bench-results.md)",
           "  --help");
 
@@ -57,6 +58,7 @@ final class Options {
   int latencyRate = 5_000;
   int kinesisRecords = -1;
   int memoryRecords = -1;
+  int maxBuffered = -1;
   int kinesisBatch = 500;
   Path output = defaultOutput();
   boolean help;
@@ -138,6 +140,9 @@ final class Options {
                 "--kinesis-batch is at most 500 (PutRecords' limit)");
           }
           break;
+        case "--max-buffered":
+          o.maxBuffered = positive(flag, value);
+          break;
         case "--output":
           o.output = Paths.get(value);
           break;
@@ -216,6 +221,11 @@ final class Options {
     return n;
   }
 
+  /** Applies the consumer settings the command line asks for to a Sluice consumer. */
+  <K, V> dev.sluice.ConsumerBuilder<K, V> consumer(dev.sluice.ConsumerBuilder<K, V> builder) {
+    return maxBuffered > 0 ? builder.maxBufferedRecords(maxBuffered) : builder;
+  }
+
   @Override
   public String toString() {
     return "records="
@@ -229,6 +239,7 @@ final class Options {
         + ", warm-up records="
         + warmupRecords
         + ", keys="
-        + keys;
+        + keys
+        + (maxBuffered > 0 ? ", Sluice maxBufferedRecords=" + maxBuffered : "");
   }
 }
