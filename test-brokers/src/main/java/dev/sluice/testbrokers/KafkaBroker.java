@@ -89,8 +89,9 @@ public final class KafkaBroker implements AutoCloseable {
     this.serverProperties = serverProperties(overrides);
     // If the JVM ends without close() (a killed test fork, System.exit in a benchmark), at least
     // do not leave the data behind in the temp directory.
-    Path data = dataDirectory;
-    this.cleanupOnExit = new Thread(() -> deleteRecursively(data), "sluice-kafka-data-cleanup");
+    // close() is synchronized and stops the broker before deleting its data, so the hook never
+    // deletes files under a broker that someone else's hook is still shutting down.
+    this.cleanupOnExit = new Thread(this::close, "sluice-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(cleanupOnExit);
   }
 

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -297,6 +298,41 @@ public final class KinesisEmulator implements AutoCloseable {
       throw Objects.requireNonNull(failure);
     }
 
+    /** A Node preload that makes every server of the process listen on 127.0.0.1 only. */
+    private static Path loopbackOnlyPreload(Path workingDir) {
+      Path file = workingDir.resolve("sluice-loopback-only.cjs");
+      String script =
+          String.join(
+              "\n",
+              "// Written by Sluice's KinesisEmulator: servers of this process listen on 127.0.0.1.",
+              "const net = require('net');",
+              "const listen = net.Server.prototype.listen;",
+              "net.Server.prototype.listen = function (...args) {",
+              "  if (args[0] !== null && typeof args[0] === 'object' && !Array.isArray(args[0])) {",
+              "    args[0] = Object.assign({}, args[0], { host: '127.0.0.1' });",
+              "  } else if (typeof args[0] === 'number' || /^\\d+$/.test(String(args[0]))) {",
+              "    if (typeof args[1] === 'string') args[1] = '127.0.0.1';",
+              "    else args.splice(1, 0, '127.0.0.1');",
+              "  }",
+              "  return listen.apply(this, args);",
+              "};",
+              "");
+      try {
+        if (!Files.exists(file) || !Files.readString(file).equals(script)) {
+          Path tmp = Files.createTempFile(workingDir, "loopback", ".tmp");
+          Files.writeString(tmp, script);
+          Files.move(
+              tmp,
+              file,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("Could not write " + file, e);
+      }
+      return file;
+    }
+
     private KinesisEmulator launch(Path workingDir) {
       int plainPort = LoopbackPorts.freePort();
       int tlsPort = LoopbackPorts.freePort();
@@ -320,6 +356,8 @@ public final class KinesisEmulator implements AutoCloseable {
       env.put("LOAD_DATA_IF_EXISTS", "false");
       String duration = operationDuration.toMillis() + "ms";
       DURATION_SETTINGS.forEach(name -> env.put(name, duration));
+      // kinesis-mock listens on 0.0.0.0; tests must stay on loopback.
+      env.put("NODE_OPTIONS", "--require \"" + loopbackOnlyPreload(workingDir) + "\"");
       env.putAll(environment);
 
       long started = System.nanoTime();

@@ -114,7 +114,18 @@ final class KafkaBackend implements Backend {
 
   @Override
   public SluiceException translate(Throwable error) {
-    return KafkaErrors.translate(error);
+    SluiceException e = KafkaErrors.translate(error);
+    if (e.code() == dev.sluice.ErrorCode.UNAVAILABLE && !e.getMessage().contains("bootstrap")) {
+      return new SluiceException(
+          e.code(),
+          e.getMessage().substring(e.getMessage().indexOf(']') + 2)
+              + " (bootstrap.servers="
+              + settings.bootstrapServers()
+              + ")",
+          e.getCause(),
+          e.isRetryable());
+    }
+    return e;
   }
 
   @Override

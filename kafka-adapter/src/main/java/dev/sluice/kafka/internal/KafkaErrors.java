@@ -92,6 +92,12 @@ final class KafkaErrors {
     if (e instanceof ThrottlingQuotaExceededException) {
       return new SluiceException(ErrorCode.THROTTLED, "Kafka throttled the request: " + detail, e);
     }
+    if (e instanceof TimeoutException
+        && String.valueOf(e.getMessage()).contains("waiting for a node assignment")) {
+      // The admin client found no broker to send the call to: nothing answered at all.
+      return new SluiceException(
+          ErrorCode.UNAVAILABLE, "No Kafka broker could be reached: " + detail, e, true);
+    }
     if (e instanceof TimeoutException || e instanceof java.util.concurrent.TimeoutException) {
       return new SluiceException(
           ErrorCode.TIMEOUT, "Kafka did not answer in time: " + detail, e, true);

@@ -159,7 +159,13 @@ final class KafkaProducerDriver implements ProducerDriver {
             "Stream '" + topic + "' does not exist (no Kafka topic of that name); create it first",
             e);
       } catch (RuntimeException e) {
-        // Cannot tell (no answer, no permission to describe): let the producer try by itself.
+        SluiceException error = backend.translate(e);
+        if (error.code() == ErrorCode.UNAVAILABLE) {
+          // No broker answered at all: say so now rather than after max.block.ms per send. The
+          // next send checks again.
+          throw error;
+        }
+        // Cannot tell (a slow answer, no permission to describe): let the producer try by itself.
         LOG.debug("Could not check that topic {} exists; sending anyway", topic, e);
       }
       topicSeen = true;

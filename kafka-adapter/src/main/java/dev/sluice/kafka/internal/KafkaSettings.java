@@ -238,6 +238,11 @@ final class KafkaSettings {
   }
 
   /** How often a standalone consumer looks for partitions added to its topic. */
+  /** The brokers the clients start from, for error messages. */
+  String bootstrapServers() {
+    return section.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+  }
+
   Duration partitionDiscoveryInterval() {
     return partitionDiscoveryInterval;
   }
