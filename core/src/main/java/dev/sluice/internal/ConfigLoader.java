@@ -146,7 +146,7 @@ public final class ConfigLoader {
         || k.contains("password")
         || k.contains("sasl.jaas")
         || k.contains("token")
-        || k.contains("credential")
+        || k.contains("access.key")
         || k.endsWith(".key")) {
       return "******";
     }

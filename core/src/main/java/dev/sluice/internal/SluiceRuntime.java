@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class SluiceRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
   private static final AtomicLong CLIENT_IDS = new AtomicLong();
+  private static final long PROCESS_ID = ProcessHandle.current().pid();
 
   /** Where each known backend lives, for the "add this artifact" message. */
   private static final Map<String, String> KNOWN_ARTIFACTS =
@@ -252,7 +253,7 @@ public final class SluiceRuntime {
   }
 
   public String nextClientId(String kind) {
-    return "sluice-" + kind + "-" + CLIENT_IDS.incrementAndGet();
+    return "sluice-" + kind + "-" + PROCESS_ID + "-" + CLIENT_IDS.incrementAndGet();
   }
 
   public <K, V> Producer<K, V> producer(String stream, Serde<K> keySerde, Serde<V> valueSerde) {

@@ -48,7 +48,11 @@ public final class ConsumerSpec {
     return startPosition;
   }
 
-  /** A name unique in this JVM for this consumer (Kafka client.id / group.instance, KCL worker). */
+  /**
+   * A name for this consumer, unique across processes on one host (it holds the process id) and
+   * within the JVM (Kafka client.id, KCL worker id). A backend that needs uniqueness across hosts
+   * adds its own suffix.
+   */
   public String clientId() {
     return clientId;
   }

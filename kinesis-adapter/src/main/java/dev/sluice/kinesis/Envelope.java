@@ -1,0 +1,223 @@
+package dev.sluice.kinesis;
+
+import dev.sluice.Headers;
+import dev.sluice.Record;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The envelope that carries headers (and a producer's timestamp) in a Kinesis record's data, since
+ * Kinesis has neither. Written only when a record has headers or an explicit timestamp; any other
+ * record is its value, byte for byte. Layout (all integers big-endian, see {@code
+ * docs/kinesis-envelope.md}):
+ *
+ * <pre>
+ * magic      4 bytes  0xC1 0x53 0x4C 0x55   (0xC1 never starts valid UTF-8 text)
+ * version    1 byte   0x01
+ * flags      1 byte   bit 0: a timestamp follows; the other bits are 0
+ * timestamp  8 bytes  signed epoch milliseconds; only if flag bit 0 is set
+ * count      1 byte   number of headers, 0..255
+ * count × {
+ *   nameLen  1 byte   1..255
+ *   name     nameLen bytes of UTF-8
+ *   valueLen 4 bytes  0..2^31-1
+ *   value    valueLen bytes
+ * }
+ * value      every remaining byte
+ * </pre>
+ *
+ * <p>Reading is forgiving: data that does not start with the magic, or starts with it but is not a
+ * well-formed version-1 envelope, is returned as a plain value with no headers.
+ */
+final class Envelope {
+  static final byte[] MAGIC = {(byte) 0xC1, 0x53, 0x4C, 0x55};
+  static final byte VERSION = 1;
+  static final int MAX_HEADERS = 255;
+  static final int MAX_HEADER_NAME_BYTES = 255;
+
+  /** Fixed bytes: magic, version, flags, count. */
+  static final int FIXED_OVERHEAD = MAGIC.length + 3;
+
+  /** Bytes a timestamp adds. */
+  static final int TIMESTAMP_BYTES = 8;
+
+  /** Bytes per header besides its name and value. */
+  static final int PER_HEADER_OVERHEAD = 1 + 4;
+
+  private static final int FLAG_TIMESTAMP = 1;
+  private static final Logger LOG = LoggerFactory.getLogger(Envelope.class);
+
+  private Envelope() {}
+
+  /** A decoded record body. */
+  static final class Body {
+    final Headers headers;
+    final byte[] value;
+
+    /** The producer's timestamp, or {@link Record#NO_TIMESTAMP}. */
+    final long timestampMillis;
+
+    Body(Headers headers, byte[] value, long timestampMillis) {
+      this.headers = headers;
+      this.value = value;
+      this.timestampMillis = timestampMillis;
+    }
+  }
+
+  /**
+   * The bytes to put in a record's data: the value itself, or an envelope if there are headers or a
+   * timestamp ({@link Record#NO_TIMESTAMP} for none).
+   */
+  static byte[] encode(Headers headers, byte[] value, long timestampMillis) {
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
+    if (headers.isEmpty() && !timestamp) {
+      return value;
+    }
+    if (headers.size() > MAX_HEADERS) {
+      throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
+    }
+    int size = overhead(headers, timestampMillis) + value.length;
+    byte[][] names = new byte[headers.size()][];
+    int i = 0;
+    for (Headers.Header h : headers) {
+      byte[] name = h.name().getBytes(StandardCharsets.UTF_8);
+      if (name.length == 0 || name.length > MAX_HEADER_NAME_BYTES) {
+        throw new IllegalArgumentException(
+            "A header name must be 1 to " + MAX_HEADER_NAME_BYTES + " bytes: " + h.name());
+      }
+      names[i++] = name;
+      size += name.length + h.valueLength();
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.put(MAGIC).put(VERSION).put((byte) (timestamp ? FLAG_TIMESTAMP : 0));
+    if (timestamp) {
+      out.putLong(timestampMillis);
+    }
+    out.put((byte) headers.size());
+    i = 0;
+    for (Headers.Header h : headers) {
+      byte[] name = names[i++];
+      out.put((byte) name.length).put(name);
+      byte[] v = h.value();
+      out.putInt(v.length).put(v);
+    }
+    out.put(value);
+    return out.array();
+  }
+
+  /** The bytes the envelope adds besides header names and values (0 when none is written). */
+  static int overhead(Headers headers, long timestampMillis) {
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
+    if (headers.isEmpty() && !timestamp) {
+      return 0;
+    }
+    return FIXED_OVERHEAD
+        + (timestamp ? TIMESTAMP_BYTES : 0)
+        + headers.size() * PER_HEADER_OVERHEAD;
+  }
+
+  /** Headers, timestamp and value of a record's data; plain data comes back as it is. */
+  static Body decode(byte[] data) {
+    if (!hasMagic(data)) {
+      return new Body(Headers.empty(), data, Record.NO_TIMESTAMP);
+    }
+    try {
+      return parse(data);
+    } catch (MalformedEnvelope e) {
+      LOG.debug("Data starts with the Sluice envelope magic but {}; read as a plain value", e.why);
+      return new Body(Headers.empty(), data, Record.NO_TIMESTAMP);
+    }
+  }
+
+  static boolean hasMagic(byte[] data) {
+    if (data.length < MAGIC.length) {
+      return false;
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (data[i] != MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Body parse(byte[] data) throws MalformedEnvelope {
+    ByteBuffer in = ByteBuffer.wrap(data);
+    in.position(MAGIC.length);
+    if (in.remaining() < 3) {
+      throw new MalformedEnvelope("it is cut short after the magic");
+    }
+    byte version = in.get();
+    if (version != VERSION) {
+      throw new MalformedEnvelope("its version " + (version & 0xFF) + " is unknown");
+    }
+    int flags = in.get() & 0xFF;
+    if ((flags & ~FLAG_TIMESTAMP) != 0) {
+      throw new MalformedEnvelope("it has unknown flags " + flags);
+    }
+    long timestampMillis = Record.NO_TIMESTAMP;
+    if ((flags & FLAG_TIMESTAMP) != 0) {
+      if (in.remaining() < TIMESTAMP_BYTES + 1) {
+        throw new MalformedEnvelope("its timestamp is cut short");
+      }
+      timestampMillis = in.getLong();
+      if (timestampMillis == Record.NO_TIMESTAMP) {
+        throw new MalformedEnvelope("its timestamp is the no-timestamp marker");
+      }
+    } else if (in.remaining() < 1) {
+      throw new MalformedEnvelope("it is cut short after the flags");
+    }
+    int count = in.get() & 0xFF;
+    if (count == 0 && timestampMillis == Record.NO_TIMESTAMP) {
+      throw new MalformedEnvelope("it carries neither headers nor a timestamp");
+    }
+    Headers.Builder headers = Headers.builder();
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    for (int i = 0; i < count; i++) {
+      if (in.remaining() < 1) {
+        throw new MalformedEnvelope("header " + i + " is cut short");
+      }
+      int nameLength = in.get() & 0xFF;
+      if (nameLength == 0 || in.remaining() < nameLength + 4) {
+        throw new MalformedEnvelope("header " + i + " has a bad name length");
+      }
+      ByteBuffer nameBytes = in.slice().limit(nameLength);
+      in.position(in.position() + nameLength);
+      String name;
+      try {
+        name = decoder.reset().decode(nameBytes).toString();
+      } catch (CharacterCodingException e) {
+        throw new MalformedEnvelope("header " + i + " has a name that is not UTF-8");
+      }
+      int valueLength = in.getInt();
+      if (valueLength < 0 || valueLength > in.remaining()) {
+        throw new MalformedEnvelope("header " + i + " has a bad value length");
+      }
+      byte[] value = new byte[valueLength];
+      in.get(value);
+      headers.add(name, value);
+    }
+    byte[] value = new byte[in.remaining()];
+    in.get(value);
+    return new Body(headers.build(), value, timestampMillis);
+  }
+
+  private static final class MalformedEnvelope extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String why;
+
+    MalformedEnvelope(String why) {
+      super(why, null, false, false);
+      this.why = why;
+    }
+  }
+}

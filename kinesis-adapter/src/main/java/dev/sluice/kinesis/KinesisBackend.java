@@ -1,0 +1,226 @@
+package dev.sluice.kinesis;
+
+import dev.sluice.Capabilities;
+import dev.sluice.Capabilities.Capability;
+import dev.sluice.ErrorCode;
+import dev.sluice.SluiceException;
+import dev.sluice.StreamAdmin;
+import dev.sluice.kinesis.KinesisOptions.ConsumerType;
+import dev.sluice.spi.Backend;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.ConsumerSpec;
+import dev.sluice.spi.ProducerDriver;
+import dev.sluice.spi.ProducerSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/** The Kinesis backend: owns the AWS clients every producer, consumer and the admin share. */
+final class KinesisBackend implements Backend {
+  /**
+   * Kinesis takes 1 MiB of data plus partition key per record. Core counts key + value + header
+   * names and values + 4 per header; the envelope (15 bytes with a timestamp + 5 per header, up to
+   * 255 headers) and a base64url partition key (up to 68 bytes longer than the key) add at most 338
+   * bytes more, so 512 bytes are held back.
+   */
+  static final int MAX_RECORD_BYTES = 1024 * 1024 - 512;
+
+  private final KinesisSettings settings;
+  private final Capabilities capabilities;
+  private final AwsCredentialsProvider credentials;
+  private final KinesisAsyncClient kinesis;
+  private final KinesisAdmin admin;
+  private @Nullable DynamoDbAsyncClient dynamo;
+  private @Nullable CloudWatchAsyncClient cloudWatch;
+  private boolean closed;
+
+  KinesisBackend(KinesisSettings settings) {
+    this.settings = settings;
+    this.capabilities =
+        Capabilities.builder()
+            .supports(
+                Capability.SHRINK_SHARDS, Capability.SPLIT_AND_MERGE, Capability.SEEK_BY_TIMESTAMP)
+            .maxRecordBytes(MAX_RECORD_BYTES)
+            .maxKeyBytes(PartitionKeys.MAX_KEY_BYTES)
+            .maxHeaders(Envelope.MAX_HEADERS)
+            .maxHeaderNameBytes(Envelope.MAX_HEADER_NAME_BYTES)
+            .retention(Duration.ofHours(24), Duration.ofHours(8760))
+            .build();
+    this.credentials = credentials(settings);
+    this.kinesis = kinesisClient(settings, credentials);
+    this.admin = new KinesisAdmin(kinesis);
+  }
+
+  private static AwsCredentialsProvider credentials(KinesisSettings settings) {
+    if (settings.accessKeyId == null || settings.secretAccessKey == null) {
+      return DefaultCredentialsProvider.builder().build();
+    }
+    if (settings.sessionToken != null) {
+      return StaticCredentialsProvider.create(
+          AwsSessionCredentials.create(
+              settings.accessKeyId, settings.secretAccessKey, settings.sessionToken));
+    }
+    return StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(settings.accessKeyId, settings.secretAccessKey));
+  }
+
+  private static KinesisAsyncClient kinesisClient(
+      KinesisSettings settings, AwsCredentialsProvider credentials) {
+    NettyNioAsyncHttpClient.Builder http =
+        NettyNioAsyncHttpClient.builder().maxConcurrency(Integer.MAX_VALUE);
+    if (settings.consumerType == ConsumerType.FANOUT) {
+      // SubscribeToShard needs HTTP/2 (as KinesisClientUtil configures it for the KCL).
+      http.protocol(Protocol.HTTP2)
+          .http2Configuration(h -> h.initialWindowSize(512 * 1024).healthCheckPingPeriod(null));
+    } else {
+      http.maxConcurrency(200);
+    }
+    KinesisAsyncClientBuilder builder =
+        KinesisAsyncClient.builder()
+            .region(Region.of(settings.region))
+            .credentialsProvider(credentials)
+            .httpClientBuilder(http);
+    if (settings.endpoint != null) {
+      builder.endpointOverride(settings.endpoint);
+    }
+    return builder.build();
+  }
+
+  KinesisSettings settings() {
+    return settings;
+  }
+
+  KinesisAsyncClient kinesis() {
+    return kinesis;
+  }
+
+  /** The DynamoDB client for lease tables, made on first use (only group consumers need it). */
+  synchronized DynamoDbAsyncClient dynamo() {
+    checkOpen();
+    if (dynamo == null) {
+      var builder =
+          DynamoDbAsyncClient.builder()
+              .region(Region.of(settings.region))
+              .credentialsProvider(credentials)
+              .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(100));
+      if (settings.dynamoDbEndpoint != null) {
+        builder.endpointOverride(settings.dynamoDbEndpoint);
+      }
+      dynamo = builder.build();
+    }
+    return dynamo;
+  }
+
+  /**
+   * The CloudWatch client the KCL insists on; Sluice turns KCL metrics off, so it is never called.
+   */
+  synchronized CloudWatchAsyncClient cloudWatch() {
+    checkOpen();
+    if (cloudWatch == null) {
+      cloudWatch =
+          CloudWatchAsyncClient.builder()
+              .region(Region.of(settings.region))
+              .credentialsProvider(credentials)
+              .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(4))
+              .build();
+    }
+    return cloudWatch;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public StreamAdmin admin() {
+    return admin;
+  }
+
+  @Override
+  public ProducerDriver producer(ProducerSpec spec) {
+    checkOpen();
+    return new KinesisProducer(kinesis, spec, settings);
+  }
+
+  @Override
+  public ConsumerDriver consumer(ConsumerSpec spec) {
+    checkOpen();
+    if (spec.isGroup()) {
+      return new GroupConsumer(this, spec);
+    }
+    if (settings.consumerType == ConsumerType.FANOUT) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "sluice.kinesis.consumer.type=fanout applies to group consumers (the KCL registers the"
+              + " stream consumer); a consumer without a group reads shards with GetRecords."
+              + " Give the consumer a group, or use consumer.type=polling");
+    }
+    return new StandaloneConsumer(kinesis, spec, settings);
+  }
+
+  @Override
+  public SluiceException translate(Throwable error) {
+    return KinesisErrors.translate(error);
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    if (type.isInstance(kinesis)) {
+      return type.cast(kinesis);
+    }
+    if (type == DynamoDbAsyncClient.class) {
+      return type.cast(dynamo());
+    }
+    if (type == CloudWatchAsyncClient.class) {
+      return type.cast(cloudWatch());
+    }
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED,
+        "The Kinesis backend has no client of type "
+            + type.getName()
+            + "; it has KinesisAsyncClient, DynamoDbAsyncClient and CloudWatchAsyncClient");
+  }
+
+  private synchronized void checkOpen() {
+    if (closed) {
+      throw new SluiceException(ErrorCode.CLOSED, "The Kinesis backend is closed");
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<SdkAutoCloseable> clients = new ArrayList<>();
+    clients.add(kinesis);
+    if (dynamo != null) {
+      clients.add(dynamo);
+    }
+    if (cloudWatch != null) {
+      clients.add(cloudWatch);
+    }
+    // Every producer and consumer is closed by now. Shutting down a client's Netty event loops
+    // takes about two seconds of quiet period: do it in the background, not in close().
+    Thread closer =
+        new Thread(() -> clients.forEach(SdkAutoCloseable::close), "sluice-kinesis-client-close");
+    closer.setDaemon(true);
+    closer.start();
+  }
+}

@@ -1,0 +1,242 @@
+package dev.sluice.kinesis;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Typed settings for the {@code kinesis} backend. They produce the {@code sluice.*} map that {@link
+ * dev.sluice.Sluice#open(Map)} takes, so code and configuration files stay interchangeable:
+ *
+ * <pre>{@code
+ * Sluice sluice = Sluice.open(
+ *     KinesisOptions.builder()
+ *         .region("eu-west-1")
+ *         .leaseTablePrefix("orders-service-")
+ *         .build()
+ *         .toMap());
+ * }</pre>
+ *
+ * <p>Every setting has a key of its own ({@code sluice.kinesis.region}, ...), listed on each
+ * method. Settings not given keep the backend's defaults. Static credentials are used only when
+ * given here (or in configuration); otherwise the AWS default credentials chain applies.
+ */
+public final class KinesisOptions {
+  /** How group consumers receive records. */
+  public enum ConsumerType {
+    /** {@code GetRecords} polling (default). */
+    POLLING,
+    /** Enhanced fan-out ({@code SubscribeToShard}); group consumers only. */
+    FANOUT
+  }
+
+  private final Map<String, String> settings;
+
+  private KinesisOptions(Map<String, String> settings) {
+    this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings as configuration keys, including {@code sluice.backend=kinesis}. */
+  public Map<String, String> toMap() {
+    return settings;
+  }
+
+  @Override
+  public String toString() {
+    Map<String, String> masked = new TreeMap<>(settings);
+    masked.computeIfPresent(KinesisSettings.SECRET_ACCESS_KEY, (k, v) -> "******");
+    masked.computeIfPresent(KinesisSettings.SESSION_TOKEN, (k, v) -> "******");
+    return "KinesisOptions" + masked;
+  }
+
+  /** Builds {@link KinesisOptions}. */
+  public static final class Builder {
+    private final Map<String, String> settings = new TreeMap<>();
+
+    private Builder() {
+      settings.put("sluice.backend", "kinesis");
+    }
+
+    /** {@code sluice.kinesis.region} (required), e.g. {@code us-east-1}. */
+    public Builder region(String region) {
+      return put(KinesisSettings.REGION, region);
+    }
+
+    /** {@code sluice.kinesis.endpoint}: a Kinesis endpoint override, e.g. an emulator. */
+    public Builder endpoint(URI endpoint) {
+      return put(KinesisSettings.ENDPOINT, endpoint.toString());
+    }
+
+    /** {@code sluice.kinesis.dynamodb.endpoint}: a DynamoDB endpoint override (lease tables). */
+    public Builder dynamoDbEndpoint(URI endpoint) {
+      return put(KinesisSettings.DYNAMODB_ENDPOINT, endpoint.toString());
+    }
+
+    /**
+     * {@code sluice.kinesis.credentials=static} with {@code sluice.kinesis.access.key.id} and
+     * {@code sluice.kinesis.secret.access.key}.
+     */
+    public Builder staticCredentials(String accessKeyId, String secretAccessKey) {
+      put(KinesisSettings.CREDENTIALS, "static");
+      put(KinesisSettings.ACCESS_KEY_ID, accessKeyId);
+      return put(KinesisSettings.SECRET_ACCESS_KEY, secretAccessKey);
+    }
+
+    /** {@code sluice.kinesis.credentials=default}: the AWS default credentials chain. */
+    public Builder defaultCredentials() {
+      settings.remove(KinesisSettings.ACCESS_KEY_ID);
+      settings.remove(KinesisSettings.SECRET_ACCESS_KEY);
+      settings.remove(KinesisSettings.SESSION_TOKEN);
+      return put(KinesisSettings.CREDENTIALS, "default");
+    }
+
+    /**
+     * {@code sluice.kinesis.lease.table.prefix}: a group's KCL lease table is this prefix plus the
+     * group name (default: no prefix, the table is named after the group).
+     */
+    public Builder leaseTablePrefix(String prefix) {
+      return put(KinesisSettings.LEASE_TABLE_PREFIX, prefix);
+    }
+
+    /** {@code sluice.kinesis.consumer.type}: polling (default) or fan-out, for group consumers. */
+    public Builder consumerType(ConsumerType type) {
+      return put(KinesisSettings.CONSUMER_TYPE, type == ConsumerType.FANOUT ? "fanout" : "polling");
+    }
+
+    /**
+     * {@code sluice.kinesis.poll.interval.ms}: the pause between reads of a shard that returned
+     * less than a full batch (default 200 ms, the 5 reads/s a shard allows).
+     */
+    public Builder pollInterval(Duration interval) {
+      return millis(KinesisSettings.POLL_INTERVAL_MS, interval);
+    }
+
+    /** {@code sluice.kinesis.max.batch.records}: records per GetRecords, 1 to 10,000. */
+    public Builder maxBatchRecords(int records) {
+      return put(KinesisSettings.MAX_BATCH_RECORDS, Integer.toString(records));
+    }
+
+    /**
+     * {@code sluice.kinesis.failover.time.ms}: how long a group member's lease lives without
+     * renewal before others may take it (default 10 s). Lower means faster failover after a crash
+     * and more DynamoDB writes.
+     */
+    public Builder failoverTime(Duration time) {
+      return millis(KinesisSettings.FAILOVER_TIME_MS, time);
+    }
+
+    /**
+     * {@code sluice.kinesis.lease.assignment.interval.ms}: how often the group's leader assigns
+     * leases (default 1 s).
+     */
+    public Builder leaseAssignmentInterval(Duration interval) {
+      return millis(KinesisSettings.LEASE_ASSIGNMENT_INTERVAL_MS, interval);
+    }
+
+    /**
+     * {@code sluice.kinesis.lease.assignment}: {@code lease-count} (default) shares a group's
+     * shards evenly by count, so a member that joins gets its share at once; {@code
+     * worker-utilization} is the KCL 3 default, which moves leases by the members' CPU and
+     * throughput and needs EC2, ECS or EKS to measure them.
+     */
+    public Builder leaseAssignment(String strategy) {
+      return put(KinesisSettings.LEASE_ASSIGNMENT, strategy);
+    }
+
+    /** {@code sluice.kinesis.shard.sync.interval.ms}: how often the KCL lists shards (60 s). */
+    public Builder shardSyncInterval(Duration interval) {
+      return millis(KinesisSettings.SHARD_SYNC_INTERVAL_MS, interval);
+    }
+
+    /**
+     * {@code sluice.kinesis.parent.shard.poll.interval.ms}: how often a child shard checks whether
+     * its parents are done (default 1 s).
+     */
+    public Builder parentShardPollInterval(Duration interval) {
+      return millis(KinesisSettings.PARENT_SHARD_POLL_INTERVAL_MS, interval);
+    }
+
+    /** {@code sluice.kinesis.dispatch.interval.ms}: the KCL scheduler's loop (default 500 ms). */
+    public Builder dispatchInterval(Duration interval) {
+      return millis(KinesisSettings.DISPATCH_INTERVAL_MS, interval);
+    }
+
+    /**
+     * {@code sluice.kinesis.worker.metrics.capture.interval.ms} and {@code
+     * sluice.kinesis.worker.metrics.report.interval.ms}: how often a KCL worker samples and reports
+     * its load (defaults 1 s and 30 s); leases are assigned only to workers that have reported.
+     */
+    public Builder workerMetricsIntervals(Duration capture, Duration report) {
+      millis(KinesisSettings.WORKER_METRICS_CAPTURE_MS, capture);
+      return millis(KinesisSettings.WORKER_METRICS_REPORT_MS, report);
+    }
+
+    /** {@code sluice.kinesis.shutdown.timeout.ms}: the longest a group consumer's close waits. */
+    public Builder shutdownTimeout(Duration timeout) {
+      return millis(KinesisSettings.SHUTDOWN_TIMEOUT_MS, timeout);
+    }
+
+    /**
+     * {@code sluice.kinesis.linger.ms}: how long a producer waits for more records to fill a
+     * PutRecords batch (default 5 ms).
+     */
+    public Builder linger(Duration linger) {
+      return millis(KinesisSettings.LINGER_MS, linger);
+    }
+
+    /**
+     * {@code sluice.kinesis.delivery.timeout.ms}: how long a producer retries a record (throttled,
+     * unavailable) before failing it (default 120 s).
+     */
+    public Builder deliveryTimeout(Duration timeout) {
+      return millis(KinesisSettings.DELIVERY_TIMEOUT_MS, timeout);
+    }
+
+    /**
+     * {@code sluice.kinesis.retry.backoff.ms} and {@code sluice.kinesis.retry.backoff.max.ms}: the
+     * first and the longest pause between retries (defaults 100 ms and 2 s).
+     */
+    public Builder retryBackoff(Duration first, Duration max) {
+      millis(KinesisSettings.RETRY_BACKOFF_MS, first);
+      return millis(KinesisSettings.RETRY_BACKOFF_MAX_MS, max);
+    }
+
+    /** {@code sluice.kinesis.buffer.max.bytes}: unsent bytes before send blocks (64 MiB). */
+    public Builder bufferMaxBytes(long bytes) {
+      return put(KinesisSettings.BUFFER_MAX_BYTES, Long.toString(bytes));
+    }
+
+    /**
+     * Fast lease timings for tests on an emulator (first record in about a second, takeover in
+     * about two): not for production, where they multiply DynamoDB requests.
+     */
+    public Builder fastGroupTimingsForTests() {
+      failoverTime(Duration.ofSeconds(2));
+      leaseAssignmentInterval(Duration.ofMillis(500));
+      shardSyncInterval(Duration.ofSeconds(1));
+      parentShardPollInterval(Duration.ofMillis(200));
+      dispatchInterval(Duration.ofMillis(100));
+      return workerMetricsIntervals(Duration.ofMillis(100), Duration.ofMillis(500));
+    }
+
+    public KinesisOptions build() {
+      return new KinesisOptions(settings);
+    }
+
+    private Builder millis(String key, Duration value) {
+      return put(key, Long.toString(value.toMillis()));
+    }
+
+    private Builder put(String key, String value) {
+      settings.put(key, Objects.requireNonNull(value, key));
+      return this;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.sluice.kinesis;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
+import dev.sluice.spi.ProducerDriver;
+import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.SendCallback;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+
+/** Writes one stream with {@code PutRecords}; batching and retries are {@link RecordBatcher}'s. */
+final class KinesisProducer implements ProducerDriver {
+  private final KinesisAsyncClient kinesis;
+  private final String stream;
+  private final RecordBatcher batcher;
+  private volatile @Nullable ShardMap routingMap;
+  private volatile long routingMapNanos;
+
+  KinesisProducer(KinesisAsyncClient kinesis, ProducerSpec spec, KinesisSettings settings) {
+    this.kinesis = kinesis;
+    this.stream = spec.stream();
+    this.batcher =
+        new RecordBatcher(
+            spec.stream(),
+            kinesis::putRecords,
+            () -> KinesisAdmin.shardMap(kinesis, spec.stream()),
+            new RecordBatcher.Settings(
+                settings.linger,
+                settings.deliveryTimeout,
+                settings.retryBackoff,
+                settings.retryBackoffMax,
+                settings.bufferMaxBytes),
+            spec.clientId() + "-batcher");
+  }
+
+  @Override
+  public void send(Record<byte[], byte[]> record, SendCallback callback) {
+    batcher.send(record, callback);
+  }
+
+  /**
+   * The open shard whose hash-key range holds the MD5 of the key's partition key: where Kinesis
+   * puts the record while the shards stay as they are.
+   */
+  @Override
+  public Shard shardFor(byte[] key) {
+    String partitionKey = PartitionKeys.toPartitionKey(key);
+    Shard shard = routingMap().route(ShardMap.hashKey(partitionKey));
+    if (shard == null) {
+      throw new SluiceException(
+          ErrorCode.UNAVAILABLE, "Stream '" + stream + "' has no open shard for this key now");
+    }
+    return shard;
+  }
+
+  /**
+   * A shard map at most 100 ms old, so that an answer given just after a reshard is already about
+   * the new shards (the batcher's own map is refreshed when a write lands elsewhere).
+   */
+  private ShardMap routingMap() {
+    ShardMap map = routingMap;
+    if (map == null || System.nanoTime() - routingMapNanos > 100_000_000L) {
+      map = KinesisAdmin.shardMap(kinesis, stream);
+      routingMap = map;
+      routingMapNanos = System.nanoTime();
+    }
+    return map;
+  }
+
+  @Override
+  public void flush() throws InterruptedException {
+    batcher.flush();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    if (type.isInstance(kinesis)) {
+      return type.cast(kinesis);
+    }
+    throw new SluiceException(
+        ErrorCode.UNSUPPORTED,
+        "A Kinesis producer has no client of type "
+            + type.getName()
+            + "; it has KinesisAsyncClient");
+  }
+
+  @Override
+  public void close(Duration timeout) {
+    batcher.close(timeout);
+  }
+}

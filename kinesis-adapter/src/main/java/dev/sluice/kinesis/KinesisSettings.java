@@ -1,0 +1,265 @@
+package dev.sluice.kinesis;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.SluiceException;
+import dev.sluice.kinesis.KinesisOptions.ConsumerType;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/** The {@code sluice.kinesis.*} configuration, parsed and checked once when the backend opens. */
+final class KinesisSettings {
+  static final String PREFIX = "sluice.kinesis.";
+
+  static final String REGION = PREFIX + "region";
+  static final String ENDPOINT = PREFIX + "endpoint";
+  static final String DYNAMODB_ENDPOINT = PREFIX + "dynamodb.endpoint";
+  static final String CREDENTIALS = PREFIX + "credentials";
+  static final String ACCESS_KEY_ID = PREFIX + "access.key.id";
+  static final String SECRET_ACCESS_KEY = PREFIX + "secret.access.key";
+  static final String SESSION_TOKEN = PREFIX + "session.token";
+  static final String LEASE_TABLE_PREFIX = PREFIX + "lease.table.prefix";
+  static final String CONSUMER_TYPE = PREFIX + "consumer.type";
+  static final String POLL_INTERVAL_MS = PREFIX + "poll.interval.ms";
+  static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
+  static final String FAILOVER_TIME_MS = PREFIX + "failover.time.ms";
+  static final String LEASE_ASSIGNMENT_INTERVAL_MS = PREFIX + "lease.assignment.interval.ms";
+  static final String LEASE_ASSIGNMENT = PREFIX + "lease.assignment";
+  static final String SHARD_SYNC_INTERVAL_MS = PREFIX + "shard.sync.interval.ms";
+  static final String PARENT_SHARD_POLL_INTERVAL_MS = PREFIX + "parent.shard.poll.interval.ms";
+  static final String DISPATCH_INTERVAL_MS = PREFIX + "dispatch.interval.ms";
+  static final String WORKER_METRICS_CAPTURE_MS = PREFIX + "worker.metrics.capture.interval.ms";
+  static final String WORKER_METRICS_REPORT_MS = PREFIX + "worker.metrics.report.interval.ms";
+  static final String SHUTDOWN_TIMEOUT_MS = PREFIX + "shutdown.timeout.ms";
+  static final String LINGER_MS = PREFIX + "linger.ms";
+  static final String DELIVERY_TIMEOUT_MS = PREFIX + "delivery.timeout.ms";
+  static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
+  static final String RETRY_BACKOFF_MAX_MS = PREFIX + "retry.backoff.max.ms";
+  static final String BUFFER_MAX_BYTES = PREFIX + "buffer.max.bytes";
+
+  /** Every key the backend reads; core reports any other {@code sluice.kinesis.*} key. */
+  static final Set<String> KEYS =
+      Set.of(
+          REGION,
+          ENDPOINT,
+          DYNAMODB_ENDPOINT,
+          CREDENTIALS,
+          ACCESS_KEY_ID,
+          SECRET_ACCESS_KEY,
+          SESSION_TOKEN,
+          LEASE_TABLE_PREFIX,
+          CONSUMER_TYPE,
+          POLL_INTERVAL_MS,
+          MAX_BATCH_RECORDS,
+          FAILOVER_TIME_MS,
+          LEASE_ASSIGNMENT_INTERVAL_MS,
+          LEASE_ASSIGNMENT,
+          SHARD_SYNC_INTERVAL_MS,
+          PARENT_SHARD_POLL_INTERVAL_MS,
+          DISPATCH_INTERVAL_MS,
+          WORKER_METRICS_CAPTURE_MS,
+          WORKER_METRICS_REPORT_MS,
+          SHUTDOWN_TIMEOUT_MS,
+          LINGER_MS,
+          DELIVERY_TIMEOUT_MS,
+          RETRY_BACKOFF_MS,
+          RETRY_BACKOFF_MAX_MS,
+          BUFFER_MAX_BYTES);
+
+  final String region;
+  final @Nullable URI endpoint;
+  final @Nullable URI dynamoDbEndpoint;
+  final @Nullable String accessKeyId;
+  final @Nullable String secretAccessKey;
+  final @Nullable String sessionToken;
+  final String leaseTablePrefix;
+  final ConsumerType consumerType;
+  final Duration pollInterval;
+  final int maxBatchRecords;
+  final Duration failoverTime;
+  final Duration leaseAssignmentInterval;
+  final boolean leaseCountAssignment;
+  final Duration shardSyncInterval;
+  final Duration parentShardPollInterval;
+  final Duration dispatchInterval;
+  final Duration workerMetricsCapture;
+  final Duration workerMetricsReport;
+  final Duration shutdownTimeout;
+  final Duration linger;
+  final Duration deliveryTimeout;
+  final Duration retryBackoff;
+  final Duration retryBackoffMax;
+  final long bufferMaxBytes;
+
+  private KinesisSettings(Map<String, String> config) {
+    String regionValue = trimmed(config, REGION);
+    if (regionValue == null) {
+      throw invalid(
+          "The Kinesis backend needs a region: set "
+              + REGION
+              + " (e.g. us-east-1; with a local emulator any region works, together with "
+              + ENDPOINT
+              + ")");
+    }
+    this.region = regionValue;
+    this.endpoint = uri(config, ENDPOINT);
+    this.dynamoDbEndpoint = uri(config, DYNAMODB_ENDPOINT);
+    String credentials = trimmed(config, CREDENTIALS);
+    String keyId = trimmed(config, ACCESS_KEY_ID);
+    String secret = trimmed(config, SECRET_ACCESS_KEY);
+    String token = trimmed(config, SESSION_TOKEN);
+    String mode =
+        credentials == null
+            ? (keyId != null || secret != null ? "static" : "default")
+            : credentials.toLowerCase(Locale.ROOT);
+    switch (mode) {
+      case "default":
+        if (keyId != null || secret != null || token != null) {
+          throw invalid(
+              CREDENTIALS
+                  + "=default uses the AWS default credentials chain, but "
+                  + ACCESS_KEY_ID
+                  + "/"
+                  + SECRET_ACCESS_KEY
+                  + " are set too; remove them or set "
+                  + CREDENTIALS
+                  + "=static");
+        }
+        this.accessKeyId = null;
+        this.secretAccessKey = null;
+        this.sessionToken = null;
+        break;
+      case "static":
+        if (keyId == null || secret == null) {
+          throw invalid(
+              "Static credentials need both "
+                  + ACCESS_KEY_ID
+                  + " and "
+                  + SECRET_ACCESS_KEY
+                  + (keyId == null ? "; the access key id is missing" : "; the secret is missing"));
+        }
+        this.accessKeyId = keyId;
+        this.secretAccessKey = secret;
+        this.sessionToken = token;
+        break;
+      default:
+        throw invalid(CREDENTIALS + " must be 'default' or 'static', not '" + credentials + "'");
+    }
+    String prefix = config.get(LEASE_TABLE_PREFIX);
+    this.leaseTablePrefix = prefix == null ? "" : prefix.trim();
+    String type = trimmed(config, CONSUMER_TYPE);
+    if (type == null || type.equalsIgnoreCase("polling")) {
+      this.consumerType = ConsumerType.POLLING;
+    } else if (type.equalsIgnoreCase("fanout")) {
+      this.consumerType = ConsumerType.FANOUT;
+    } else {
+      throw invalid(CONSUMER_TYPE + " must be 'polling' or 'fanout', not '" + type + "'");
+    }
+    this.pollInterval = millis(config, POLL_INTERVAL_MS, 200, 1);
+    this.maxBatchRecords = (int) number(config, MAX_BATCH_RECORDS, 0, 1, 10_000);
+    this.failoverTime = millis(config, FAILOVER_TIME_MS, 10_000, 100);
+    this.leaseAssignmentInterval = millis(config, LEASE_ASSIGNMENT_INTERVAL_MS, 1_000, 50);
+    String assignment = trimmed(config, LEASE_ASSIGNMENT);
+    if (assignment == null || assignment.equalsIgnoreCase("lease-count")) {
+      this.leaseCountAssignment = true;
+    } else if (assignment.equalsIgnoreCase("worker-utilization")) {
+      this.leaseCountAssignment = false;
+    } else {
+      throw invalid(
+          LEASE_ASSIGNMENT
+              + " must be 'lease-count' or 'worker-utilization', not '"
+              + assignment
+              + "'");
+    }
+    this.shardSyncInterval = millis(config, SHARD_SYNC_INTERVAL_MS, 60_000, 100);
+    this.parentShardPollInterval = millis(config, PARENT_SHARD_POLL_INTERVAL_MS, 1_000, 10);
+    this.dispatchInterval = millis(config, DISPATCH_INTERVAL_MS, 500, 10);
+    this.workerMetricsCapture = millis(config, WORKER_METRICS_CAPTURE_MS, 1_000, 10);
+    this.workerMetricsReport = millis(config, WORKER_METRICS_REPORT_MS, 30_000, 10);
+    this.shutdownTimeout = millis(config, SHUTDOWN_TIMEOUT_MS, 20_000, 100);
+    this.linger = millis(config, LINGER_MS, 5, 0);
+    this.deliveryTimeout = millis(config, DELIVERY_TIMEOUT_MS, 120_000, 1);
+    this.retryBackoff = millis(config, RETRY_BACKOFF_MS, 100, 1);
+    this.retryBackoffMax = millis(config, RETRY_BACKOFF_MAX_MS, 2_000, 1);
+    this.bufferMaxBytes = number(config, BUFFER_MAX_BYTES, 64L << 20, 1L << 20, Long.MAX_VALUE);
+  }
+
+  /** Parses the full configuration (keys with their {@code sluice.kinesis.} prefix). */
+  static KinesisSettings parse(Map<String, String> config) {
+    return new KinesisSettings(config);
+  }
+
+  /** The KCL lease table of a group. */
+  String leaseTable(String group) {
+    return leaseTablePrefix + group;
+  }
+
+  static Set<String> keys() {
+    return new TreeSet<>(KEYS);
+  }
+
+  private static @Nullable String trimmed(Map<String, String> config, String key) {
+    String value = config.get(key);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    return value.trim();
+  }
+
+  private static @Nullable URI uri(Map<String, String> config, String key) {
+    String value = trimmed(config, key);
+    if (value == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(value);
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        throw new URISyntaxException(value, "needs a scheme and a host");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new SluiceException(
+          ErrorCode.INVALID_CONFIG,
+          key + " must be a URL such as http://127.0.0.1:4567, not '" + value + "'",
+          e);
+    }
+  }
+
+  private static Duration millis(Map<String, String> config, String key, long dflt, long min) {
+    return Duration.ofMillis(number(config, key, dflt, min, Long.MAX_VALUE));
+  }
+
+  private static long number(
+      Map<String, String> config, String key, long dflt, long min, long max) {
+    String value = trimmed(config, key);
+    if (value == null) {
+      return dflt;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed < min || parsed > max) {
+        throw invalid(
+            key
+                + " must be between "
+                + min
+                + " and "
+                + (max == Long.MAX_VALUE ? "any larger number" : Long.toString(max))
+                + ", not "
+                + parsed);
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw new SluiceException(
+          ErrorCode.INVALID_CONFIG, key + " must be a whole number, not '" + value + "'", e);
+    }
+  }
+
+  private static SluiceException invalid(String message) {
+    return new SluiceException(ErrorCode.INVALID_CONFIG, message);
+  }
+}

@@ -1,0 +1,291 @@
+package dev.sluice.kinesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.HashKeyRange;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
+import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.SendCallback;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+
+/**
+ * The batcher against an in-process fake of PutRecords that throttles and partly fails, which the
+ * emulator never does.
+ */
+@DisplayName("The PutRecords batcher")
+class RecordBatcherTest {
+  private static final ScheduledExecutorService ASYNC = Executors.newScheduledThreadPool(2);
+
+  private final List<RecordBatcher> batchers = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    batchers.forEach(b -> b.close(Duration.ofSeconds(1)));
+  }
+
+  /** Two shards; stores what it accepts per shard, fails records as told. */
+  static final class FakeKinesis implements RecordBatcher.PutRecordsFunction {
+    final List<HashKeyRange> ranges = HashRouting.evenRanges(2);
+    final Map<String, List<String>> stored = new ConcurrentHashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    final Random random = new Random(3);
+    volatile double recordFailureRate;
+    volatile double callFailureRate;
+    volatile boolean alwaysThrottle;
+    private long sequence = 1000;
+
+    ShardMap map() {
+      List<ShardMap.Entry> entries = new ArrayList<>();
+      for (int i = 0; i < ranges.size(); i++) {
+        entries.add(new ShardMap.Entry(Shard.of("shardId-" + i), ranges.get(i), true));
+      }
+      return new ShardMap(entries);
+    }
+
+    @Override
+    public synchronized CompletableFuture<PutRecordsResponse> putRecords(
+        PutRecordsRequest request) {
+      calls.incrementAndGet();
+      assertThat(request.records()).hasSizeLessThanOrEqualTo(500);
+      CompletableFuture<PutRecordsResponse> future = new CompletableFuture<>();
+      if (alwaysThrottle || random.nextDouble() < callFailureRate) {
+        ASYNC.schedule(
+            () ->
+                future.completeExceptionally(
+                    LimitExceededException.builder().message("slow down").build()),
+            1,
+            TimeUnit.MILLISECONDS);
+        return future;
+      }
+      List<PutRecordsResultEntry> results = new ArrayList<>();
+      int failed = 0;
+      for (PutRecordsRequestEntry e : request.records()) {
+        if (random.nextDouble() < recordFailureRate) {
+          failed++;
+          results.add(
+              PutRecordsResultEntry.builder()
+                  .errorCode(
+                      random.nextBoolean()
+                          ? "ProvisionedThroughputExceededException"
+                          : "InternalFailure")
+                  .errorMessage("Rate exceeded for shard")
+                  .build());
+          continue;
+        }
+        BigInteger hash =
+            e.explicitHashKey() != null
+                ? new BigInteger(e.explicitHashKey())
+                : ShardMap.hashKey(e.partitionKey());
+        String shard = ranges.get(0).contains(hash) ? "shardId-0" : "shardId-1";
+        stored
+            .computeIfAbsent(shard, s -> new ArrayList<>())
+            .add(e.partitionKey() + "=" + e.data().asUtf8String());
+        results.add(
+            PutRecordsResultEntry.builder()
+                .shardId(shard)
+                .sequenceNumber(Long.toString(sequence++))
+                .build());
+      }
+      PutRecordsResponse response =
+          PutRecordsResponse.builder().records(results).failedRecordCount(failed).build();
+      ASYNC.schedule(() -> future.complete(response), 1, TimeUnit.MILLISECONDS);
+      return future;
+    }
+  }
+
+  /** Records the outcome of each send. */
+  static final class Outcome implements SendCallback {
+    final CountDownLatch done = new CountDownLatch(1);
+    final AtomicInteger calls = new AtomicInteger();
+    volatile Shard shard;
+    volatile Position position;
+    volatile Throwable error;
+
+    @Override
+    public void sent(Shard s, Position p, long timestampMillis) {
+      shard = s;
+      position = p;
+      calls.incrementAndGet();
+      done.countDown();
+    }
+
+    @Override
+    public void failed(Throwable e) {
+      error = e;
+      calls.incrementAndGet();
+      done.countDown();
+    }
+
+    void await() throws InterruptedException {
+      assertThat(done.await(30, TimeUnit.SECONDS)).as("callback called").isTrue();
+    }
+  }
+
+  private RecordBatcher batcher(FakeKinesis fake, Duration linger, Duration deliveryTimeout) {
+    RecordBatcher b =
+        new RecordBatcher(
+            "s",
+            fake,
+            fake::map,
+            new RecordBatcher.Settings(
+                linger, deliveryTimeout, Duration.ofMillis(2), Duration.ofMillis(20), 64L << 20),
+            "test-batcher");
+    batchers.add(b);
+    return b;
+  }
+
+  private static Record<byte[], byte[]> record(String key, String value) {
+    return Record.of(key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  @DisplayName("concurrent sends within the linger time share one call")
+  void batches() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    RecordBatcher batcher = batcher(fake, Duration.ofMillis(50), Duration.ofSeconds(10));
+    List<Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Outcome o = new Outcome();
+      outcomes.add(o);
+      batcher.send(record("k" + (i % 2), "v" + i), o);
+    }
+    batcher.flush();
+    for (Outcome o : outcomes) {
+      o.await();
+      assertThat(o.error).isNull();
+    }
+    // One call per shard the keys land on.
+    assertThat(fake.calls.get()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("partial failures and throttled calls are retried without reordering any key")
+  void retriesKeepKeyOrder() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    fake.recordFailureRate = 0.05;
+    fake.callFailureRate = 0.1;
+    RecordBatcher batcher = batcher(fake, Duration.ofMillis(2), Duration.ofSeconds(60));
+    int keys = 20;
+    int records = 2000;
+    List<Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      Outcome o = new Outcome();
+      outcomes.add(o);
+      batcher.send(record("key-" + (i % keys), Integer.toString(i)), o);
+      if (i % 500 == 0) {
+        Thread.sleep(1);
+      }
+    }
+    batcher.flush();
+    Map<Integer, Position> lastPosition = new HashMap<>();
+    for (int i = 0; i < records; i++) {
+      Outcome o = outcomes.get(i);
+      o.await();
+      assertThat(o.error).as("record %d", i).isNull();
+      assertThat(o.calls.get()).isEqualTo(1);
+      Position previous = lastPosition.put(i % keys, o.position);
+      if (previous != null) {
+        assertThat(o.position)
+            .as("record %d after its key's previous one", i)
+            .isGreaterThan(previous);
+      }
+    }
+    // What the stream holds, read as a consumer would: the last copy of each record, per key,
+    // comes in send order.
+    for (List<String> shardLog : fake.stored.values()) {
+      Map<String, Integer> lastIndex = new HashMap<>();
+      for (int i = 0; i < shardLog.size(); i++) {
+        lastIndex.put(shardLog.get(i), i);
+      }
+      Map<String, Integer> lastValuePerKey = new HashMap<>();
+      for (int i = 0; i < shardLog.size(); i++) {
+        String entry = shardLog.get(i);
+        if (lastIndex.get(entry) != i) {
+          continue; // an earlier copy of a record stored again later
+        }
+        String key = entry.substring(0, entry.indexOf('='));
+        int value = Integer.parseInt(entry.substring(entry.indexOf('=') + 1));
+        Integer before = lastValuePerKey.put(key, value);
+        if (before != null) {
+          assertThat(value).as("order of key %s", key).isGreaterThan(before);
+        }
+      }
+    }
+    long distinct = fake.stored.values().stream().flatMap(List::stream).distinct().count();
+    assertThat(distinct).isEqualTo(records);
+  }
+
+  @Test
+  @DisplayName("records throttled until the delivery timeout fail as THROTTLED, each once")
+  void deliveryTimeout() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    fake.alwaysThrottle = true;
+    RecordBatcher batcher = batcher(fake, Duration.ZERO, Duration.ofMillis(300));
+    List<Outcome> outcomes = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 50; i++) {
+      Outcome o = new Outcome();
+      outcomes.add(o);
+      batcher.send(record("k" + i, "v"), o);
+    }
+    for (Outcome o : outcomes) {
+      o.await();
+      assertThat(o.calls.get()).isEqualTo(1);
+      SluiceException e = KinesisErrors.translate(o.error);
+      assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
+      assertThat(e.isRetryable()).isTrue();
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(fake.calls.get()).isGreaterThan(2);
+  }
+
+  @Test
+  @DisplayName("records to a target shard go there; sends after close fail CLOSED")
+  void targetAndClose() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    RecordBatcher batcher = batcher(fake, Duration.ofMillis(1), Duration.ofSeconds(10));
+    Outcome targeted = new Outcome();
+    batcher.send(
+        Record.<byte[], byte[]>builder(null, new byte[] {1}).shard(Shard.of("shardId-1")).build(),
+        targeted);
+    Outcome unknown = new Outcome();
+    batcher.send(
+        Record.<byte[], byte[]>builder(null, new byte[] {1}).shard(Shard.of("shardId-7")).build(),
+        unknown);
+    targeted.await();
+    assertThat(targeted.shard).isEqualTo(Shard.of("shardId-1"));
+    unknown.await();
+    assertThat(KinesisErrors.translate(unknown.error).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    batcher.close(Duration.ofSeconds(1));
+    Outcome late = new Outcome();
+    batcher.send(record("k", "v"), late);
+    late.await();
+    assertThat(KinesisErrors.translate(late.error).code()).isEqualTo(ErrorCode.CLOSED);
+  }
+}
