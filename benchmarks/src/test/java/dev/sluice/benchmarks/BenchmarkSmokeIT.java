@@ -77,6 +77,9 @@ class BenchmarkSmokeIT {
         .contains("| kinesis | produce records/s |");
     for (Table.Row row : table.rows()) {
       assertThat(row.raw).as(row.measure + " raw").hasSize(1);
+      if (row.pending == null) {
+        assertThat(row.sluice).as(row.measure + " sluice").hasSize(1);
+      }
     }
   }
 }
