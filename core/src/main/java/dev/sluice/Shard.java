@@ -13,6 +13,18 @@ public final class Shard implements Comparable<Shard> {
   private final String id;
   private final long number;
 
+  /**
+   * Shards 0 to 1023, made once: a Kafka send result names its partition with {@link #of(int)} on
+   * the producer's single I/O thread, once per record.
+   */
+  private static final Shard[] NUMBERED = new Shard[1024];
+
+  static {
+    for (int i = 0; i < NUMBERED.length; i++) {
+      NUMBERED[i] = new Shard(Integer.toString(i));
+    }
+  }
+
   private Shard(String id) {
     this.id = id;
     this.number = trailingNumber(id);
@@ -29,6 +41,9 @@ public final class Shard implements Comparable<Shard> {
 
   /** The shard with this number as its id, as Kafka names partitions. */
   public static Shard of(int number) {
+    if (number >= 0 && number < NUMBERED.length) {
+      return NUMBERED[number];
+    }
     return new Shard(Integer.toString(number));
   }
 

@@ -252,10 +252,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         }
         pollBuffer.addAll(records);
         pause = pollBuffer.size() >= settings.maxBufferedRecords() && pollPaused.add(shard);
+        if (pause) {
+          state.backpressure(true);
+        }
         pollLock.notifyAll();
       }
       if (pause) {
-        driver.pause(shard);
+        state.applyBackpressure();
       }
     }
   }
@@ -317,6 +320,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     checkRunning();
     List<Record<byte[], byte[]>> batch = new ArrayList<>();
     List<Shard> resume = new ArrayList<>();
+    List<ShardState> resumeStates = new ArrayList<>();
     synchronized (pollLock) {
       if (autoCheckpoint) {
         lastPolled.forEach((s, p) -> markProcessed(s, p));
@@ -341,10 +345,19 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         lastPolled.put(r.shard(), r.position());
       }
       if (!pollPaused.isEmpty() && pollBuffer.size() <= settings.maxBufferedRecords() / 2) {
-        resume.addAll(pollPaused);
+        for (Shard s : pollPaused) {
+          ShardState state = shards.get(s);
+          if (state != null) {
+            state.backpressure(false);
+            resumeStates.add(state);
+          } else {
+            resume.add(s);
+          }
+        }
         pollPaused.clear();
       }
     }
+    resumeStates.forEach(ShardState::applyBackpressure);
     resume.forEach(driver::resume);
     checkRunning();
     List<Record<K, V>> out = new ArrayList<>(batch.size());
@@ -761,6 +774,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     private final ArrayDeque<Record<byte[], byte[]>> queue = new ArrayDeque<>();
     private boolean running;
     private boolean backpressured;
+    private boolean driverPaused;
+    private boolean applyingBackpressure;
     volatile boolean revoked;
     volatile boolean stopped;
     volatile boolean userPaused;
@@ -791,10 +806,56 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         }
       }
       if (pause) {
-        driver.pause(shard);
+        applyBackpressure();
       }
       if (start) {
         submit();
+      }
+    }
+
+    /** Sets the backpressure state; the caller then calls {@link #applyBackpressure()}. */
+    synchronized void backpressure(boolean on) {
+      backpressured = on;
+    }
+
+    /**
+     * Tells the driver the latest backpressure state. A driver thread pausing and a worker (or
+     * {@code poll}) resuming may get here at once; calling the driver from both could let a resume
+     * overtake the pause it answers and leave the shard paused with nothing queued to resume it
+     * (the consumer then hangs). So one thread at a time calls the driver, without holding a lock,
+     * and re-reads the state after each call until the driver has been told the latest one.
+     */
+    void applyBackpressure() {
+      synchronized (this) {
+        if (applyingBackpressure) {
+          return; // The thread applying it re-reads the state after its call.
+        }
+        applyingBackpressure = true;
+      }
+      boolean done = false;
+      try {
+        while (true) {
+          boolean pause;
+          synchronized (this) {
+            if (backpressured == driverPaused) {
+              applyingBackpressure = false;
+              done = true;
+              return;
+            }
+            pause = driverPaused = backpressured;
+          }
+          if (pause) {
+            driver.pause(shard);
+          } else {
+            driver.resume(shard);
+          }
+        }
+      } finally {
+        if (!done) {
+          synchronized (this) {
+            applyingBackpressure = false;
+          }
+        }
       }
     }
 
@@ -850,7 +911,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
             }
           }
           if (resume) {
-            driver.resume(shard);
+            applyBackpressure();
           }
           for (Record<byte[], byte[]> r : chunk) {
             if (revoked || stopped || closing.get()) {

@@ -1,10 +1,15 @@
 package dev.sluice.internal;
 
 import dev.sluice.HashKeyRange;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,15 +18,35 @@ import java.util.List;
  * way, so a shard split or merge behaves alike on both.
  */
 public final class HashRouting {
-  private static final ThreadLocal<MessageDigest> MD5 =
-      ThreadLocal.withInitial(
-          () -> {
-            try {
-              return MessageDigest.getInstance("MD5");
-            } catch (NoSuchAlgorithmException e) {
-              throw new IllegalStateException("Every JVM has MD5", e);
-            }
-          });
+  private static final VarHandle LONG_BE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /** One digest and one output buffer per thread: routing a key allocates nothing. */
+  private static final class Md5 {
+    final MessageDigest digest;
+    final byte[] out = new byte[16];
+
+    Md5() {
+      try {
+        digest = MessageDigest.getInstance("MD5");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("Every JVM has MD5", e);
+      }
+    }
+
+    /** Digests {@code key} into {@link #out}. */
+    byte[] digest(byte[] key) {
+      digest.update(key);
+      try {
+        digest.digest(out, 0, 16);
+      } catch (DigestException e) {
+        throw new IllegalStateException("MD5 writes 16 bytes", e);
+      }
+      return out;
+    }
+  }
+
+  private static final ThreadLocal<Md5> MD5 = ThreadLocal.withInitial(Md5::new);
 
   private HashRouting() {}
 
@@ -43,5 +68,76 @@ public final class HashRouting {
       start = end.add(BigInteger.ONE);
     }
     return ranges;
+  }
+
+  /**
+   * Which of a fixed list of hash-key ranges holds a key's hash key, found without allocating: the
+   * hash key is compared as two unsigned 64-bit halves, by binary search over the ranges sorted by
+   * start. Same answer as {@code hashKey(key)} and {@link HashKeyRange#contains}. Immutable and
+   * thread-safe.
+   */
+  public static final class RangeIndex {
+    /** Range positions in the list given, sorted by range start. */
+    private final int[] order;
+
+    private final long[] startHi;
+    private final long[] startLo;
+    private final long[] endHi;
+    private final long[] endLo;
+
+    private RangeIndex(List<HashKeyRange> ranges) {
+      int n = ranges.size();
+      Integer[] sorted = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        sorted[i] = i;
+      }
+      Arrays.sort(sorted, (a, b) -> ranges.get(a).start().compareTo(ranges.get(b).start()));
+      order = new int[n];
+      startHi = new long[n];
+      startLo = new long[n];
+      endHi = new long[n];
+      endLo = new long[n];
+      for (int i = 0; i < n; i++) {
+        HashKeyRange r = ranges.get(sorted[i]);
+        order[i] = sorted[i];
+        startHi[i] = r.start().shiftRight(64).longValue();
+        startLo[i] = r.start().longValue();
+        endHi[i] = r.end().shiftRight(64).longValue();
+        endLo[i] = r.end().longValue();
+      }
+    }
+
+    public static RangeIndex of(List<HashKeyRange> ranges) {
+      return new RangeIndex(List.copyOf(ranges));
+    }
+
+    /** The position, in the list given, of the range holding this key's hash key, or -1. */
+    public int indexOf(byte[] key) {
+      byte[] digest = MD5.get().digest(key);
+      long hi = (long) LONG_BE.get(digest, 0);
+      long lo = (long) LONG_BE.get(digest, 8);
+      // The last range starting at or before the hash key.
+      int low = 0;
+      int high = order.length - 1;
+      int found = -1;
+      while (low <= high) {
+        int mid = (low + high) >>> 1;
+        if (compare(startHi[mid], startLo[mid], hi, lo) <= 0) {
+          found = mid;
+          low = mid + 1;
+        } else {
+          high = mid - 1;
+        }
+      }
+      if (found < 0 || compare(hi, lo, endHi[found], endLo[found]) > 0) {
+        return -1;
+      }
+      return order[found];
+    }
+
+    private static int compare(long aHi, long aLo, long bHi, long bLo) {
+      int c = Long.compareUnsigned(aHi, bHi);
+      return c != 0 ? c : Long.compareUnsigned(aLo, bLo);
+    }
   }
 }

@@ -26,6 +26,12 @@ final class MemoryStream {
   private final @Nullable Duration retention;
   private volatile List<MemoryShard> all;
   private volatile List<MemoryShard> open;
+
+  /**
+   * Routes keys over {@link #open}; replaced with it, so a reader sees the pair it was built on.
+   */
+  private volatile Router router;
+
   private int nextShardNumber;
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final Map<String, MemoryGroup> groups = new ConcurrentHashMap<>();
@@ -45,6 +51,20 @@ final class MemoryStream {
     }
     this.all = List.copyOf(initial);
     this.open = this.all;
+    this.router = new Router(this.open);
+  }
+
+  /** The open shards and an index of their hash-key ranges. */
+  private static final class Router {
+    final List<MemoryShard> shards;
+    final HashRouting.RangeIndex index;
+
+    Router(List<MemoryShard> shards) {
+      this.shards = shards;
+      List<HashKeyRange> ranges = new ArrayList<>(shards.size());
+      shards.forEach(s -> ranges.add(s.range));
+      this.index = HashRouting.RangeIndex.of(ranges);
+    }
   }
 
   // ------------------------------------------------------------------ writing
@@ -80,20 +100,20 @@ final class MemoryStream {
   }
 
   MemoryShard route(byte @Nullable [] key) {
-    List<MemoryShard> shards = open;
+    Router r = router;
+    List<MemoryShard> shards = r.shards;
     if (key == null) {
       return shards.get(Math.floorMod(roundRobin.getAndIncrement(), shards.size()));
     }
     if (shards.size() == 1) {
       return shards.get(0);
     }
-    BigInteger hash = HashRouting.hashKey(key);
-    for (MemoryShard s : shards) {
-      if (s.range.contains(hash)) {
-        return s;
-      }
+    int i = r.index.indexOf(key);
+    if (i < 0) {
+      throw new IllegalStateException(
+          "No open shard of " + name + " holds hash key " + HashRouting.hashKey(key));
     }
-    throw new IllegalStateException("No open shard of " + name + " holds hash key " + hash);
+    return shards.get(i);
   }
 
   private MemoryShard targetShard(Shard target) {
@@ -275,6 +295,7 @@ final class MemoryStream {
     newOpen.sort((x, y) -> x.range.start().compareTo(y.range.start()));
     all = List.copyOf(newAll);
     open = List.copyOf(newOpen);
+    router = new Router(open);
     for (MemoryShard p : parents) {
       p.close();
     }

@@ -1,0 +1,119 @@
+package dev.sluice.benchmarks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/**
+ * The end-to-end harness: Sluice beside the raw Kafka and Kinesis clients, and the memory backend
+ * alone. Prints a progress line while it runs and a markdown table at the end, also written to
+ * {@code target/bench-results.md}.
+ *
+ * <pre>
+ * mvn -q -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/sluice-benchmarks.jar --backend all --records 200000 --rounds 3
+ * </pre>
+ */
+public final class Bench {
+  private Bench() {}
+
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (options.help) {
+      System.out.println(Options.USAGE);
+      return;
+    }
+    int status = 0;
+    try {
+      run(options, System.out);
+    } catch (Exception e) {
+      e.printStackTrace();
+      status = 1;
+    }
+    // The Kafka client and broker leave non-daemon threads behind after close on some paths.
+    System.exit(status);
+  }
+
+  /** Runs what {@code args} asks for and returns the table (also written to the output file). */
+  static Table run(String... args) throws Exception {
+    return run(Options.parse(args), System.out);
+  }
+
+  static Table run(Options options, PrintStream out) throws Exception {
+    Table table = new Table();
+    Workload workload = new Workload(options.keys, options.recordSize);
+    String loadBefore = load();
+    Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    out.println("Sluice benchmarks: " + options + " — " + machine());
+    try (Progress progress = new Progress(out)) {
+      if (options.backends.contains(Options.Backend.MEMORY)) {
+        new MemoryBench(options, workload, progress).run(table);
+      }
+      if (options.backends.contains(Options.Backend.KAFKA)) {
+        new KafkaBench(options, workload, progress).run(table);
+      }
+      if (options.backends.contains(Options.Backend.KINESIS)) {
+        new KinesisBench(options, workload, progress).run(table);
+      }
+    }
+    String markdown =
+        "## Sluice benchmark results\n\n"
+            + "Run "
+            + started
+            + " — "
+            + options
+            + ". "
+            + machine()
+            + "; load average "
+            + loadBefore
+            + " before, "
+            + load()
+            + " after. Values are medians over the rounds; a ratio is the median of the"
+            + " per-round ratios.\n\n"
+            + table.markdown();
+    out.println();
+    out.println(markdown);
+    Path file = options.output.toAbsolutePath();
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, markdown, StandardCharsets.UTF_8);
+    out.println("Written to " + file);
+    return table;
+  }
+
+  private static String machine() {
+    Runtime rt = Runtime.getRuntime();
+    return String.format(
+        Locale.ROOT,
+        "%d CPUs, Java %s (%s), max heap %d MB, %s %s",
+        rt.availableProcessors(),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        rt.maxMemory() / (1024 * 1024),
+        System.getProperty("os.name"),
+        System.getProperty("os.arch"));
+  }
+
+  private static String load() {
+    try {
+      String[] parts =
+          Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");
+      return parts[0] + " / " + parts[1] + " / " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      return l < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", l);
+    }
+  }
+}

@@ -1,0 +1,573 @@
+package dev.sluice.benchmarks;
+
+import dev.sluice.Consumer;
+import dev.sluice.Producer;
+import dev.sluice.SendResult;
+import dev.sluice.ShardListener;
+import dev.sluice.Sluice;
+import dev.sluice.StartPosition;
+import dev.sluice.testbrokers.KafkaBroker;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Raw {@code KafkaProducer} / {@code KafkaConsumer} against the Sluice producer and consumer on the
+ * {@code kafka} backend, alternating A B in the same JVM with the same client settings.
+ *
+ * <ul>
+ *   <li>produce: N keyed records, timed from the first send until {@code flush()} returns;
+ *   <li>consume: a fresh consumer group reads the N records the raw producer wrote, timed from the
+ *       first record to the last (group join is not throughput). Raw commits as most applications
+ *       do, with {@code enable.auto.commit} every second; Sluice checkpoints automatically every
+ *       second (its default). Raw gets the consumer settings Sluice's backend uses by default
+ *       ({@code read_committed}, the cooperative-sticky assignor, 500 records per poll);
+ *   <li>latency: with the consumer assigned, records are sent at a steady rate; each record carries
+ *       its send time, and the consumer records now minus that.
+ * </ul>
+ */
+final class KafkaBench {
+  private final Options options;
+  private final Workload workload;
+  private final Progress progress;
+  private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+  KafkaBench(Options options, Workload workload, Progress progress) {
+    this.options = options;
+    this.workload = workload;
+    this.progress = progress;
+  }
+
+  void run(Table table) throws Exception {
+    boolean sluiceReady = Backends.available("kafka");
+    String pending = sluiceReady ? null : "sluice-kafka not on the class path yet";
+    Table.Target ratio = Table.Target.ratioAtLeast(0.97);
+    Table.Row produce = table.row("kafka", "produce records/s").target(ratio);
+    Table.Row produceMb = table.row("kafka", "produce MB/s");
+    Table.Row consume = table.row("kafka", "consume records/s").target(ratio);
+    Table.Row consumeMb = table.row("kafka", "consume MB/s");
+    Table.Row p50 = table.latencyRow("kafka", "end-to-end latency p50");
+    Table.Row p99 =
+        table.latencyRow("kafka", "end-to-end latency p99").target(Table.Target.rawPlusMillis(1));
+    if (pending != null) {
+      for (Table.Row r : List.of(produce, produceMb, consume, consumeMb, p50, p99)) {
+        r.pending(pending);
+      }
+    }
+
+    KafkaBroker broker = null;
+    String bootstrap = options.bootstrap;
+    if (bootstrap == null) {
+      progress.note("kafka: starting an in-process KRaft broker");
+      broker = KafkaBroker.startNew();
+      bootstrap = broker.bootstrapServers();
+    }
+    table.note(
+        String.format(
+            Locale.ROOT,
+            "kafka: %s, %d partitions, acks=all, linger.ms=%d, batch.size=%d, compression=%s;"
+                + " latency: %,d records at %,d rec/s.",
+            broker != null ? "in-process KRaft broker (same JVM)" : "cluster at " + bootstrap,
+            options.shards,
+            options.lingerMs,
+            options.batchSize,
+            options.compression,
+            options.latencyRecords,
+            options.latencyRate));
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        Sluice sluice = sluiceReady ? openSluice(bootstrap) : null) {
+      Clients clients = new Clients(admin, bootstrap);
+      if (options.warmupRecords > 0) {
+        int w = options.warmupRecords;
+        String t = clients.topic("warmup-raw");
+        produceRaw(clients, t, w, "kafka warm-up raw produce");
+        consumeRaw(clients, t, w, "kafka warm-up raw consume");
+        if (sluice != null) {
+          String ts = clients.topic("warmup-sluice");
+          produceSluice(sluice, ts, w, "kafka warm-up sluice produce");
+          consumeSluice(sluice, t, w, "kafka warm-up sluice consume");
+        }
+      }
+      double mb = workload.bytesPerRecord() / 1e6;
+      int n = options.records;
+      for (int round = 1; round <= options.rounds; round++) {
+        String label = "kafka round " + round + "/" + options.rounds;
+        String rawTopic = clients.topic("produce-raw-" + round);
+        settle();
+        double r = produceRaw(clients, rawTopic, n, label + " raw produce");
+        produce.raw.add(r);
+        produceMb.raw.add(r * mb);
+        if (sluice != null) {
+          String sluiceTopic = clients.topic("produce-sluice-" + round);
+          settle();
+          double s = produceSluice(sluice, sluiceTopic, n, label + " sluice produce");
+          produce.sluice.add(s);
+          produceMb.sluice.add(s * mb);
+        }
+        settle();
+        r = consumeRaw(clients, rawTopic, n, label + " raw consume");
+        consume.raw.add(r);
+        consumeMb.raw.add(r * mb);
+        if (sluice != null) {
+          settle();
+          double s = consumeSluice(sluice, rawTopic, n, label + " sluice consume");
+          consume.sluice.add(s);
+          consumeMb.sluice.add(s * mb);
+        }
+        if (options.latencyRecords > 0) {
+          String lt = clients.topic("latency-raw-" + round);
+          settle();
+          Histogram h = latencyRaw(clients, lt, label + " raw latency");
+          p50.raw.add(millis(h, 50));
+          p99.raw.add(millis(h, 99));
+          if (sluice != null) {
+            String ls = clients.topic("latency-sluice-" + round);
+            settle();
+            h = latencySluice(sluice, clients, ls, label + " sluice latency");
+            p50.sluice.add(millis(h, 50));
+            p99.sluice.add(millis(h, 99));
+          }
+        }
+      }
+      clients.deleteAll();
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  private Sluice openSluice(String bootstrap) {
+    Sluice.Builder b =
+        Sluice.builder()
+            .ignoreEnvironment()
+            .backend("kafka")
+            .set("sluice.kafka.bootstrap.servers", bootstrap);
+    producerSettings().forEach((k, v) -> b.set("sluice.kafka." + k, String.valueOf(v)));
+    return b.open();
+  }
+
+  /** The producer settings both sides use (serializers aside). */
+  private Map<String, Object> producerSettings() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(options.lingerMs));
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(options.batchSize));
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, options.compression);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  private double produceRaw(Clients clients, String topic, int n, String label) {
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<Exception> error = new AtomicReference<>();
+    Callback callback =
+        (metadata, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+            error.compareAndSet(null, e);
+          }
+        };
+    AtomicLong sent = new AtomicLong();
+    try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
+      progress.start(label, n, sent::get);
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        producer.send(new ProducerRecord<>(topic, workload.key(i), workload.value()), callback);
+        sent.lazySet(i + 1);
+      }
+      producer.flush();
+      long nanos = System.nanoTime() - start;
+      check(failed, error.get(), label);
+      return done(label, n, nanos);
+    }
+  }
+
+  private double produceSluice(Sluice sluice, String topic, int n, String label) {
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    BiConsumer<SendResult, Throwable> callback =
+        (result, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+            error.compareAndSet(null, e);
+          }
+        };
+    AtomicLong sent = new AtomicLong();
+    try (Producer<byte[], byte[]> producer = sluice.producer(topic)) {
+      progress.start(label, n, sent::get);
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        producer.send(workload.key(i), workload.value()).whenComplete(callback);
+        sent.lazySet(i + 1);
+      }
+      producer.flush();
+      long nanos = System.nanoTime() - start;
+      check(failed, error.get(), label);
+      return done(label, n, nanos);
+    }
+  }
+
+  // ------------------------------------------------------------------ consume
+
+  private double consumeRaw(Clients clients, String topic, int n, String label) {
+    long count = 0;
+    long first = 0;
+    long last = 0;
+    AtomicLong seen = new AtomicLong();
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(group("consume-raw"))) {
+      consumer.subscribe(List.of(topic));
+      progress.start(label, n, seen::get);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (count < n) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+        if (!records.isEmpty() && first == 0) {
+          first = System.nanoTime();
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          if (r.value() != null) {
+            count++;
+          }
+        }
+        seen.lazySet(count);
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(label + ": only " + count + " of " + n + " in 5 min");
+        }
+      }
+      last = System.nanoTime();
+    }
+    return done(label, n, last - first);
+  }
+
+  private double consumeSluice(Sluice sluice, String topic, int n, String label)
+      throws InterruptedException {
+    AtomicLong handled = new AtomicLong();
+    AtomicLong first = new AtomicLong();
+    AtomicLong last = new AtomicLong();
+    CountDownLatch all = new CountDownLatch(1);
+    progress.start(label, n, handled::get);
+    try (Consumer<byte[], byte[]> consumer =
+        options
+            .consumer(sluice.consumer(topic))
+            .group(group("consume-sluice"))
+            .startPosition(StartPosition.earliest())
+            .start(
+                r -> {
+                  if (first.get() == 0) {
+                    first.compareAndSet(0, System.nanoTime());
+                  }
+                  if (handled.incrementAndGet() == n) {
+                    last.set(System.nanoTime());
+                    all.countDown();
+                  }
+                })) {
+      await(all, consumer, label, TimeUnit.MINUTES.toNanos(5));
+    }
+    return done(label, n, last.get() - first.get());
+  }
+
+  // ------------------------------------------------------------------ latency
+
+  private Histogram latencyRaw(Clients clients, String topic, String label) throws Exception {
+    int n = options.latencyRecords;
+    Histogram histogram = new ConcurrentHistogram(3);
+    CountDownLatch assigned = new CountDownLatch(1);
+    AtomicLong received = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread poller =
+        new Thread(
+            () -> {
+              try (KafkaConsumer<byte[], byte[]> consumer =
+                  clients.consumer(group("latency-raw"))) {
+                consumer.subscribe(
+                    List.of(topic),
+                    new ConsumerRebalanceListener() {
+                      @Override
+                      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+                      @Override
+                      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        if (consumer.assignment().size() == options.shards) {
+                          assigned.countDown();
+                        }
+                      }
+                    });
+                while (received.get() < n && !Thread.currentThread().isInterrupted()) {
+                  for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    histogram.recordValue(micros(r.value()));
+                    received.incrementAndGet();
+                  }
+                }
+              } catch (RuntimeException e) {
+                failure.set(e);
+                assigned.countDown();
+              }
+            },
+            "bench-raw-latency-consumer");
+    poller.setDaemon(true);
+    poller.start();
+    awaitAssigned(assigned, label);
+    try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
+      progress.start(label, n, received::get);
+      pace(n, i -> producer.send(new ProducerRecord<>(topic, workload.key(i), workload.value())));
+      producer.flush();
+      poller.join(TimeUnit.MINUTES.toMillis(2));
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(label + " failed", failure.get());
+    }
+    if (received.get() < n) {
+      poller.interrupt();
+      throw new IllegalStateException(label + ": only " + received.get() + " of " + n);
+    }
+    return latencyDone(label, histogram);
+  }
+
+  private Histogram latencySluice(Sluice sluice, Clients clients, String topic, String label)
+      throws Exception {
+    int n = options.latencyRecords;
+    Histogram histogram = new ConcurrentHistogram(3);
+    CountDownLatch assigned = new CountDownLatch(1);
+    CountDownLatch all = new CountDownLatch(1);
+    AtomicLong received = new AtomicLong();
+    try (Consumer<byte[], byte[]> consumer =
+        options
+            .consumer(sluice.consumer(topic))
+            .group(group("latency-sluice"))
+            .startPosition(StartPosition.earliest())
+            .listener(
+                new ShardListener() {
+                  @Override
+                  public void onAssigned(Assigned event) {
+                    if (event.assignment().size() == options.shards) {
+                      assigned.countDown();
+                    }
+                  }
+                })
+            .start(
+                r -> {
+                  histogram.recordValue(micros(r.value()));
+                  if (received.incrementAndGet() == n) {
+                    all.countDown();
+                  }
+                })) {
+      awaitAssigned(assigned, label);
+      try (Producer<byte[], byte[]> producer = sluice.producer(topic)) {
+        progress.start(label, n, received::get);
+        pace(n, i -> producer.send(workload.key(i), workload.value()));
+        producer.flush();
+      }
+      await(all, consumer, label, TimeUnit.MINUTES.toNanos(2));
+    }
+    return latencyDone(label, histogram);
+  }
+
+  /**
+   * The same pause before every measured step, raw or Sluice: garbage of the previous step is
+   * collected and the broker's background work (segment rolls, group cleanup) is not in the way.
+   */
+  private static void settle() throws InterruptedException {
+    System.gc();
+    Thread.sleep(300);
+  }
+
+  private void awaitAssigned(CountDownLatch assigned, String label) throws InterruptedException {
+    if (!assigned.await(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(label + ": the consumer got no partitions within 60 s");
+    }
+    // Let the first fetch start, so the first records do not measure the group join.
+    Thread.sleep(500);
+  }
+
+  /** Sends record {@code i} at start + i / rate, so latency is not queueing behind a burst. */
+  private void pace(int n, java.util.function.IntConsumer send) {
+    long interval = 1_000_000_000L / options.latencyRate;
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      long wait = start + i * interval - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      }
+      send.accept(i);
+    }
+  }
+
+  private static long micros(byte[] value) {
+    return Math.max(0, (System.nanoTime() - Workload.sentNanos(value)) / 1000);
+  }
+
+  private static double millis(Histogram h, double percentile) {
+    return h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  private Histogram latencyDone(String label, Histogram h) {
+    progress.end(
+        String.format(
+            Locale.ROOT,
+            "%s: %,d records, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+            label,
+            h.getTotalCount(),
+            millis(h, 50),
+            millis(h, 99),
+            h.getMaxValue() / 1000.0));
+    return h;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private String group(String what) {
+    return "bench-" + run + "-" + what + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static void await(CountDownLatch latch, Consumer<?, ?> consumer, String label, long nanos)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    while (!latch.await(100, TimeUnit.MILLISECONDS)) {
+      if (consumer.termination().isDone()) {
+        consumer.termination().join();
+        throw new IllegalStateException(label + ": the consumer stopped");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(label + ": timed out");
+      }
+    }
+  }
+
+  private static void check(AtomicLong failed, Throwable error, String label) {
+    if (failed.get() > 0) {
+      throw new IllegalStateException(label + ": " + failed.get() + " sends failed", error);
+    }
+  }
+
+  private double done(String label, int n, long nanos) {
+    double rate = n / (nanos / 1e9);
+    progress.end(
+        String.format(
+            Locale.ROOT,
+            "%s: %,d records in %.3f s, %s rec/s, %.1f MB/s",
+            label,
+            n,
+            nanos / 1e9,
+            Table.count(rate),
+            rate * workload.bytesPerRecord() / 1e6));
+    return rate;
+  }
+
+  /** Raw clients and topics, with the settings Sluice gets too. */
+  private final class Clients {
+    private final Admin admin;
+    private final String bootstrap;
+    private final List<String> created = new java.util.ArrayList<>();
+
+    Clients(Admin admin, String bootstrap) {
+      this.admin = admin;
+      this.bootstrap = bootstrap;
+    }
+
+    String topic(String what) throws Exception {
+      String name = "bench-" + run + "-" + what;
+      admin
+          .createTopics(List.of(new NewTopic(name, Optional.of(options.shards), Optional.empty())))
+          .all()
+          .get(60, TimeUnit.SECONDS);
+      awaitServed(name);
+      created.add(name);
+      return name;
+    }
+
+    /**
+     * Waits until every partition's leader answers ListOffsets. Metadata names a leader a moment
+     * before it takes writes; an idempotent producer writing then loses its first batch to
+     * OUT_OF_ORDER_SEQUENCE_NUMBER (see test-brokers/README.md). Sluice's admin waits the same way.
+     */
+    private void awaitServed(String topic) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try {
+          TopicDescription d =
+              admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+          if (d.partitions().size() == options.shards
+              && d.partitions().stream()
+                  .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
+            d.partitions()
+                .forEach(
+                    p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            admin.listOffsets(ends).all().get(60, TimeUnit.SECONDS);
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("Topic " + topic + " has no leaders after 60 s");
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    /** Deletes the topics of this run; at the end, so no deletion runs under a measurement. */
+    void deleteAll() throws Exception {
+      if (!created.isEmpty()) {
+        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
+        created.clear();
+      }
+    }
+
+    KafkaProducer<byte[], byte[]> producer() {
+      Map<String, Object> p = producerSettings();
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    KafkaConsumer<byte[], byte[]> consumer(String group) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+      c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "1000");
+      // What the Sluice kafka backend sets on its consumers, so both read alike.
+      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      c.put(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          CooperativeStickyAssignor.class.getName());
+      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+      return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.sluice.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/**
+ * What every side of a comparison sends: the same keys, cycled, and values of the same size whose
+ * first 8 bytes are the {@link System#nanoTime()} of the send (for end-to-end latency; producer and
+ * consumer run in the same JVM). The rest of a value is random, so compression has real work.
+ */
+final class Workload {
+  private final byte[][] keys;
+  private final String[] keyStrings;
+  private final byte[] filler;
+  final int recordSize;
+
+  Workload(int keyCount, int recordSize) {
+    this.recordSize = recordSize;
+    this.keys = new byte[keyCount][];
+    this.keyStrings = new String[keyCount];
+    for (int i = 0; i < keyCount; i++) {
+      keyStrings[i] = String.format("key-%08d", i);
+      keys[i] = keyStrings[i].getBytes(StandardCharsets.UTF_8);
+    }
+    this.filler = new byte[recordSize];
+    new SplittableRandom(42).nextBytes(filler);
+  }
+
+  byte[] key(long i) {
+    return keys[(int) (i % keys.length)];
+  }
+
+  /** The key as text (a Kinesis partition key). */
+  String keyString(long i) {
+    return keyStrings[(int) (i % keyStrings.length)];
+  }
+
+  /**
+   * A fresh value stamped with now; every side allocates one per record, as an application does.
+   */
+  byte[] value() {
+    byte[] v = filler.clone();
+    stamp(v, System.nanoTime());
+    return v;
+  }
+
+  /** Bytes on the wire per record, key and value, for MB/s. */
+  long bytesPerRecord() {
+    return recordSize + keys[0].length;
+  }
+
+  static void stamp(byte[] v, long nanos) {
+    for (int i = 7; i >= 0; i--) {
+      v[i] = (byte) nanos;
+      nanos >>>= 8;
+    }
+  }
+
+  /** The send time stamped into a value. */
+  static long sentNanos(byte[] v) {
+    long n = 0;
+    for (int i = 0; i < 8; i++) {
+      n = (n << 8) | (v[i] & 0xFF);
+    }
+    return n;
+  }
+}
