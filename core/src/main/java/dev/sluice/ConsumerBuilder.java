@@ -28,7 +28,7 @@ public final class ConsumerBuilder<K, V> {
   private Duration checkpointInterval = Duration.ofSeconds(1);
   private ShardListener listener = new ShardListener() {};
   private FailurePolicy failurePolicy = FailurePolicy.defaults();
-  private int maxBufferedRecords = 1000;
+  private int maxBufferedRecords = 5000;
   private int maxPollRecords = 500;
   private Duration revocationTimeout = Duration.ofSeconds(30);
 
@@ -82,7 +82,7 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
-   * How many records may wait per shard before the shard is paused (backpressure); 1000 by default.
+   * How many records may wait per shard before the shard is paused (backpressure); 5000 by default.
    * For a pull consumer, the limit applies to all shards together.
    */
   public ConsumerBuilder<K, V> maxBufferedRecords(int records) {

@@ -913,6 +913,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           if (resume) {
             applyBackpressure();
           }
+          Position last = null;
           for (Record<byte[], byte[]> r : chunk) {
             if (revoked || stopped || closing.get()) {
               break;
@@ -920,8 +921,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
             if (!handle(handler, r, this)) {
               break;
             }
-            processed(r.position());
-            DefaultConsumer.this.processed.put(shard, r.position());
+            last = r.position();
+          }
+          // Once per chunk, not per record: revocation and shard ends wait for this worker to go
+          // idle, and it books the chunk's progress before it does.
+          if (last != null) {
+            processed(last);
+            DefaultConsumer.this.processed.put(shard, last);
           }
           chunk.clear();
         }

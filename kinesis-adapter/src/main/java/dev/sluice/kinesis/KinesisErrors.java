@@ -190,6 +190,12 @@ final class KinesisErrors {
           || c instanceof ClosedChannelException) {
         return new SluiceException(ErrorCode.UNAVAILABLE, "Cannot reach AWS: " + e.getMessage(), e);
       }
+      if (String.valueOf(c.getMessage()).contains("Acquire operation took longer")) {
+        // No connection could be had from the pool in time: connections to the endpoint fail or
+        // hang, which is the endpoint being unreachable rather than one slow call.
+        return new SluiceException(
+            ErrorCode.UNAVAILABLE, "Cannot get a connection to AWS: " + e.getMessage(), e, true);
+      }
       if (c instanceof SocketTimeoutException
           || c instanceof TimeoutException
           || c.getClass().getSimpleName().contains("Timeout")) {

@@ -131,7 +131,9 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   public void pause(Shard shard) {
     TopicPartition tp = partition(shard);
     if (tp != null) {
-      submit(
+      // No wakeup: a pause may wait for the current poll to return (at most a batch more for the
+      // shard's buffer), and waking the poll for every pause costs a fetch round trip.
+      enqueue(
           () -> {
             paused.add(tp);
             if (consumer.assignment().contains(tp)) {
@@ -563,6 +565,13 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   /** Queues an action for the poll thread; false if the consumer is closing. */
   private boolean submit(Runnable action) {
     return submit(action, null);
+  }
+
+  /** Queues an action for the poll thread without waking it: it runs after the current poll. */
+  private void enqueue(Runnable action) {
+    if (!closing) {
+      actions.add(action);
+    }
   }
 
   private boolean submit(Runnable action, @Nullable CompletableFuture<?> failOnClose) {
