@@ -30,7 +30,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -94,7 +96,8 @@ class KafkaReliabilityIT {
       Map<String, String> timeouts =
           Map.of(
               "sluice.kafka.delivery.timeout.ms", "30000",
-              "sluice.kafka.request.timeout.ms", "5000");
+              "sluice.kafka.request.timeout.ms", "5000",
+              "sluice.kafka.max.block.ms", "30000");
       Ledger ledger = new Ledger();
       String stream = fresh("restart");
       int keys = 20;
@@ -112,23 +115,51 @@ class KafkaReliabilityIT {
             Producer<String, String> producer =
                 sluice.producer(stream, Serde.string(), Serde.string())) {
           AtomicLong lastAck = new AtomicLong();
+          AtomicLong upAgainAt = new AtomicLong();
+          AtomicBoolean down = new AtomicBoolean();
+          AtomicLong sentWhileDown = new AtomicLong();
+          AtomicReference<Throwable> outageFailure = new AtomicReference<>();
+          // The outage runs on its own thread, as a real one would: while the broker is down,
+          // Kafka's send() may block the sending thread on metadata (up to max.block.ms).
+          Thread outage =
+              new Thread(
+                  () -> {
+                    try {
+                      await(
+                          "a third of the records acknowledged",
+                          Duration.ofSeconds(60),
+                          () -> ledger.ackedCount() >= (long) keys * perKey / 3);
+                      down.set(true);
+                      broker.stop();
+                      TimeUnit.SECONDS.sleep(2); // the broker stays down while sends queue up
+                      down.set(false);
+                      broker.start();
+                      upAgainAt.set(System.nanoTime());
+                    } catch (Throwable e) {
+                      outageFailure.set(e);
+                    }
+                  },
+                  "broker-outage");
+          outage.start();
           for (int seq = 0; seq < perKey; seq++) {
-            if (seq == perKey / 3) {
-              broker.stop();
-            }
-            if (seq == perKey / 3 + 20) {
-              TimeUnit.SECONDS.sleep(2); // the broker stays down while sends queue up behind it
-              broker.start();
-            }
             for (int k = 0; k < keys; k++) {
               String key = "k" + k;
+              if (down.get()) {
+                sentWhileDown.incrementAndGet();
+              }
               CompletableFuture<SendResult> f = ledger.send(producer, key, seq, 60);
               f.thenRun(() -> lastAck.set(System.nanoTime()));
               sends.add(f);
             }
-            TimeUnit.MILLISECONDS.sleep(seq % 10 == 0 ? 5 : 0);
+            TimeUnit.MILLISECONDS.sleep(10); // ~6 s of sending: the outage falls inside it
           }
-          restartedAt = System.nanoTime();
+          outage.join(TimeUnit.SECONDS.toMillis(90));
+          assertThat(outageFailure.get()).as("the outage thread").isNull();
+          assertThat(upAgainAt.get()).as("the broker was stopped and started").isPositive();
+          assertThat(sentWhileDown.get()).as("records sent while the broker was down").isPositive();
+          System.out.println(
+              "kafka broker restart: " + sentWhileDown.get() + " records sent while it was down");
+          restartedAt = upAgainAt.get();
           // No future may hang: each completes, or fails with a typed error, within the delivery
           // timeout.
           CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))
@@ -152,7 +183,7 @@ class KafkaReliabilityIT {
         }
       }
       System.out.printf(
-          "kafka broker restart: %s; sends completed %.1f s after the last send%n",
+          "kafka broker restart: %s; last acknowledgement %.1f s after the broker was up again%n",
           ledger, (firstAckAfterRestart - restartedAt) / 1e9);
       assertThat(ledger.ackedCount()).isGreaterThan(0);
       assertThat(ledger.ackedCount() + ledger.failedCount()).isEqualTo(ledger.sentCount());
