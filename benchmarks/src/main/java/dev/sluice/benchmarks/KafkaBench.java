@@ -2,7 +2,6 @@ package dev.sluice.benchmarks;
 
 import dev.sluice.Consumer;
 import dev.sluice.Producer;
-import dev.sluice.SendResult;
 import dev.sluice.ShardListener;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
@@ -19,7 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
@@ -216,27 +214,8 @@ final class KafkaBench {
   }
 
   private double produceSluice(Sluice sluice, String topic, int n, String label) {
-    AtomicLong failed = new AtomicLong();
-    AtomicReference<Throwable> error = new AtomicReference<>();
-    BiConsumer<SendResult, Throwable> callback =
-        (result, e) -> {
-          if (e != null) {
-            failed.incrementAndGet();
-            error.compareAndSet(null, e);
-          }
-        };
-    AtomicLong sent = new AtomicLong();
     try (Producer<byte[], byte[]> producer = sluice.producer(topic)) {
-      progress.start(label, n, sent::get);
-      long start = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        producer.send(workload.key(i), workload.value()).whenComplete(callback);
-        sent.lazySet(i + 1);
-      }
-      producer.flush();
-      long nanos = System.nanoTime() - start;
-      check(failed, error.get(), label);
-      return done(label, n, nanos);
+      return done(label, n, workload.sendAll(producer, n, progress, label));
     }
   }
 

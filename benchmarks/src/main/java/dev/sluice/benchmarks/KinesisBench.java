@@ -2,7 +2,6 @@ package dev.sluice.benchmarks;
 
 import dev.sluice.Consumer;
 import dev.sluice.Producer;
-import dev.sluice.SendResult;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.testbrokers.KinesisEmulator;
@@ -13,8 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
@@ -195,29 +192,8 @@ final class KinesisBench {
   }
 
   private double produceSluice(Sluice sluice, String stream, int n, String label) {
-    AtomicLong failed = new AtomicLong();
-    AtomicReference<Throwable> error = new AtomicReference<>();
-    BiConsumer<SendResult, Throwable> callback =
-        (result, e) -> {
-          if (e != null) {
-            failed.incrementAndGet();
-            error.compareAndSet(null, e);
-          }
-        };
-    AtomicLong sent = new AtomicLong();
     try (Producer<byte[], byte[]> producer = sluice.producer(stream)) {
-      progress.start(label, n, sent::get);
-      long start = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        producer.send(workload.key(i), workload.value()).whenComplete(callback);
-        sent.lazySet(i + 1);
-      }
-      producer.flush();
-      long nanos = System.nanoTime() - start;
-      if (failed.get() > 0) {
-        throw new IllegalStateException(label + ": " + failed.get() + " sends failed", error.get());
-      }
-      return done(label, n, nanos);
+      return done(label, n, workload.sendAll(producer, n, progress, label));
     }
   }
 

@@ -1,7 +1,12 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.Producer;
+import dev.sluice.SendResult;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * What every side of a comparison sends: the same keys, cycled, and values of the same size whose
@@ -45,6 +50,35 @@ final class Workload {
   }
 
   /** Bytes on the wire per record, key and value, for MB/s. */
+  /**
+   * Sends records 0..n-1 of this workload through a Sluice producer, as fast as it takes them, then
+   * flushes. Returns the elapsed nanoseconds; throws if any send failed.
+   */
+  long sendAll(Producer<byte[], byte[]> producer, int n, Progress progress, String label) {
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    BiConsumer<SendResult, Throwable> callback =
+        (result, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+            error.compareAndSet(null, e);
+          }
+        };
+    AtomicLong sent = new AtomicLong();
+    progress.start(label, n, sent::get);
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      producer.send(key(i), value()).whenComplete(callback);
+      sent.lazySet(i + 1);
+    }
+    producer.flush();
+    long nanos = System.nanoTime() - start;
+    if (failed.get() > 0) {
+      throw new IllegalStateException(label + ": " + failed.get() + " sends failed", error.get());
+    }
+    return nanos;
+  }
+
   long bytesPerRecord() {
     return recordSize + keys[0].length;
   }
