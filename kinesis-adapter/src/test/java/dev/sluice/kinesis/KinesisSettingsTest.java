@@ -41,6 +41,41 @@ class KinesisSettingsTest {
   }
 
   @Test
+  @DisplayName(
+      "http.protocol takes http2 or http1.1, and refuses http1.1 with fan-out, which needs HTTP/2")
+  void httpProtocol() {
+    Map<String, String> http1 = new HashMap<>(base());
+    http1.put("sluice.kinesis.http.protocol", "http1.1");
+    Sluice.open(http1).close();
+    Map<String, String> fanout = new HashMap<>(http1);
+    fanout.put("sluice.kinesis.consumer.type", "fanout");
+    assertThatThrownBy(() -> Sluice.open(fanout))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+        .hasMessageContaining("SubscribeToShard needs HTTP/2");
+    Map<String, String> bogus = new HashMap<>(base());
+    bogus.put("sluice.kinesis.http.protocol", "spdy");
+    assertThatThrownBy(() -> Sluice.open(bogus))
+        .hasMessageContaining("must be 'http2' or 'http1.1'");
+  }
+
+  @Test
+  @DisplayName(
+      "no connection from the SDK's pool in time (an unreachable endpoint) is UNAVAILABLE, not TIMEOUT")
+  void acquireTimeoutIsUnavailable() {
+    SluiceException e =
+        KinesisErrors.translate(
+            software.amazon.awssdk.core.exception.SdkClientException.create(
+                "Unable to execute HTTP request: Acquire operation took longer than the configured"
+                    + " maximum time.",
+                new Throwable(
+                    "Acquire operation took longer than the configured maximum time. This"
+                        + " indicates that a request cannot get a connection from the pool")));
+    assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(e.isRetryable()).isTrue();
+  }
+
+  @Test
   @DisplayName("the typed options produce exactly the keys the backend reads")
   void optionsProduceKnownKeys() {
     Map<String, String> map =
