@@ -16,10 +16,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The portable producer: serde, validation and error mapping around a {@link ProducerDriver}. */
 final class DefaultProducer<K, V> implements Producer<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultProducer.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final SluiceRuntime runtime;
@@ -30,6 +34,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   private final boolean rawBytes;
   private final SluiceMetrics.@Nullable ProducerMeters meters;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private @Nullable CallbackSend lastCallback;
 
   DefaultProducer(
       SluiceRuntime runtime,
@@ -61,34 +66,68 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   @Override
   public CompletableFuture<SendResult> send(Record<K, V> record) {
     SendFuture future = new SendFuture(runtime, meters);
+    dispatch(record, future);
+    return future;
+  }
+
+  @Override
+  public void send(
+      @Nullable K key, V value, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+    send(Record.of(key, value), onComplete);
+  }
+
+  @Override
+  public void send(
+      Record<K, V> record, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+    if (onComplete == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "onComplete must not be null");
+    }
+    CallbackSend callback;
+    if (meters == null) {
+      // Without metrics a CallbackSend holds nothing per send: keep one for the application's
+      // callback (usually the same one every time). Plain field; a race only makes another one.
+      callback = lastCallback;
+      if (callback == null || callback.onComplete != onComplete) {
+        callback = new CallbackSend(runtime, null, onComplete);
+        lastCallback = callback;
+      }
+    } else {
+      callback = new CallbackSend(runtime, meters, onComplete);
+    }
+    dispatch(record, callback);
+  }
+
+  /**
+   * Serializes, validates and hands the record to the driver; every outcome goes to {@code out}.
+   */
+  private void dispatch(@Nullable Record<K, V> record, Outcome out) {
     if (record == null) {
-      future.fail(new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record must not be null"));
-      return future;
+      out.reject(new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record must not be null"));
+      return;
     }
     if (closed.get()) {
-      future.fail(
+      out.reject(
           new SluiceException(
               ErrorCode.CLOSED, "The producer for stream '" + stream + "' is closed"));
-      return future;
+      return;
     }
     Record<byte[], byte[]> raw;
     try {
       raw = serialize(record);
       Validation.record(raw, runtime.capabilities());
     } catch (SluiceException e) {
-      future.fail(e);
-      return future;
+      out.reject(e);
+      return;
     }
     if (meters != null) {
-      future.startNanos = System.nanoTime();
-      future.size = raw.value().length + (raw.key() == null ? 0 : raw.key().length);
+      out.started(
+          System.nanoTime(), raw.value().length + (raw.key() == null ? 0 : raw.key().length));
     }
     try {
-      driver.send(raw, future);
+      driver.send(raw, out);
     } catch (RuntimeException e) {
-      future.failed(e);
+      out.failed(e);
     }
-    return future;
   }
 
   @Override
@@ -191,13 +230,21 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     return "Producer{" + stream + "}";
   }
 
+  /** A send's outcome as the driver reports it, plus what core itself refuses or measures. */
+  private interface Outcome extends SendCallback {
+    /** Core refused the record before the driver saw it. */
+    void reject(SluiceException error);
+
+    /** The record goes to the driver now; only called when metrics are on. */
+    void started(long nanos, long bytes);
+  }
+
   /** The future handed to the application is also the driver's callback: one object per send. */
-  private static final class SendFuture extends CompletableFuture<SendResult>
-      implements SendCallback {
+  private static final class SendFuture extends CompletableFuture<SendResult> implements Outcome {
     private final SluiceRuntime runtime;
     private final SluiceMetrics.@Nullable ProducerMeters meters;
-    long startNanos;
-    long size;
+    private long startNanos;
+    private long size;
 
     SendFuture(SluiceRuntime runtime, SluiceMetrics.@Nullable ProducerMeters meters) {
       this.runtime = runtime;
@@ -205,23 +252,91 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     }
 
     @Override
+    public void started(long nanos, long bytes) {
+      startNanos = nanos;
+      size = bytes;
+    }
+
+    @Override
     public void sent(Shard shard, Position position, long timestampMillis) {
-      if (meters != null) {
+      if (complete(SendResult.of(shard, position, timestampMillis)) && meters != null) {
         meters.sent(startNanos, size);
       }
-      complete(SendResult.of(shard, position, timestampMillis));
     }
 
     @Override
     public void failed(Throwable error) {
-      fail(runtime.translate(error));
+      reject(runtime.translate(error));
     }
 
-    void fail(SluiceException error) {
+    @Override
+    public void reject(SluiceException error) {
+      if (completeExceptionally(error) && meters != null) {
+        meters.failed(error.code());
+      }
+    }
+  }
+
+  /**
+   * Calls the application's {@code onComplete}. Without metrics it has no per-send state and is
+   * {@linkplain SendCallback#shared() shared} by every send with the same {@code onComplete}.
+   */
+  private static final class CallbackSend implements Outcome {
+    private final SluiceRuntime runtime;
+    private final SluiceMetrics.@Nullable ProducerMeters meters;
+    final BiConsumer<? super SendResult, ? super Throwable> onComplete;
+    private long startNanos;
+    private long size;
+
+    CallbackSend(
+        SluiceRuntime runtime,
+        SluiceMetrics.@Nullable ProducerMeters meters,
+        BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+      this.runtime = runtime;
+      this.meters = meters;
+      this.onComplete = onComplete;
+    }
+
+    @Override
+    public boolean shared() {
+      return meters == null;
+    }
+
+    @Override
+    public void started(long nanos, long bytes) {
+      startNanos = nanos;
+      size = bytes;
+    }
+
+    @Override
+    public void sent(Shard shard, Position position, long timestampMillis) {
+      if (meters != null) {
+        meters.sent(startNanos, size);
+      }
+      call(SendResult.of(shard, position, timestampMillis), null);
+    }
+
+    @Override
+    public void failed(Throwable error) {
+      reject(runtime.translate(error));
+    }
+
+    @Override
+    public void reject(SluiceException error) {
       if (meters != null) {
         meters.failed(error.code());
       }
-      completeExceptionally(error);
+      call(null, error);
+    }
+
+    private void call(@Nullable SendResult result, @Nullable Throwable error) {
+      try {
+        onComplete.accept(result, error);
+      } catch (RuntimeException e) {
+        // Thrown into a client I/O thread it would stop other sends' reports; Kafka's own
+        // producer logs and ignores a throwing callback the same way.
+        LOG.error("A send's onComplete callback threw; ignored", e);
+      }
     }
   }
 }
