@@ -39,6 +39,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Raw {@code KafkaProducer} / {@code KafkaConsumer} against the Sluice producer and consumer on the
@@ -73,30 +74,49 @@ final class KafkaBench {
     Table.Target ratio = Table.Target.ratioAtLeast(0.97);
     Table.Row produce = table.row("kafka", "produce records/s").target(ratio);
     Table.Row produceMb = table.row("kafka", "produce MB/s");
+    Table.Row produceFutures = table.row("kafka", "produce records/s, a future per send");
     Table.Row consume = table.row("kafka", "consume records/s").target(ratio);
     Table.Row consumeMb = table.row("kafka", "consume MB/s");
+    // CPU time of this JVM per record: the client's own cost, when the broker runs elsewhere.
+    boolean clientOnly = options.bootstrap != null || !options.brokerInThisJvm;
+    Table.Row produceCpu =
+        clientOnly ? table.cpuRow("kafka", "produce: client CPU per record") : null;
+    Table.Row consumeCpu =
+        clientOnly ? table.cpuRow("kafka", "consume: client CPU per record") : null;
     Table.Row p50 = table.latencyRow("kafka", "end-to-end latency p50");
     Table.Row p99 =
         table.latencyRow("kafka", "end-to-end latency p99").target(Table.Target.rawPlusMillis(1));
     if (pending != null) {
-      for (Table.Row r : List.of(produce, produceMb, consume, consumeMb, p50, p99)) {
+      for (Table.Row r :
+          List.of(produce, produceMb, produceFutures, consume, consumeMb, p50, p99)) {
         r.pending(pending);
       }
     }
 
-    KafkaBroker broker = null;
+    AutoCloseable broker = null;
     String bootstrap = options.bootstrap;
-    if (bootstrap == null) {
-      progress.note("kafka: starting an in-process KRaft broker");
-      broker = KafkaBroker.startNew();
-      bootstrap = broker.bootstrapServers();
+    if (bootstrap == null && options.brokerInThisJvm) {
+      progress.note("kafka: starting an in-process KRaft broker in this JVM");
+      KafkaBroker inProcess = KafkaBroker.startNew();
+      broker = inProcess;
+      bootstrap = inProcess.bootstrapServers();
+    } else if (bootstrap == null) {
+      progress.note("kafka: starting the in-process KRaft broker in a JVM of its own");
+      BrokerProcess separate =
+          BrokerProcess.start(options.output.toAbsolutePath().resolveSibling("bench-broker.log"));
+      broker = separate;
+      bootstrap = separate.bootstrapServers();
     }
     table.note(
         String.format(
             Locale.ROOT,
             "kafka: %s, %d partitions, acks=all, linger.ms=%d, batch.size=%d, compression=%s;"
                 + " latency: %,d records at %,d rec/s.",
-            broker != null ? "in-process KRaft broker (same JVM)" : "cluster at " + bootstrap,
+            options.bootstrap != null
+                ? "cluster at " + bootstrap
+                : options.brokerInThisJvm
+                    ? "KRaft broker in the benchmark's JVM"
+                    : "KRaft broker in a JVM of its own on this machine",
             options.shards,
             options.lingerMs,
             options.batchSize,
@@ -112,8 +132,14 @@ final class KafkaBench {
         produceRaw(clients, t, w, "kafka warm-up raw produce");
         consumeRaw(clients, t, w, "kafka warm-up raw consume");
         if (sluice != null) {
-          String ts = clients.topic("warmup-sluice");
-          produceSluice(sluice, ts, w, "kafka warm-up sluice produce");
+          produceSluice(
+              sluice, clients.topic("warmup-sluice"), w, "kafka warm-up sluice produce", false);
+          produceSluice(
+              sluice,
+              clients.topic("warmup-futures"),
+              w,
+              "kafka warm-up sluice produce, futures",
+              true);
           consumeSluice(sluice, t, w, "kafka warm-up sluice consume");
         }
       }
@@ -121,41 +147,67 @@ final class KafkaBench {
       int n = options.records;
       for (int round = 1; round <= options.rounds; round++) {
         String label = "kafka round " + round + "/" + options.rounds;
+        // A B in odd rounds, B A in even ones: a drift over the run (JIT, page cache, the broker's
+        // own warm-up) then favours neither side.
+        boolean sluiceFirst = round % 2 == 0;
         String rawTopic = clients.topic("produce-raw-" + round);
-        settle();
-        double r = produceRaw(clients, rawTopic, n, label + " raw produce");
-        produce.raw.add(r);
-        produceMb.raw.add(r * mb);
-        if (sluice != null) {
-          String sluiceTopic = clients.topic("produce-sluice-" + round);
-          settle();
-          double s = produceSluice(sluice, sluiceTopic, n, label + " sluice produce");
-          produce.sluice.add(s);
-          produceMb.sluice.add(s * mb);
-        }
-        settle();
-        r = consumeRaw(clients, rawTopic, n, label + " raw consume");
-        consume.raw.add(r);
-        consumeMb.raw.add(r * mb);
-        if (sluice != null) {
-          settle();
-          double s = consumeSluice(sluice, rawTopic, n, label + " sluice consume");
-          consume.sluice.add(s);
-          consumeMb.sluice.add(s * mb);
-        }
+        String sluiceTopic = clients.topic("produce-sluice-" + round);
+        String futuresTopic = clients.topic("produce-futures-" + round);
+        inOrder(
+            sluiceFirst,
+            () -> {
+              Run raw = produceRaw(clients, rawTopic, n, label + " raw produce");
+              produce.raw.add(raw.rate);
+              produceMb.raw.add(raw.rate * mb);
+              produceFutures.raw.add(raw.rate);
+              addCpu(produceCpu, raw, true);
+            },
+            sluice == null
+                ? null
+                : () -> {
+                  Run s = produceSluice(sluice, sluiceTopic, n, label + " sluice produce", false);
+                  produce.sluice.add(s.rate);
+                  produceMb.sluice.add(s.rate * mb);
+                  addCpu(produceCpu, s, false);
+                  settle();
+                  s =
+                      produceSluice(
+                          sluice, futuresTopic, n, label + " sluice produce, futures", true);
+                  produceFutures.sluice.add(s.rate);
+                });
+        inOrder(
+            sluiceFirst,
+            () -> {
+              Run raw = consumeRaw(clients, rawTopic, n, label + " raw consume");
+              consume.raw.add(raw.rate);
+              consumeMb.raw.add(raw.rate * mb);
+              addCpu(consumeCpu, raw, true);
+            },
+            sluice == null
+                ? null
+                : () -> {
+                  Run s = consumeSluice(sluice, rawTopic, n, label + " sluice consume");
+                  consume.sluice.add(s.rate);
+                  consumeMb.sluice.add(s.rate * mb);
+                  addCpu(consumeCpu, s, false);
+                });
         if (options.latencyRecords > 0) {
           String lt = clients.topic("latency-raw-" + round);
-          settle();
-          Histogram h = latencyRaw(clients, lt, label + " raw latency");
-          p50.raw.add(millis(h, 50));
-          p99.raw.add(millis(h, 99));
-          if (sluice != null) {
-            String ls = clients.topic("latency-sluice-" + round);
-            settle();
-            h = latencySluice(sluice, clients, ls, label + " sluice latency");
-            p50.sluice.add(millis(h, 50));
-            p99.sluice.add(millis(h, 99));
-          }
+          String ls = clients.topic("latency-sluice-" + round);
+          inOrder(
+              sluiceFirst,
+              () -> {
+                Histogram h = latencyRaw(clients, lt, label + " raw latency");
+                p50.raw.add(millis(h, 50));
+                p99.raw.add(millis(h, 99));
+              },
+              sluice == null
+                  ? null
+                  : () -> {
+                    Histogram h = latencySluice(sluice, clients, ls, label + " sluice latency");
+                    p50.sluice.add(millis(h, 50));
+                    p99.sluice.add(millis(h, 99));
+                  });
         }
       }
       clients.deleteAll();
@@ -188,7 +240,40 @@ final class KafkaBench {
 
   // ------------------------------------------------------------------ produce
 
-  private double produceRaw(Clients clients, String topic, int n, String label) {
+  /** A measured step. */
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /** Runs raw then Sluice, or Sluice then raw; each after {@link #settle()}. */
+  private static void inOrder(boolean sluiceFirst, Step raw, @Nullable Step sluice)
+      throws Exception {
+    for (Step step : sluiceFirst ? new Step[] {sluice, raw} : new Step[] {raw, sluice}) {
+      if (step != null) {
+        settle();
+        step.run();
+      }
+    }
+  }
+
+  /** One measured step: records/s, and this JVM's CPU microseconds per record. */
+  private static final class Run {
+    final double rate;
+    final double cpuMicros;
+
+    Run(double rate, double cpuMicros) {
+      this.rate = rate;
+      this.cpuMicros = cpuMicros;
+    }
+  }
+
+  private static void addCpu(Table.Row row, Run run, boolean raw) {
+    if (row != null) {
+      (raw ? row.raw : row.sluice).add(run.cpuMicros);
+    }
+  }
+
+  private Run produceRaw(Clients clients, String topic, int n, String label) {
     AtomicLong failed = new AtomicLong();
     AtomicReference<Exception> error = new AtomicReference<>();
     Callback callback =
@@ -201,6 +286,7 @@ final class KafkaBench {
     AtomicLong sent = new AtomicLong();
     try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
       progress.start(label, n, sent::get);
+      long cpu = Workload.cpuNanos();
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
         producer.send(new ProducerRecord<>(topic, workload.key(i), workload.value()), callback);
@@ -208,23 +294,30 @@ final class KafkaBench {
       }
       producer.flush();
       long nanos = System.nanoTime() - start;
+      cpu = Workload.cpuNanos() - cpu;
       check(failed, error.get(), label);
-      return done(label, n, nanos);
+      return done(label, n, nanos, cpu);
     }
   }
 
-  private double produceSluice(Sluice sluice, String topic, int n, String label) {
+  private Run produceSluice(Sluice sluice, String topic, int n, String label, boolean futures) {
     try (Producer<byte[], byte[]> producer = sluice.producer(topic)) {
-      return done(label, n, workload.sendAll(producer, n, progress, label));
+      long cpu = Workload.cpuNanos();
+      long nanos =
+          futures
+              ? workload.sendAllWithFutures(producer, n, progress, label)
+              : workload.sendAll(producer, n, progress, label);
+      return done(label, n, nanos, Workload.cpuNanos() - cpu);
     }
   }
 
   // ------------------------------------------------------------------ consume
 
-  private double consumeRaw(Clients clients, String topic, int n, String label) {
+  private Run consumeRaw(Clients clients, String topic, int n, String label) {
     long count = 0;
     long first = 0;
     long last = 0;
+    long cpu = Workload.cpuNanos();
     AtomicLong seen = new AtomicLong();
     try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(group("consume-raw"))) {
       consumer.subscribe(List.of(topic));
@@ -246,12 +339,14 @@ final class KafkaBench {
         }
       }
       last = System.nanoTime();
+      cpu = Workload.cpuNanos() - cpu;
     }
-    return done(label, n, last - first);
+    return done(label, n, last - first, cpu);
   }
 
-  private double consumeSluice(Sluice sluice, String topic, int n, String label)
+  private Run consumeSluice(Sluice sluice, String topic, int n, String label)
       throws InterruptedException {
+    long cpu = Workload.cpuNanos();
     AtomicLong handled = new AtomicLong();
     AtomicLong first = new AtomicLong();
     AtomicLong last = new AtomicLong();
@@ -273,8 +368,9 @@ final class KafkaBench {
                   }
                 })) {
       await(all, consumer, label, TimeUnit.MINUTES.toNanos(5));
+      cpu = Workload.cpuNanos() - cpu;
     }
-    return done(label, n, last.get() - first.get());
+    return done(label, n, last.get() - first.get(), cpu);
   }
 
   // ------------------------------------------------------------------ latency
@@ -450,18 +546,20 @@ final class KafkaBench {
     }
   }
 
-  private double done(String label, int n, long nanos) {
+  private Run done(String label, int n, long nanos, long cpuNanos) {
     double rate = n / (nanos / 1e9);
+    double cpuMicros = cpuNanos / 1e3 / n;
     progress.end(
         String.format(
             Locale.ROOT,
-            "%s: %,d records in %.3f s, %s rec/s, %.1f MB/s",
+            "%s: %,d records in %.3f s, %s rec/s, %.1f MB/s, %.2f µs CPU/record",
             label,
             n,
             nanos / 1e9,
             Table.count(rate),
-            rate * workload.bytesPerRecord() / 1e6));
-    return rate;
+            rate * workload.bytesPerRecord() / 1e6,
+            cpuMicros));
+    return new Run(rate, cpuMicros);
   }
 
   /** Raw clients and topics, with the settings Sluice gets too. */
@@ -546,6 +644,7 @@ final class KafkaBench {
           ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
           CooperativeStickyAssignor.class.getName());
       c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
       return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
   }

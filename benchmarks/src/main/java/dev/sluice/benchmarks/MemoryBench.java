@@ -7,10 +7,10 @@ import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * The memory backend alone (there is no raw client): produce, consume, and both at once, with
@@ -72,24 +72,8 @@ final class MemoryBench {
   }
 
   private double produce(Sluice sluice, String stream, int n, String label) {
-    AtomicLong sent = new AtomicLong();
     try (Producer<byte[], byte[]> producer = sluice.producer(stream)) {
-      progress.start(label, n, sent::get);
-      long start = System.nanoTime();
-      long failed = 0;
-      for (int i = 0; i < n; i++) {
-        CompletableFuture<SendResult> f = producer.send(workload.key(i), workload.value());
-        if (f.isCompletedExceptionally()) {
-          failed++;
-        }
-        sent.lazySet(i + 1);
-      }
-      producer.flush();
-      long nanos = System.nanoTime() - start;
-      if (failed > 0) {
-        throw new IllegalStateException(failed + " sends failed");
-      }
-      return done(label, n, nanos);
+      return done(label, n, workload.sendAll(producer, n, progress, label));
     }
   }
 
@@ -145,9 +129,19 @@ final class MemoryBench {
         throw new IllegalStateException(label + ": the consumer got no shards within 30 s");
       }
       progress.start(label, n, handled::get);
+      AtomicLong failed = new AtomicLong();
+      BiConsumer<SendResult, Throwable> onComplete =
+          (result, error) -> {
+            if (error != null) {
+              failed.incrementAndGet();
+            }
+          };
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        producer.send(workload.key(i), workload.value());
+        producer.send(workload.key(i), workload.value(), onComplete);
+      }
+      if (failed.get() > 0) {
+        throw new IllegalStateException(label + ": " + failed.get() + " sends failed");
       }
       await(all, consumer, label);
       return done(label, n, System.nanoTime() - start);

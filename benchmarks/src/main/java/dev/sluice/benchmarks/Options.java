@@ -25,10 +25,12 @@ final class Options {
           "  --record-size BYTES  value size; the key is 8 bytes more (default 100)",
           "  --shards N           partitions / shards of every stream (default 4)",
           "  --rounds N           measured rounds; the table shows the median (default 3)",
-          "  --warmup-records N   one unmeasured warm-up run per side first (default min(records,"
-              + " 50000); 0: none)",
+          "  --warmup-records N   one unmeasured warm-up run per side first, so the JIT has compiled"
+              + " both (default min(records, 500000); 0: none)",
           "  --keys N             distinct keys, cycled (default 1024)",
           "  --bootstrap HOST:PORT  use this Kafka cluster instead of starting a broker",
+          "  --broker-jvm separate|same  run the started Kafka broker in its own JVM (default), or"
+              + " in this one",
           "  --linger-ms N        Kafka linger.ms for both producers (default 5)",
           "  --batch-size BYTES   Kafka batch.size for both producers (default 65536)",
           "  --compression TYPE   Kafka compression.type for both producers (default none)",
@@ -39,7 +41,7 @@ final class Options {
           "  --kinesis-records N  records per Kinesis run, at most 10000 (default min(records,"
               + " 10000))",
           "  --kinesis-batch N    records per PutRecords call, raw and Sluice (default 500)",
-          "  --max-buffered N     Sluice consumers' maxBufferedRecords (default: Sluice's, 1000)",
+          "  --max-buffered N     Sluice consumers' maxBufferedRecords (default: Sluice's, 5000)",
           "  --output FILE        where the markdown table goes (default benchmarks/target/bench-results.md)",
           "  --help");
 
@@ -51,6 +53,7 @@ final class Options {
   int warmupRecords = -1;
   int keys = 1024;
   @Nullable String bootstrap;
+  boolean brokerInThisJvm;
   int lingerMs = 5;
   int batchSize = 65_536;
   String compression = "none";
@@ -108,6 +111,13 @@ final class Options {
         case "--bootstrap":
           o.bootstrap = value;
           break;
+        case "--broker-jvm":
+          if (!value.equals("separate") && !value.equals("same")) {
+            throw new IllegalArgumentException(
+                "--broker-jvm is 'separate' or 'same', not " + value);
+          }
+          o.brokerInThisJvm = value.equals("same");
+          break;
         case "--linger-ms":
           o.lingerMs = atLeast(flag, value, 0);
           break;
@@ -151,7 +161,7 @@ final class Options {
       }
     }
     if (o.warmupRecords < 0) {
-      o.warmupRecords = Math.min(o.records, 50_000);
+      o.warmupRecords = Math.min(o.records, 500_000);
     }
     if (o.latencyRecords < 0) {
       o.latencyRecords = Math.min(o.records, 10_000);

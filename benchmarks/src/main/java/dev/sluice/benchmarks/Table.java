@@ -51,6 +51,7 @@ final class Table {
     final String backend;
     final String measure;
     final boolean lowerIsBetter;
+    boolean cpu;
     final List<Double> raw = new ArrayList<>();
     final List<Double> sluice = new ArrayList<>();
     Target target = Target.NONE;
@@ -139,6 +140,13 @@ final class Table {
     return r;
   }
 
+  /** Microseconds of the benchmark JVM's CPU time per record: lower is better, shown as a ratio. */
+  Row cpuRow(String backend, String measure) {
+    Row r = latencyRow(backend, measure);
+    r.cpu = true;
+    return r;
+  }
+
   void note(String note) {
     notes.add(note);
   }
@@ -173,7 +181,7 @@ final class Table {
       String vs = "";
       if (r.hasRaw && raw != null && sluice != null) {
         vs =
-            r.lowerIsBetter
+            r.lowerIsBetter && !r.cpu
                 ? String.format(Locale.ROOT, "%+.2f ms", sluice - raw)
                 : String.format(Locale.ROOT, "%.3f×", r.ratio());
       }
@@ -208,6 +216,9 @@ final class Table {
   private static String show(Row r, @Nullable Double v) {
     if (v == null) {
       return "—";
+    }
+    if (r.cpu) {
+      return String.format(Locale.ROOT, "%.2f µs", v);
     }
     if (r.lowerIsBetter) {
       return String.format(Locale.ROOT, "%.2f ms", v);

@@ -49,12 +49,24 @@ final class Workload {
     return v;
   }
 
-  /** Bytes on the wire per record, key and value, for MB/s. */
   /**
-   * Sends records 0..n-1 of this workload through a Sluice producer, as fast as it takes them, then
-   * flushes. Returns the elapsed nanoseconds; throws if any send failed.
+   * Sends records 0..n-1 of this workload through a Sluice producer as fast as it takes them, each
+   * reported to one shared callback ({@code send(key, value, onComplete)}, what {@code
+   * KafkaProducer.send(record, callback)} is to Kafka), then flushes. Returns the elapsed
+   * nanoseconds; throws if any send failed.
    */
   long sendAll(Producer<byte[], byte[]> producer, int n, Progress progress, String label) {
+    return send(producer, n, progress, label, false);
+  }
+
+  /** As {@link #sendAll}, but with the future of each send and {@code whenComplete}. */
+  long sendAllWithFutures(
+      Producer<byte[], byte[]> producer, int n, Progress progress, String label) {
+    return send(producer, n, progress, label, true);
+  }
+
+  private long send(
+      Producer<byte[], byte[]> producer, int n, Progress progress, String label, boolean futures) {
     AtomicLong failed = new AtomicLong();
     AtomicReference<Throwable> error = new AtomicReference<>();
     BiConsumer<SendResult, Throwable> callback =
@@ -68,7 +80,11 @@ final class Workload {
     progress.start(label, n, sent::get);
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
-      producer.send(key(i), value()).whenComplete(callback);
+      if (futures) {
+        producer.send(key(i), value()).whenComplete(callback);
+      } else {
+        producer.send(key(i), value(), callback);
+      }
       sent.lazySet(i + 1);
     }
     producer.flush();
@@ -79,8 +95,16 @@ final class Workload {
     return nanos;
   }
 
+  /** Bytes on the wire per record, key and value, for MB/s. */
   long bytesPerRecord() {
     return recordSize + keys[0].length;
+  }
+
+  /** CPU time this JVM has used so far, all threads, in nanoseconds. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static void stamp(byte[] v, long nanos) {

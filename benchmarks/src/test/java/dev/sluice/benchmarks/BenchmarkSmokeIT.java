@@ -41,7 +41,11 @@ class BenchmarkSmokeIT {
         .contains("| Backend | Measure |")
         .contains("| memory | produce records/s |")
         .contains("| kafka | produce records/s |")
-        .contains("| kafka | end-to-end latency p99 |");
+        .contains("| kafka | produce records/s, a future per send |")
+        .contains("| kafka | produce: client CPU per record |")
+        .contains("| kafka | consume: client CPU per record |")
+        .contains("| kafka | end-to-end latency p99 |")
+        .contains("KRaft broker in a JVM of its own");
     for (Table.Row row : table.rows()) {
       if (row.hasRaw) {
         assertThat(row.raw).as(row.backend + " " + row.measure + " raw").hasSize(1);

@@ -21,6 +21,7 @@ import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -59,6 +60,13 @@ public class SendPathBenchmark {
 
         @Override
         public void failed(Throwable error) {
+          throw new IllegalStateException(error);
+        }
+      };
+
+  private static final BiConsumer<SendResult, Throwable> ON_COMPLETE =
+      (result, error) -> {
+        if (error != null) {
           throw new IllegalStateException(error);
         }
       };
@@ -113,6 +121,12 @@ public class SendPathBenchmark {
   @Benchmark
   public CompletableFuture<SendResult> sluiceProducerSend() {
     return producer.send(key(), value);
+  }
+
+  /** The callback form with one shared callback: no future per send. */
+  @Benchmark
+  public void sluiceProducerSendCallback() {
+    producer.send(key(), value, ON_COMPLETE);
   }
 
   @Benchmark

@@ -161,6 +161,17 @@ class KafkaSettingsTest {
   }
 
   @Test
+  @DisplayName("consumers wait at most 100 ms per fetch unless the application says otherwise")
+  void fetchMaxWait() {
+    assertThat(KafkaSettings.from(MINIMAL).consumerProperties("c", "g", 500))
+        .containsEntry("fetch.max.wait.ms", "100");
+    assertThat(
+            KafkaSettings.from(Map.of("bootstrap.servers", "x:1", "fetch.max.wait.ms", "500"))
+                .consumerProperties("c", "g", 500))
+        .containsEntry("fetch.max.wait.ms", "500");
+  }
+
+  @Test
   @DisplayName("sizes records so the broker's default message.max.bytes never refuses them")
   void recordLimit() {
     assertThat(KafkaBackend.capabilities(KafkaSettings.from(MINIMAL)).maxRecordBytes())

@@ -1,0 +1,116 @@
+package dev.sluice.benchmarks;
+
+import dev.sluice.testbrokers.KafkaBroker;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The benchmarks' Kafka broker (the tests' in-process KRaft broker) in a JVM of its own, as a real
+ * broker is: the clients' garbage collections do not pause it, the broker's do not pause the
+ * clients, and the benchmark JVM's CPU time is the clients' alone.
+ *
+ * <p>{@link #main} starts the broker, prints {@code BOOTSTRAP host:port} and runs until its
+ * standard input closes; {@link #start} runs it from the benchmark.
+ */
+final class BrokerProcess implements AutoCloseable {
+  private static final String READY = "BOOTSTRAP ";
+
+  private final Process process;
+  private final String bootstrap;
+
+  private BrokerProcess(Process process, String bootstrap) {
+    this.process = process;
+    this.bootstrap = bootstrap;
+  }
+
+  /** Starts the broker JVM (same java, same class path) and waits until it serves. */
+  static BrokerProcess start(Path log) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    // The heap and collector the benchmark JVM was given, so both sides of the wire are alike; not
+    // agents or recordings, which would profile (or write the same file from) both JVMs.
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("-Xm") || arg.startsWith("-XX:+Use")) {
+        command.add(arg);
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(BrokerProcess.class.getName());
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.PIPE)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    List<String> seen = new ArrayList<>();
+    String line;
+    while ((line = out.readLine()) != null) {
+      if (line.startsWith(READY)) {
+        String bootstrap = line.substring(READY.length()).trim();
+        Thread drain = new Thread(() -> drainTo(out, log), "bench-broker-log");
+        drain.setDaemon(true);
+        drain.start();
+        return new BrokerProcess(process, bootstrap);
+      }
+      seen.add(line);
+    }
+    process.waitFor(10, TimeUnit.SECONDS);
+    throw new IOException(
+        "The broker JVM exited before it served (exit "
+            + (process.isAlive() ? "?" : process.exitValue())
+            + "):\n"
+            + String.join("\n", seen.subList(Math.max(0, seen.size() - 30), seen.size())));
+  }
+
+  String bootstrapServers() {
+    return bootstrap;
+  }
+
+  /** Closes its standard input (it then stops the broker and exits); kills it if it lingers. */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    try (OutputStream in = process.getOutputStream()) {
+      in.flush();
+    }
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void drainTo(BufferedReader out, Path log) {
+    try (var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        w.write(line);
+        w.newLine();
+      }
+    } catch (IOException e) {
+      // the broker JVM is gone; nothing more to keep
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    try (KafkaBroker broker = KafkaBroker.startNew()) {
+      System.out.println(READY + broker.bootstrapServers());
+      System.out.flush();
+      // Runs until the benchmark closes our standard input (or exits, which closes it too).
+      while (System.in.read() >= 0) {
+        // ignore input
+      }
+    }
+    System.exit(0);
+  }
+}
