@@ -43,24 +43,39 @@ public interface Producer<K, V> extends AutoCloseable {
    * Sends a record and reports its outcome to {@code onComplete} rather than through a future: the
    * cheapest way to send many records, as {@code KafkaProducer.send(record, callback)} is for
    * Kafka. Exactly one call per send: {@code (result, null)} once the record is stored, or {@code
-   * (null, error)} with a {@link SluiceException} (the same errors the future of {@link
-   * #send(Record)} would fail with).
+   * (null, error)} with a {@link SluiceException} (the errors the future of {@link #send(Record)}
+   * would fail with).
    *
-   * <p>It runs on the backend client's I/O thread, like the future's completion, so keep it short.
-   * Errors found before the record leaves (invalid record, closed producer) are reported on the
-   * calling thread, before this method returns. An exception thrown by {@code onComplete} is logged
-   * and ignored.
+   * <p>It runs on the backend client's I/O thread, like the future's completion, so keep it short;
+   * or on the calling thread before this method returns: always on the memory backend, and on every
+   * backend for errors found before the record leaves (invalid record, closed producer). So do not
+   * hold a lock the callback needs while calling {@code send}. A {@code RuntimeException} thrown by
+   * {@code onComplete} is logged and ignored.
    *
-   * <p>Pass the same {@code onComplete} to every send where you can (it gets the result; it need
-   * not capture the record): then a send allocates nothing for it.
+   * <p>Without a meter registry, a send made with the same {@code onComplete} object as the last
+   * allocates nothing for it in Sluice: keep one callback in a field (a method reference such as
+   * {@code this::done} is a new object at each evaluation).
+   *
+   * <p>The default implementation completes {@link #send(Record)}'s future into {@code onComplete}.
+   *
+   * @throws SluiceException {@code INVALID_ARGUMENT} if {@code onComplete} is null
    */
-  void send(Record<K, V> record, BiConsumer<? super SendResult, ? super Throwable> onComplete);
+  default void send(
+      Record<K, V> record, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+    if (onComplete == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "onComplete must not be null");
+    }
+    send(record).whenComplete(onComplete);
+  }
 
   /**
    * Sends a record with this key and value and reports its outcome to {@code onComplete}; see
    * {@link #send(Record, BiConsumer)}.
    */
-  void send(@Nullable K key, V value, BiConsumer<? super SendResult, ? super Throwable> onComplete);
+  default void send(
+      @Nullable K key, V value, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+    send(Record.of(key, value), onComplete);
+  }
 
   /**
    * Sends several records as one batch where the backend can. Each record has its own future, in

@@ -2,6 +2,7 @@ package dev.sluice.benchmarks;
 
 import dev.sluice.testbrokers.KafkaBroker;
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -11,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The benchmarks' Kafka broker (the tests' in-process KRaft broker) in a JVM of its own, as a real
@@ -23,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BrokerProcess implements AutoCloseable {
   private static final String READY = "BOOTSTRAP ";
+  private static final long START_TIMEOUT_SECONDS = 120;
 
   private final Process process;
   private final String bootstrap;
@@ -53,26 +58,48 @@ final class BrokerProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .start();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> seen = new ArrayList<>();
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith(READY)) {
-        String bootstrap = line.substring(READY.length()).trim();
-        Thread drain = new Thread(() -> drainTo(out, log), "bench-broker-log");
-        drain.setDaemon(true);
-        drain.start();
-        return new BrokerProcess(process, bootstrap);
-      }
-      seen.add(line);
+    // Everything the broker prints goes to the log; the first BOOTSTRAP line says it serves.
+    CompletableFuture<String> ready = new CompletableFuture<>();
+    Thread drain =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                      new BufferedReader(
+                          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                  BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  if (!ready.isDone() && line.startsWith(READY)) {
+                    ready.complete(line.substring(READY.length()).trim());
+                  }
+                  w.write(line);
+                  w.newLine();
+                  w.flush();
+                }
+              } catch (IOException e) {
+                // the broker JVM is gone
+              } finally {
+                ready.completeExceptionally(
+                    new IOException("The broker JVM exited before it served"));
+              }
+            },
+            "bench-broker-log");
+    drain.setDaemon(true);
+    drain.start();
+    try {
+      return new BrokerProcess(process, ready.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    } catch (ExecutionException | TimeoutException e) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new IOException(
+          "The broker JVM did not serve within "
+              + START_TIMEOUT_SECONDS
+              + " s; its output is in "
+              + log,
+          e);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      throw e;
     }
-    process.waitFor(10, TimeUnit.SECONDS);
-    throw new IOException(
-        "The broker JVM exited before it served (exit "
-            + (process.isAlive() ? "?" : process.exitValue())
-            + "):\n"
-            + String.join("\n", seen.subList(Math.max(0, seen.size() - 30), seen.size())));
   }
 
   String bootstrapServers() {
@@ -87,18 +114,6 @@ final class BrokerProcess implements AutoCloseable {
     }
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void drainTo(BufferedReader out, Path log) {
-    try (var w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        w.write(line);
-        w.newLine();
-      }
-    } catch (IOException e) {
-      // the broker JVM is gone; nothing more to keep
     }
   }
 

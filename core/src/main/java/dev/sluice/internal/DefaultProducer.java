@@ -278,8 +278,8 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   }
 
   /**
-   * Calls the application's {@code onComplete}. Without metrics it has no per-send state and is
-   * {@linkplain SendCallback#shared() shared} by every send with the same {@code onComplete}.
+   * Calls the application's {@code onComplete}. Without metrics it has no per-send state, so every
+   * send with the same {@code onComplete} shares one.
    */
   private static final class CallbackSend implements Outcome {
     private final SluiceRuntime runtime;
@@ -295,11 +295,6 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
       this.runtime = runtime;
       this.meters = meters;
       this.onComplete = onComplete;
-    }
-
-    @Override
-    public boolean shared() {
-      return meters == null;
     }
 
     @Override

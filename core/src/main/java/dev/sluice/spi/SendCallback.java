@@ -3,10 +3,7 @@ package dev.sluice.spi;
 import dev.sluice.Position;
 import dev.sluice.Shard;
 
-/**
- * How a {@link ProducerDriver} reports the outcome of a send: exactly one call per send, any
- * thread.
- */
+/** How a {@link ProducerDriver} reports the outcome of one send: exactly one call, any thread. */
 public interface SendCallback {
   /**
    * The record is stored durably (as the backend defines it) at this shard and position. The
@@ -17,13 +14,4 @@ public interface SendCallback {
 
   /** The record was not stored; the error is native (core translates it). */
   void failed(Throwable error);
-
-  /**
-   * True if this callback is handed to many sends (it holds no per-send state; each send still gets
-   * exactly one call). A driver that wraps callbacks in an object of its client's type may then
-   * keep that wrapper for the next send instead of making one per send.
-   */
-  default boolean shared() {
-    return false;
-  }
 }

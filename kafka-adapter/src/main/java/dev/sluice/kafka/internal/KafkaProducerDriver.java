@@ -12,6 +12,7 @@ import dev.sluice.spi.SendCallback;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -51,27 +52,9 @@ final class KafkaProducerDriver implements ProducerDriver {
     this.metrics = backend.bindMetrics(producer);
   }
 
-  /**
-   * The Kafka callback made for the last {@linkplain SendCallback#shared() shared} {@link
-   * SendCallback}. An application that passes one callback to every send ({@code
-   * Producer.send(record, onComplete)} without metrics) hands the same {@code SendCallback} each
-   * time, so its sends allocate no adapter, as with a raw {@code KafkaProducer}. A plain field: a
-   * racing reader at worst makes another one.
-   */
-  private @Nullable Forward sharedForward;
-
   @Override
   public void send(Record<byte[], byte[]> record, SendCallback callback) {
-    Forward forward;
-    if (callback.shared()) {
-      forward = sharedForward;
-      if (forward == null || forward.callback != callback) {
-        forward = new Forward(callback);
-        sharedForward = forward;
-      }
-    } else {
-      forward = new Forward(callback);
-    }
+    Once once = new Once(callback);
     try {
       Integer partition = null;
       Shard target = record.shard();
@@ -91,12 +74,9 @@ final class KafkaProducerDriver implements ProducerDriver {
               record.key(),
               record.value(),
               headers(record.headers()));
-      producer.send(out, forward);
+      producer.send(out, once);
     } catch (RuntimeException e) {
-      // KafkaProducer.send either registers the callback and returns (also when it fails with an
-      // ApiException, which it reports through the callback) or throws without calling it; so
-      // reporting here never doubles a report.
-      callback.failed(e);
+      once.onCompletion(null, e);
     }
   }
 
@@ -225,18 +205,24 @@ final class KafkaProducerDriver implements ProducerDriver {
   }
 
   /**
-   * Kafka's callback for a {@link SendCallback}. Kafka calls it exactly once per send; it keeps no
-   * per-send state, so one serves every send made with the same {@code SendCallback}.
+   * Reports a send exactly once. KafkaProducer.send can throw after it has queued the record with
+   * this callback (its transaction manager refuses the partition after the append, e.g. in a fatal
+   * error state); Kafka then also fails the queued record through the callback later.
    */
-  private static final class Forward implements Callback {
-    final SendCallback callback;
+  // Extends AtomicBoolean rather than holding one: one object less per send.
+  private static final class Once extends AtomicBoolean implements Callback {
+    private static final long serialVersionUID = 1L;
+    private final transient SendCallback callback;
 
-    Forward(SendCallback callback) {
+    Once(SendCallback callback) {
       this.callback = callback;
     }
 
     @Override
     public void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
+      if (!compareAndSet(false, true)) {
+        return;
+      }
       if (error != null || metadata == null) {
         callback.failed(
             error != null ? error : new IllegalStateException("Kafka reported no result"));
