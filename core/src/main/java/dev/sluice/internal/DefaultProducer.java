@@ -72,12 +72,6 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public void send(
-      @Nullable K key, V value, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
-    send(Record.of(key, value), onComplete);
-  }
-
-  @Override
-  public void send(
       Record<K, V> record, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
     if (onComplete == null) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "onComplete must not be null");
