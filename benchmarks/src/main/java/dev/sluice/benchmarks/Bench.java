@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -97,13 +99,29 @@ public final class Bench {
     Runtime rt = Runtime.getRuntime();
     return String.format(
         Locale.ROOT,
-        "%d CPUs, Java %s (%s), max heap %d MB, %s %s",
+        "%d CPUs, Java %s (%s), max heap %d MB%s, %s %s",
         rt.availableProcessors(),
         System.getProperty("java.version"),
         System.getProperty("java.vm.name"),
         rt.maxMemory() / (1024 * 1024),
+        jvmFlags(),
         System.getProperty("os.name"),
         System.getProperty("os.arch"));
+  }
+
+  /**
+   * The heap flags the run was given. A heap that grows while measuring costs page faults (the
+   * kernel zeroing new pages was a third of one consumer thread's samples): fixed and pre-touched
+   * ({@code -Xms = -Xmx}, {@code -XX:+AlwaysPreTouch}) keeps that out of the numbers.
+   */
+  private static String jvmFlags() {
+    List<String> flags = new ArrayList<>();
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("-Xm") || arg.equals("-XX:+AlwaysPreTouch")) {
+        flags.add(arg);
+      }
+    }
+    return flags.isEmpty() ? " (heap not fixed: see README)" : " (" + String.join(" ", flags) + ")";
   }
 
   private static String load() {

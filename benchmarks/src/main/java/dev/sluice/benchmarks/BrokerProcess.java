@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The benchmarks' Kafka broker (the tests' in-process KRaft broker) in a JVM of its own, as a real
@@ -38,16 +39,23 @@ final class BrokerProcess implements AutoCloseable {
   }
 
   /** Starts the broker JVM (same java, same class path) and waits until it serves. */
-  static BrokerProcess start(Path log) throws IOException, InterruptedException {
+  static BrokerProcess start(Path log, @Nullable Path dataDirectory)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>();
     command.add(java);
     // The heap and collector the benchmark JVM was given, so both sides of the wire are alike; not
     // agents or recordings, which would profile (or write the same file from) both JVMs.
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-Xm") || arg.startsWith("-XX:+Use")) {
+      if (arg.startsWith("-Xm")
+          || arg.startsWith("-XX:+Use")
+          || arg.equals("-XX:+AlwaysPreTouch")) {
         command.add(arg);
       }
+    }
+    if (dataDirectory != null) {
+      // The broker makes (and on close deletes) its log directory under java.io.tmpdir.
+      command.add("-Djava.io.tmpdir=" + dataDirectory.toAbsolutePath());
     }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  *       first record to the last (group join is not throughput). Raw commits as most applications
  *       do, with {@code enable.auto.commit} every second; Sluice checkpoints automatically every
  *       second (its default). Raw gets the consumer settings Sluice's backend uses by default
- *       ({@code read_committed}, the cooperative-sticky assignor, 500 records per poll);
+ *       ({@code read_committed}, the cooperative-sticky assignor, 2000 records per poll);
  *   <li>latency: with the consumer assigned, records are sent at a steady rate; each record carries
  *       its send time, and the consumer records now minus that.
  * </ul>
@@ -103,7 +103,9 @@ final class KafkaBench {
     } else if (bootstrap == null) {
       progress.note("kafka: starting the in-process KRaft broker in a JVM of its own");
       BrokerProcess separate =
-          BrokerProcess.start(options.output.toAbsolutePath().resolveSibling("bench-broker.log"));
+          BrokerProcess.start(
+              options.output.toAbsolutePath().resolveSibling("bench-broker.log"),
+              options.brokerData);
       broker = separate;
       bootstrap = separate.bootstrapServers();
     }
@@ -116,7 +118,8 @@ final class KafkaBench {
                 ? "cluster at " + bootstrap
                 : options.brokerInThisJvm
                     ? "KRaft broker in the benchmark's JVM"
-                    : "KRaft broker in a JVM of its own on this machine",
+                    : "KRaft broker in a JVM of its own on this machine"
+                        + (options.brokerData == null ? "" : ", log in " + options.brokerData),
             options.shards,
             options.lingerMs,
             options.batchSize,
@@ -643,7 +646,8 @@ final class KafkaBench {
       c.put(
           ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
           CooperativeStickyAssignor.class.getName());
-      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+      // A Sluice handler consumer asks for 2000 per poll (its records go to per-shard workers).
+      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
       c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
       return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

@@ -26,11 +26,13 @@ final class Options {
           "  --shards N           partitions / shards of every stream (default 4)",
           "  --rounds N           measured rounds; the table shows the median (default 3)",
           "  --warmup-records N   one unmeasured warm-up run per side first, so the JIT has compiled"
-              + " both (default min(records, 500000); 0: none)",
+              + " both and the broker (default min(records, 2000000); 0: none)",
           "  --keys N             distinct keys, cycled (default 1024)",
           "  --bootstrap HOST:PORT  use this Kafka cluster instead of starting a broker",
           "  --broker-jvm separate|same  run the started Kafka broker in its own JVM (default), or"
               + " in this one",
+          "  --broker-data DIR    where a broker in its own JVM keeps its log (default /dev/shm, a"
+              + " RAM disk, when writable: disk write-back then does not stall the broker)",
           "  --linger-ms N        Kafka linger.ms for both producers (default 5)",
           "  --batch-size BYTES   Kafka batch.size for both producers (default 65536)",
           "  --compression TYPE   Kafka compression.type for both producers (default none)",
@@ -54,6 +56,7 @@ final class Options {
   int keys = 1024;
   @Nullable String bootstrap;
   boolean brokerInThisJvm;
+  @Nullable Path brokerData = defaultBrokerData();
   int lingerMs = 5;
   int batchSize = 65_536;
   String compression = "none";
@@ -118,6 +121,9 @@ final class Options {
           }
           o.brokerInThisJvm = value.equals("same");
           break;
+        case "--broker-data":
+          o.brokerData = Paths.get(value);
+          break;
         case "--linger-ms":
           o.lingerMs = atLeast(flag, value, 0);
           break;
@@ -161,7 +167,7 @@ final class Options {
       }
     }
     if (o.warmupRecords < 0) {
-      o.warmupRecords = Math.min(o.records, 500_000);
+      o.warmupRecords = Math.min(o.records, 2_000_000);
     }
     if (o.latencyRecords < 0) {
       o.latencyRecords = Math.min(o.records, 10_000);
@@ -179,6 +185,12 @@ final class Options {
    * {@code target/bench-results.md} of the benchmarks module: beside the jar (or the classes) the
    * harness runs from, whatever the working directory.
    */
+  /** A RAM disk if there is one we can write, else none (the broker's temporary directory). */
+  private static @Nullable Path defaultBrokerData() {
+    Path shm = Paths.get("/dev/shm");
+    return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : null;
+  }
+
   private static Path defaultOutput() {
     try {
       Path code =
