@@ -31,14 +31,13 @@ final class MemoryProducer implements ProducerDriver {
     MemoryShard shard;
     long[] stored = new long[2];
     try {
-      // Values are copied: a caller may reuse its arrays after send returns.
-      byte[] key = record.key() == null ? null : record.key().clone();
+      // The shard's log copies key and value in: a caller may reuse its arrays after send returns.
       shard =
           broker.stream(stream)
               .append(
-                  key,
+                  record.key(),
                   record.shard(),
-                  record.value().clone(),
+                  record.value(),
                   record.headers(),
                   record.timestampMillis(),
                   stored);

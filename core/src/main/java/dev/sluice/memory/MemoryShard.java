@@ -2,7 +2,6 @@ package dev.sluice.memory;
 
 import dev.sluice.HashKeyRange;
 import dev.sluice.Headers;
-import dev.sluice.Position;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.ShardDescription;
@@ -30,7 +29,7 @@ final class MemoryShard {
     if (!open) {
       return -1;
     }
-    return log.append(new RecordLog.Entry(key, value, headers, timestamp, now));
+    return log.append(key, value, headers, timestamp, now);
   }
 
   synchronized boolean isOpen() {
@@ -70,9 +69,7 @@ final class MemoryShard {
     long from = Math.max(offset, log.startOffset());
     long to = Math.min(log.endOffset(), from + max);
     for (long o = from; o < to; o++) {
-      RecordLog.Entry e = log.get(o);
-      out.add(
-          Record.received(stream, shard, Position.of(o), e.key, e.value, e.headers, e.timestamp));
+      out.add(log.read(stream, shard, o));
     }
     return to;
   }
