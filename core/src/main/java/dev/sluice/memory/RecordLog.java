@@ -22,8 +22,14 @@ import org.jspecify.annotations.Nullable;
  * cannot change what others read.
  */
 final class RecordLog {
-  /** Bytes per slab; a larger record gets a slab of its own. */
+  /**
+   * Bytes per slab once a shard has data; a larger record gets a slab of its own. A shard's first
+   * slab is small and each next one twice the last, so many small streams (a test suite's) stay
+   * small.
+   */
   static final int SLAB_BYTES = 256 * 1024;
+
+  private static final int FIRST_SLAB_BYTES = 1024;
 
   private static final int INITIAL_CAPACITY = 64;
 
@@ -67,7 +73,8 @@ final class RecordLog {
     int bytes = keyLength + value.length;
     byte[] slab = slabs.isEmpty() ? null : slabs.get(slabs.size() - 1);
     if (slab == null || slab.length - slabUsed < bytes) {
-      slab = new byte[Math.max(SLAB_BYTES, bytes)];
+      int next = slab == null ? FIRST_SLAB_BYTES : Math.min(SLAB_BYTES, slab.length * 2);
+      slab = new byte[Math.max(next, bytes)];
       slabs.add(slab);
       slabUsed = 0;
     }
