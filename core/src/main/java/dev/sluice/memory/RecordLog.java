@@ -128,8 +128,15 @@ final class RecordLog {
     if (dropped == 0) {
       return;
     }
-    // Slabs before the first kept record's are unused now; the last slab stays for appending.
-    long keepFrom = size > 0 ? locations[head] >>> 32 : firstSlab + Math.max(0, slabs.size() - 1);
+    if (size == 0) {
+      // All gone: keep no slab either (a shard closed by a split never appends again).
+      firstSlab += slabs.size();
+      slabs.clear();
+      slabUsed = 0;
+      return;
+    }
+    // Slabs before the first kept record's are unused now.
+    long keepFrom = locations[head] >>> 32;
     int unused = (int) (keepFrom - firstSlab);
     if (unused > 0) {
       slabs.subList(0, unused).clear();

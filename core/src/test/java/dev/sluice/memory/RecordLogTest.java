@@ -114,4 +114,53 @@ class RecordLogTest {
     log.append(bytes("k"), bytes("after"), Headers.empty(), 1, 1);
     assertThat(text(read(log, 3000).value())).isEqualTo("after");
   }
+
+  @Test
+  @DisplayName(
+      "an empty key stays empty, not absent; each record keeps its own headers when the log packs")
+  void emptyKeysAndHeadersAcrossPacking() {
+    RecordLog log = new RecordLog();
+    for (int i = 0; i < 200; i++) {
+      Headers h = Headers.builder().add("n", bytes(Integer.toString(i))).build();
+      log.append(i % 2 == 0 ? new byte[0] : null, bytes("v" + i), h, i, i);
+    }
+    log.trimArrivedBefore(150); // frees more than half the columns: the next appends pack them
+    for (int i = 200; i < 400; i++) {
+      Headers h = Headers.builder().add("n", bytes(Integer.toString(i))).build();
+      log.append(i % 2 == 0 ? new byte[0] : null, bytes("v" + i), h, i, i);
+    }
+    for (long o = 150; o < 400; o++) {
+      Record<byte[], byte[]> r = read(log, o);
+      if (o % 2 == 0) {
+        assertThat(r.key()).isEmpty();
+      } else {
+        assertThat(r.key()).isNull();
+      }
+      assertThat(r.headers().lastString("n")).isEqualTo(Long.toString(o));
+      assertThat(text(r.value())).isEqualTo("v" + o);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "trimming in steps through a record with a slab of its own, then appending, reads right")
+  void trimInStepsThroughALargeRecord() {
+    RecordLog log = new RecordLog();
+    byte[] big = new byte[RecordLog.SLAB_BYTES + 1];
+    for (int i = 0; i < 300; i++) {
+      byte[] value = i == 100 ? big : new byte[2000];
+      value[0] = (byte) i;
+      log.append(null, value, Headers.empty(), i, i);
+    }
+    log.trimArrivedBefore(50);
+    log.trimArrivedBefore(100);
+    assertThat(read(log, 100).value()).hasSize(big.length);
+    log.trimArrivedBefore(101);
+    log.trimArrivedBefore(250);
+    log.append(null, bytes("late"), Headers.empty(), 300, 300);
+    for (long o = 250; o < 300; o++) {
+      assertThat(read(log, o).value()[0]).isEqualTo((byte) o);
+    }
+    assertThat(text(read(log, 300).value())).isEqualTo("late");
+  }
 }
