@@ -83,7 +83,8 @@ public final class ConsumerBuilder<K, V> {
 
   /**
    * How many records may wait per shard before the shard is paused (backpressure); 5000 by default.
-   * For a pull consumer, the limit applies to all shards together.
+   * For a pull consumer, the limit applies to all shards together. For a consumer with a handler it
+   * also caps the batch it fetches at once.
    */
   public ConsumerBuilder<K, V> maxBufferedRecords(int records) {
     if (records < 1) {
@@ -93,7 +94,11 @@ public final class ConsumerBuilder<K, V> {
     return this;
   }
 
-  /** The most records one {@link Consumer#poll} returns; 500 by default. */
+  /**
+   * The most records one {@link Consumer#poll} returns; 500 by default. For pull consumers only: a
+   * consumer with a handler fetches batches of up to 2000 records (or {@link #maxBufferedRecords}
+   * if smaller).
+   */
   public ConsumerBuilder<K, V> maxPollRecords(int records) {
     if (records < 1) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "maxPollRecords must be >= 1");

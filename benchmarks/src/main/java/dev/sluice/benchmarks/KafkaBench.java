@@ -646,8 +646,10 @@ final class KafkaBench {
       c.put(
           ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
           CooperativeStickyAssignor.class.getName());
-      // A Sluice handler consumer asks for 2000 per poll (its records go to per-shard workers).
-      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+      // A Sluice handler consumer asks for 2000 per poll (its records go to per-shard workers),
+      // never more than its maxBufferedRecords.
+      int maxPoll = options.maxBuffered > 0 ? Math.min(2000, options.maxBuffered) : 2000;
+      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPoll));
       c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
       return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

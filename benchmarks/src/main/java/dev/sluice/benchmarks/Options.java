@@ -183,16 +183,16 @@ final class Options {
     return o;
   }
 
-  /**
-   * {@code target/bench-results.md} of the benchmarks module: beside the jar (or the classes) the
-   * harness runs from, whatever the working directory.
-   */
   /** A RAM disk if there is one we can write, else none (the broker's temporary directory). */
   private static @Nullable Path defaultBrokerData() {
     Path shm = Paths.get("/dev/shm");
     return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : null;
   }
 
+  /**
+   * {@code target/bench-results.md} of the benchmarks module: beside the jar (or the classes) the
+   * harness runs from, whatever the working directory.
+   */
   private static Path defaultOutput() {
     try {
       Path code =

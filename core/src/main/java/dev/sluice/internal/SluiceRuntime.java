@@ -278,8 +278,9 @@ public final class SluiceRuntime {
    * The batch size hint a driver gets. A pull consumer's is {@code maxPollRecords}, what one poll
    * returns. A handler consumer's records go to per-shard workers, and each batch handed over costs
    * a thread wake-up: larger batches cost less per record (the Kafka consume benchmark's client CPU
-   * per record fell by a third from 500 to 2000). Never more than the shard's buffer, so one batch
-   * cannot overrun the backpressure limit.
+   * per record fell by a third from 500 to 2000). Never more than the shard's buffer: backpressure
+   * pauses a shard once its queue is full, and a batch bounds how far past that limit the queue can
+   * go while the pause takes effect.
    */
   static int batchHint(ConsumerSettings<?, ?> settings, @Nullable RecordHandler<?, ?> h) {
     if (h == null) {

@@ -57,7 +57,10 @@ public final class ConsumerSpec {
     return clientId;
   }
 
-  /** A hint for the largest batch worth delivering at once. */
+  /**
+   * A hint for the largest batch worth delivering at once: a pull consumer's {@code
+   * maxPollRecords}; for a handler consumer, 2000 or its {@code maxBufferedRecords} if smaller.
+   */
   public int maxBatchRecords() {
     return maxBatchRecords;
   }

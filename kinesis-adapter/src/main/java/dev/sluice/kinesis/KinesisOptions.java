@@ -126,7 +126,12 @@ public final class KinesisOptions {
       return millis(KinesisSettings.POLL_INTERVAL_MS, interval);
     }
 
-    /** {@code sluice.kinesis.max.batch.records}: records per GetRecords, 1 to 10,000. */
+    /**
+     * {@code sluice.kinesis.max.batch.records}: records per GetRecords, 1 to 10,000. By default a
+     * standalone consumer asks for its batch hint (a handler consumer: 2000 or its {@code
+     * maxBufferedRecords}; a pull consumer: its {@code maxPollRecords}); a group consumer for the
+     * KCL's own default.
+     */
     public Builder maxBatchRecords(int records) {
       return put(KinesisSettings.MAX_BATCH_RECORDS, Integer.toString(records));
     }
