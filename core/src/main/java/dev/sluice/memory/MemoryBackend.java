@@ -10,6 +10,7 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.Unwrap;
 
 /** The memory backend, opened on one namespace. */
 final class MemoryBackend implements Backend {
@@ -66,8 +67,7 @@ final class MemoryBackend implements Backend {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED, "The memory backend has no native client of type " + type.getName());
+    throw Unwrap.unsupported(type, "The memory backend", "none: it runs in this JVM");
   }
 
   @Override

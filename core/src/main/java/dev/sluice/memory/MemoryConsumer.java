@@ -9,6 +9,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.Unwrap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -336,8 +337,6 @@ final class MemoryConsumer implements ConsumerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "The memory backend has no native consumer of type " + type.getName());
+    throw Unwrap.unsupported(type, "A memory consumer", "none: it runs in this JVM");
   }
 }

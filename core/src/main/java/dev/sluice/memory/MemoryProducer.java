@@ -7,6 +7,7 @@ import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 
 /**
@@ -60,9 +61,7 @@ final class MemoryProducer implements ProducerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "The memory backend has no native producer of type " + type.getName());
+    throw Unwrap.unsupported(type, "A memory producer", "none: it runs in this JVM");
   }
 
   @Override

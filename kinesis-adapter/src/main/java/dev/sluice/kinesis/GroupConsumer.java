@@ -10,6 +10,7 @@ import dev.sluice.kinesis.KinesisOptions.ConsumerType;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.Unwrap;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -381,11 +382,8 @@ final class GroupConsumer implements ConsumerDriver {
       throw new SluiceException(
           ErrorCode.FAILED_PRECONDITION, "The KCL Scheduler of this consumer is not running yet");
     }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "A Kinesis group consumer has no client of type "
-            + type.getName()
-            + "; it has KinesisAsyncClient and the KCL Scheduler");
+    throw Unwrap.unsupported(
+        type, "A Kinesis group consumer", "KinesisAsyncClient and the KCL Scheduler");
   }
 
   // ------------------------------------------------------------------ one shard's KCL processor

@@ -11,6 +11,7 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,11 +193,10 @@ final class KinesisBackend implements Backend {
     if (type == CloudWatchAsyncClient.class) {
       return type.cast(cloudWatch());
     }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "The Kinesis backend has no client of type "
-            + type.getName()
-            + "; it has KinesisAsyncClient, DynamoDbAsyncClient and CloudWatchAsyncClient");
+    throw Unwrap.unsupported(
+        type,
+        "The Kinesis backend",
+        "KinesisAsyncClient, DynamoDbAsyncClient and CloudWatchAsyncClient");
   }
 
   private synchronized void checkOpen() {

@@ -7,6 +7,7 @@ import dev.sluice.SluiceException;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -77,14 +78,7 @@ final class KinesisProducer implements ProducerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    if (type.isInstance(kinesis)) {
-      return type.cast(kinesis);
-    }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "A Kinesis producer has no client of type "
-            + type.getName()
-            + "; it has KinesisAsyncClient");
+    return Unwrap.as(type, kinesis, "A Kinesis producer", "KinesisAsyncClient");
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -496,13 +497,6 @@ final class StandaloneConsumer implements ConsumerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    if (type.isInstance(kinesis)) {
-      return type.cast(kinesis);
-    }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "A standalone Kinesis consumer has no client of type "
-            + type.getName()
-            + "; it has KinesisAsyncClient");
+    return Unwrap.as(type, kinesis, "A standalone Kinesis consumer", "KinesisAsyncClient");
   }
 }

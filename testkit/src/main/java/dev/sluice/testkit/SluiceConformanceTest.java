@@ -309,6 +309,26 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
+    @DisplayName(
+        "unwrap to a type the backend has no client of fails with UNSUPPORTED naming that type, for"
+            + " Sluice, a producer and a consumer")
+    void unwrapToAnUnknownType() {
+      String stream = stream(1);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      Consumer<String, String> consumer = track(consumerOf(stream).start(r -> {}));
+
+      for (ThrowingCallable unwrap :
+          List.<ThrowingCallable>of(
+              () -> sluice().unwrap(StringBuilder.class),
+              () -> producer.unwrap(StringBuilder.class),
+              () -> consumer.unwrap(StringBuilder.class))) {
+        assertThat(thrown(unwrap))
+            .hasCode(ErrorCode.UNSUPPORTED)
+            .hasMessageContaining(StringBuilder.class.getName());
+      }
+    }
+
+    @Test
     @DisplayName("a null value fails with INVALID_ARGUMENT")
     void nullValue() {
       String stream = stream(1);

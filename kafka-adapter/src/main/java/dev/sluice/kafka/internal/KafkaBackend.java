@@ -10,6 +10,7 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.Unwrap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -130,15 +131,11 @@ final class KafkaBackend implements Backend {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    if (type.isInstance(admin)) {
-      return type.cast(admin);
-    }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "The Kafka backend unwraps to "
-            + org.apache.kafka.clients.admin.Admin.class.getName()
-            + ", not "
-            + type.getName()
+    return Unwrap.as(
+        type,
+        admin,
+        "The Kafka backend",
+        org.apache.kafka.clients.admin.Admin.class.getName()
             + " (producers unwrap to Producer, consumers to Consumer)");
   }
 

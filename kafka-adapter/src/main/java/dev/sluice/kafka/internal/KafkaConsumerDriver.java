@@ -10,6 +10,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -207,15 +208,11 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    if (type.isInstance(consumer)) {
-      return type.cast(consumer);
-    }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "A Kafka consumer unwraps to "
-            + org.apache.kafka.clients.consumer.Consumer.class.getName()
-            + ", not "
-            + type.getName());
+    return Unwrap.as(
+        type,
+        consumer,
+        "A Kafka consumer",
+        org.apache.kafka.clients.consumer.Consumer.class.getName());
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.sluice.SluiceException;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,15 +106,11 @@ final class KafkaProducerDriver implements ProducerDriver {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    if (type.isInstance(producer)) {
-      return type.cast(producer);
-    }
-    throw new SluiceException(
-        ErrorCode.UNSUPPORTED,
-        "A Kafka producer unwraps to "
-            + org.apache.kafka.clients.producer.Producer.class.getName()
-            + ", not "
-            + type.getName());
+    return Unwrap.as(
+        type,
+        producer,
+        "A Kafka producer",
+        org.apache.kafka.clients.producer.Producer.class.getName());
   }
 
   @Override
