@@ -115,13 +115,19 @@ public final class Bench {
    * ({@code -Xms = -Xmx}, {@code -XX:+AlwaysPreTouch}) keeps that out of the numbers.
    */
   private static String jvmFlags() {
+    List<String> flags = heapFlags();
+    return flags.isEmpty() ? " (heap not fixed: see README)" : " (" + String.join(" ", flags) + ")";
+  }
+
+  /** This JVM's heap flags ({@code -Xm...}, {@code -XX:+AlwaysPreTouch}), in the order given. */
+  static List<String> heapFlags() {
     List<String> flags = new ArrayList<>();
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (arg.startsWith("-Xm") || arg.equals("-XX:+AlwaysPreTouch")) {
         flags.add(arg);
       }
     }
-    return flags.isEmpty() ? " (heap not fixed: see README)" : " (" + String.join(" ", flags) + ")";
+    return flags;
   }
 
   private static String load() {

@@ -46,10 +46,9 @@ final class BrokerProcess implements AutoCloseable {
     command.add(java);
     // The heap and collector the benchmark JVM was given, so both sides of the wire are alike; not
     // agents or recordings, which would profile (or write the same file from) both JVMs.
+    command.addAll(Bench.heapFlags());
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-Xm")
-          || arg.startsWith("-XX:+Use")
-          || arg.equals("-XX:+AlwaysPreTouch")) {
+      if (arg.startsWith("-XX:+Use")) {
         command.add(arg);
       }
     }

@@ -6,7 +6,6 @@ import dev.sluice.Serde;
 import dev.sluice.Sluice;
 import dev.sluice.StreamSpec;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,9 +148,12 @@ final class LoadRun {
   }
 
   private synchronized void sampleHeap() {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    heapSamples.add(usedAfterGc());
+  }
+
+  private static long usedAfterGc() {
     System.gc();
-    heapSamples.add(memory.getHeapMemoryUsage().getUsed());
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   /**
@@ -162,13 +164,10 @@ final class LoadRun {
    * collected.
    */
   private void sampleSettledHeap() throws InterruptedException {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    System.gc();
-    long used = memory.getHeapMemoryUsage().getUsed();
+    long used = usedAfterGc();
     for (int i = 0; i < 20; i++) {
       TimeUnit.MILLISECONDS.sleep(100);
-      System.gc();
-      long again = memory.getHeapMemoryUsage().getUsed();
+      long again = usedAfterGc();
       boolean settled = Math.abs(again - used) < (1 << 20);
       used = again;
       if (settled) {
