@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Records with the same key go to the same shard and are stored in the order they were sent,
  * also when the backend retries after a throttle or a broker failure. Bad input (a null value, an
  * oversized record, a bad header) fails the returned future with a typed {@link SluiceException}
- * before anything reaches the broker; nothing accepted is dropped silently.
+ * before anything reaches the broker; nothing accepted is dropped silently. A send takes what it
+ * needs of the record before it returns: the caller may reuse its key and value arrays at once.
  *
  * @param <K> key type
  * @param <V> value type

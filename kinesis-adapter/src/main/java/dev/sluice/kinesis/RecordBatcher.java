@@ -676,7 +676,10 @@ final class RecordBatcher {
 
     Pending(Record<byte[], byte[]> record, SendCallback callback, long deadlineNanos) {
       this.partitionKey = PartitionKeys.toPartitionKey(record.key());
-      this.data = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
+      byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
+      // A plain record's data is its value itself; the record waits here for its batch, and the
+      // caller may reuse its array once send returns (as with Kafka and memory): keep a copy.
+      this.data = encoded == record.value() ? encoded.clone() : encoded;
       this.timestampMillis = record.timestampMillis();
       this.size = data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
       this.target = record.shard();

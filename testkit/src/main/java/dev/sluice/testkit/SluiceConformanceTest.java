@@ -135,6 +135,29 @@ public abstract class SluiceConformanceTest {
   @DisplayName("A record sent and received")
   class RoundTrip {
     @Test
+    @DisplayName(
+        "is what it was when send returned: the sender may reuse its arrays at once, and a reader"
+            + " changing what it got does not change what another reader gets")
+    void arraysAreNotShared() {
+      String stream = stream(1);
+      byte[] key = "key".getBytes(StandardCharsets.UTF_8);
+      byte[] value = "value".getBytes(StandardCharsets.UTF_8);
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      CompletableFuture<SendResult> sent = producer.send(key, value);
+      Arrays.fill(key, (byte) 'x');
+      Arrays.fill(value, (byte) 'x');
+      await(sent);
+
+      Record<byte[], byte[]> first = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+      Arrays.fill(first.key(), (byte) 'y');
+      Arrays.fill(first.value(), (byte) 'y');
+      Record<byte[], byte[]> second = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+
+      assertThat(new String(second.key(), StandardCharsets.UTF_8)).isEqualTo("key");
+      assertThat(new String(second.value(), StandardCharsets.UTF_8)).isEqualTo("value");
+    }
+
+    @Test
     @DisplayName("keeps its key, its headers (repeated names, in order) and every byte value")
     void keyHeadersAndBinaryValue() {
       String stream = stream(1);
