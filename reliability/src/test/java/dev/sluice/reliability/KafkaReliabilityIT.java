@@ -363,7 +363,7 @@ class KafkaReliabilityIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    LeftoverThreads threads = new LeftoverThreads("ForkJoinPool");
     long start = System.nanoTime();
     SluiceException error;
     try (Sluice sluice =
@@ -391,15 +391,7 @@ class KafkaReliabilityIT {
     assertThat(error.isRetryable()).isTrue();
     assertThat(error.getMessage()).contains("127.0.0.1:" + port);
     assertThat(seconds).isLessThan(20);
-    await(
-        "the clients' threads have ended",
-        Duration.ofSeconds(10),
-        () -> {
-          Set<Thread> now = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
-          now.removeAll(before);
-          now.removeIf(t -> !t.isAlive() || t.getName().startsWith("ForkJoinPool"));
-          return now.isEmpty();
-        });
+    threads.awaitNone(Duration.ofSeconds(10));
   }
 
   private Process startKillable(String stream, String group) throws Exception {
