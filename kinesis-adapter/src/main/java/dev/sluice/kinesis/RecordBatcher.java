@@ -118,6 +118,9 @@ final class RecordBatcher {
   private boolean closing;
   private boolean stopped;
 
+  /** The dispatcher is in {@link #loadMap()}'s call to the loader (close interrupts it there). */
+  private volatile boolean loadingMap;
+
   RecordBatcher(
       String stream,
       PutRecordsFunction put,
@@ -248,10 +251,23 @@ final class RecordBatcher {
     for (Pending p : abandoned) {
       p.fail(closed);
     }
+    // Every record has its outcome now; the dispatcher has nothing left to do. If it is listing
+    // shards it would wait for the SDK's retries, and forever if the client is closed meanwhile
+    // (the SDK drops a retry scheduled on a closed client): stop it waiting.
+    if (loadingMap) {
+      dispatcher.interrupt();
+    }
     try {
       dispatcher.join(TimeUnit.SECONDS.toMillis(5));
+      if (dispatcher.isAlive()) {
+        dispatcher.interrupt();
+        dispatcher.join(TimeUnit.SECONDS.toMillis(5));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (dispatcher.isAlive()) {
+      LOG.warn("The producer for '{}' closed but its dispatcher thread has not ended", stream);
     }
   }
 
@@ -306,10 +322,13 @@ final class RecordBatcher {
   private void loadMap() {
     ShardMap loaded = null;
     RuntimeException error = null;
+    loadingMap = true;
     try {
       loaded = loader.load();
     } catch (RuntimeException e) {
       error = e;
+    } finally {
+      loadingMap = false;
     }
     List<Pending> failed = new ArrayList<>();
     lock.lock();
@@ -338,7 +357,6 @@ final class RecordBatcher {
       } else {
         failed.addAll(inbox);
         inbox.clear();
-        for (Pending p : failed) {}
       }
       progress.signalAll();
     } finally {

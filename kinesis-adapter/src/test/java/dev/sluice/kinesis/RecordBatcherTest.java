@@ -288,4 +288,38 @@ class RecordBatcherTest {
     late.await();
     assertThat(KinesisErrors.translate(late.error).code()).isEqualTo(ErrorCode.CLOSED);
   }
+
+  @Test
+  @DisplayName(
+      "close while the shards cannot be listed (the SDK never answers): the record fails CLOSED and"
+          + " the dispatcher thread ends")
+  void closeWhileListingShards() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    CountDownLatch listing = new CountDownLatch(1);
+    RecordBatcher batcher =
+        new RecordBatcher(
+            "s",
+            fake,
+            () -> {
+              listing.countDown();
+              // What a ListShards call looks like when its client was closed mid-retry.
+              return KinesisAdmin.join(new CompletableFuture<ShardMap>());
+            },
+            new RecordBatcher.Settings(
+                Duration.ofMillis(1),
+                Duration.ofSeconds(60),
+                Duration.ofMillis(2),
+                Duration.ofMillis(20),
+                64L << 20),
+            "never-listed-batcher");
+    Outcome outcome = new Outcome();
+    batcher.send(record("k", "v"), outcome);
+    assertThat(listing.await(10, TimeUnit.SECONDS)).as("the dispatcher lists shards").isTrue();
+    batcher.close(Duration.ofMillis(100));
+    outcome.await();
+    assertThat(KinesisErrors.translate(outcome.error).code()).isEqualTo(ErrorCode.CLOSED);
+    assertThat(Thread.getAllStackTraces().keySet())
+        .as("threads alive once close returned")
+        .noneMatch(t -> t.getName().equals("never-listed-batcher"));
+  }
 }
