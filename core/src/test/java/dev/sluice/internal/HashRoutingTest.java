@@ -50,6 +50,38 @@ class HashRoutingTest {
     }
   }
 
+  @Test
+  void keysSentAgainGetTheSameRangeAsTheFirstTime() {
+    List<HashKeyRange> ranges = HashRouting.evenRanges(8);
+    HashRouting.RangeIndex index = HashRouting.RangeIndex.of(ranges);
+    SplittableRandom random = new SplittableRandom(11);
+    List<byte[]> keys = new ArrayList<>();
+    for (int k = 0; k < 20_000; k++) {
+      // Many more keys than the index remembers, long and short, so sets fill and get replaced.
+      byte[] key = new byte[random.nextInt(80)];
+      random.nextBytes(key);
+      keys.add(key);
+    }
+    for (int pass = 0; pass < 3; pass++) {
+      for (int k = 0; k < keys.size(); k += 1 + pass) {
+        byte[] key = keys.get(k);
+        assertThat(index.indexOf(key)).isEqualTo(linear(ranges, key));
+      }
+    }
+  }
+
+  @Test
+  void aCallerReusingItsKeyArrayGetsTheRangeOfTheNewBytes() {
+    List<HashKeyRange> ranges = HashRouting.evenRanges(16);
+    HashRouting.RangeIndex index = HashRouting.RangeIndex.of(ranges);
+    byte[] reused = new byte[12];
+    for (int k = 0; k < 5000; k++) {
+      byte[] now = String.format("key-%08d", k % 700).getBytes(StandardCharsets.UTF_8);
+      System.arraycopy(now, 0, reused, 0, 12);
+      assertThat(index.indexOf(reused)).isEqualTo(linear(ranges, now));
+    }
+  }
+
   private static int linear(List<HashKeyRange> ranges, byte[] key) {
     BigInteger hash = HashRouting.hashKey(key);
     for (int i = 0; i < ranges.size(); i++) {
