@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /** One shard of a memory stream: its log, hash-key range, parents and whether it is still open. */
 final class MemoryShard {
+  private static final int READ_CHUNK = 256;
+
   final Shard shard;
   final HashKeyRange range;
   final List<Shard> parents;
@@ -65,13 +67,27 @@ final class MemoryShard {
    * Reads up to {@code max} records from {@code offset} (moved up to the start if retention trimmed
    * past it) into {@code out}; returns the next offset to read.
    */
-  synchronized long read(String stream, long offset, int max, List<Record<byte[], byte[]>> out) {
-    long from = Math.max(offset, log.startOffset());
-    long to = Math.min(log.endOffset(), from + max);
-    for (long o = from; o < to; o++) {
-      out.add(log.read(stream, shard, o));
+  long read(String stream, long offset, int max, List<Record<byte[], byte[]>> out) {
+    // A few hundred records per hold of the lock, not a whole batch: a producer appending to this
+    // shard waits for one chunk's copies at most, not for thousands.
+    long next = offset;
+    int left = max;
+    while (left > 0) {
+      int chunk = Math.min(left, READ_CHUNK);
+      synchronized (this) {
+        long from = Math.max(next, log.startOffset());
+        long to = Math.min(log.endOffset(), from + chunk);
+        for (long o = from; o < to; o++) {
+          out.add(log.read(stream, shard, o));
+        }
+        left -= (int) (to - from);
+        next = to;
+        if (to - from < chunk) {
+          break;
+        }
+      }
     }
-    return to;
+    return next;
   }
 
   synchronized ShardDescription describe() {
