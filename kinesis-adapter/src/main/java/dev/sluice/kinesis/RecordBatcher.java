@@ -254,6 +254,9 @@ final class RecordBatcher {
     // Every record has its outcome now; the dispatcher has nothing left to do. If it is listing
     // shards it would wait for the SDK's retries, and forever if the client is closed meanwhile
     // (the SDK drops a retry scheduled on a closed client): stop it waiting.
+    if (Thread.currentThread() == dispatcher) {
+      return; // A send's callback closed the producer: the loop ends when the callback returns.
+    }
     if (loadingMap) {
       dispatcher.interrupt();
     }
@@ -323,6 +326,16 @@ final class RecordBatcher {
     ShardMap loaded = null;
     RuntimeException error = null;
     loadingMap = true;
+    lock.lock();
+    try {
+      // close() sets stopped, then interrupts if loadingMap is set: one of the two sees the other.
+      if (stopped) {
+        loadingMap = false;
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
     try {
       loaded = loader.load();
     } catch (RuntimeException e) {

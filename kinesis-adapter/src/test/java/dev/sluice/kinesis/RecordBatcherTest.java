@@ -315,7 +315,11 @@ class RecordBatcherTest {
     Outcome outcome = new Outcome();
     batcher.send(record("k", "v"), outcome);
     assertThat(listing.await(10, TimeUnit.SECONDS)).as("the dispatcher lists shards").isTrue();
+    long start = System.nanoTime();
     batcher.close(Duration.ofMillis(100));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("close stops the listing at once, not after its 5 s wait for the thread")
+        .isLessThan(Duration.ofSeconds(4));
     outcome.await();
     assertThat(KinesisErrors.translate(outcome.error).code()).isEqualTo(ErrorCode.CLOSED);
     assertThat(Thread.getAllStackTraces().keySet())
