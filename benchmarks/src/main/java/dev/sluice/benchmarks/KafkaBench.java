@@ -160,18 +160,14 @@ final class KafkaBench {
             sluiceFirst,
             () -> {
               Run raw = produceRaw(clients, rawTopic, n, label + " raw produce");
-              produce.raw.add(raw.rate);
-              produceMb.raw.add(raw.rate * mb);
+              add(raw, true, mb, produce, produceMb, produceCpu);
               produceFutures.raw.add(raw.rate);
-              addCpu(produceCpu, raw, true);
             },
             sluice == null
                 ? null
                 : () -> {
                   Run s = produceSluice(sluice, sluiceTopic, n, label + " sluice produce", false);
-                  produce.sluice.add(s.rate);
-                  produceMb.sluice.add(s.rate * mb);
-                  addCpu(produceCpu, s, false);
+                  add(s, false, mb, produce, produceMb, produceCpu);
                   settle();
                   s =
                       produceSluice(
@@ -182,17 +178,13 @@ final class KafkaBench {
             sluiceFirst,
             () -> {
               Run raw = consumeRaw(clients, rawTopic, n, label + " raw consume");
-              consume.raw.add(raw.rate);
-              consumeMb.raw.add(raw.rate * mb);
-              addCpu(consumeCpu, raw, true);
+              add(raw, true, mb, consume, consumeMb, consumeCpu);
             },
             sluice == null
                 ? null
                 : () -> {
                   Run s = consumeSluice(sluice, rawTopic, n, label + " sluice consume");
-                  consume.sluice.add(s.rate);
-                  consumeMb.sluice.add(s.rate * mb);
-                  addCpu(consumeCpu, s, false);
+                  add(s, false, mb, consume, consumeMb, consumeCpu);
                 });
         if (options.latencyRecords > 0) {
           String lt = clients.topic("latency-raw-" + round);
@@ -270,9 +262,21 @@ final class KafkaBench {
     }
   }
 
-  private static void addCpu(Table.Row row, Run run, boolean raw) {
-    if (row != null) {
-      (raw ? row.raw : row.sluice).add(run.cpuMicros);
+  /**
+   * Books one side's step: its records/s, its MB/s ({@code mb} per record) and, when the table has
+   * the row, its CPU per record.
+   */
+  private static void add(
+      Run run,
+      boolean raw,
+      double mb,
+      Table.Row rate,
+      Table.Row megabytes,
+      Table.@Nullable Row cpu) {
+    (raw ? rate.raw : rate.sluice).add(run.rate);
+    (raw ? megabytes.raw : megabytes.sluice).add(run.rate * mb);
+    if (cpu != null) {
+      (raw ? cpu.raw : cpu.sluice).add(run.cpuMicros);
     }
   }
 
