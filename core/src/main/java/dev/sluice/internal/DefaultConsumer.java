@@ -194,7 +194,18 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       meters.assignedShards.set(shards.size());
     }
     Map<Shard, Position> written = Collections.unmodifiableMap(new TreeMap<>(checkpoints));
-    LOG.debug("{} revoked {} (lost={}) checkpoints {}", clientId, given, lost, written);
+    if (lost) {
+      // The group moved on without this consumer (its session expired, it was fenced): what it
+      // processed since the last stored checkpoint goes to the next owner again.
+      LOG.warn(
+          "{}: lost shards {} of {} without checkpointing them; records processed since their last"
+              + " stored checkpoint will be delivered again",
+          clientId,
+          given,
+          settings.stream());
+    } else {
+      LOG.debug("{} revoked {} checkpoints {}", clientId, given, written);
+    }
     notifyListener(
         () ->
             settings

@@ -23,6 +23,7 @@ final class Ledger {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final List<String> disorder = new ArrayList<>();
+  private final List<String> duplicateSamples = new ArrayList<>();
   private final Map<String, Long> failures = new ConcurrentHashMap<>();
 
   private static final class KeyLog {
@@ -84,6 +85,11 @@ final class Ledger {
     synchronized (log) {
       if (log.seen.get(seq)) {
         duplicates.incrementAndGet();
+        synchronized (duplicateSamples) {
+          if (duplicateSamples.size() < 10) {
+            duplicateSamples.add(key + ":" + seq);
+          }
+        }
         return;
       }
       log.seen.set(seq);
@@ -137,6 +143,13 @@ final class Ledger {
     }
   }
 
+  /** The first few records received twice, as key:seq, in the order their second copies came. */
+  List<String> duplicateSamples() {
+    synchronized (duplicateSamples) {
+      return List.copyOf(duplicateSamples);
+    }
+  }
+
   Map<String, Long> failures() {
     return Map.copyOf(failures);
   }
@@ -144,12 +157,14 @@ final class Ledger {
   @Override
   public String toString() {
     return String.format(
-        "sent=%d acked=%d failed=%d received=%d duplicates=%d missing=%d disorder=%s failures=%s",
+        "sent=%d acked=%d failed=%d received=%d duplicates=%d %s missing=%d disorder=%s"
+            + " failures=%s",
         sentCount(),
         ackedCount(),
         failedCount(),
         receivedCount(),
         duplicateCount(),
+        duplicateSamples(),
         missingCount(),
         disorder(),
         failures());

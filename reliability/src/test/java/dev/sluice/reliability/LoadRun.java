@@ -3,12 +3,14 @@ package dev.sluice.reliability;
 import dev.sluice.Consumer;
 import dev.sluice.Producer;
 import dev.sluice.Serde;
+import dev.sluice.ShardListener;
 import dev.sluice.Sluice;
 import dev.sluice.StreamSpec;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,11 @@ final class LoadRun {
 
   final Ledger ledger = new Ledger();
   final List<Long> heapSamples = new ArrayList<>();
+
+  /** The group's assignments and revocations, each with its member and time into the run. */
+  final ConcurrentLinkedQueue<String> rebalances = new ConcurrentLinkedQueue<>();
+
+  private final long born = System.nanoTime();
 
   /** Start each group member only once the previous one owns shards (KCL groups settle faster). */
   boolean staggerConsumers;
@@ -80,6 +87,7 @@ final class LoadRun {
                 .consumer(stream, Serde.string(), Serde.string())
                 .group(group)
                 .maxBufferedRecords(2000)
+                .listener(rebalanceLog("c" + i))
                 .start(r -> ledger.received(r.value())));
       }
       sampleHeap();
@@ -105,6 +113,24 @@ final class LoadRun {
     sluice.admin().deleteStream(stream);
     sampleSettledHeap();
     return this;
+  }
+
+  private ShardListener rebalanceLog(String member) {
+    return new ShardListener() {
+      @Override
+      public void onAssigned(Assigned event) {
+        log(member + " assigned " + event.shards());
+      }
+
+      @Override
+      public void onRevoked(Revoked event) {
+        log(member + " " + event);
+      }
+
+      private void log(String what) {
+        rebalances.add(String.format("+%dms %s", (System.nanoTime() - born) / 1_000_000, what));
+      }
+    };
   }
 
   private void produce(Sluice sluice, String stream) throws Exception {
@@ -194,17 +220,21 @@ final class LoadRun {
   String summary(String backend) {
     double seconds = Math.max(0.001, produceTime.toMillis() / 1000.0);
     return String.format(
-        "%s load: %,d records, %d producers, %d consumers, %d shards: produced in %.1f s (%,.0f rec/s),"
-            + " drained %.1f s later; %s; heap samples MiB %s",
-        backend,
-        total(),
-        producers,
-        consumers,
-        shards,
-        seconds,
-        total() / seconds,
-        drainTime.toMillis() / 1000.0,
-        ledger,
-        heapSamples.stream().map(b -> b / (1024 * 1024)).toList());
+            "%s load: %,d records, %d producers, %d consumers, %d shards: produced in %.1f s (%,.0f rec/s),"
+                + " drained %.1f s later; %s; heap samples MiB %s",
+            backend,
+            total(),
+            producers,
+            consumers,
+            shards,
+            seconds,
+            total() / seconds,
+            drainTime.toMillis() / 1000.0,
+            ledger,
+            heapSamples.stream().map(b -> b / (1024 * 1024)).toList())
+        // Where duplicates or gaps come from is usually a rebalance: show the group's.
+        + (ledger.duplicateCount() > 0 || ledger.missingCount() > 0
+            ? "; rebalances " + rebalances
+            : "; " + rebalances.size() + " rebalance events");
   }
 }
