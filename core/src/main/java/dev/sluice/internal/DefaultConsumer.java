@@ -782,7 +782,18 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   /** One shard's queue, worker and positions. */
   private final class ShardState {
     final Shard shard;
-    private final ArrayDeque<Record<byte[], byte[]>> queue = new ArrayDeque<>();
+
+    /**
+     * The delivered batches not yet taken by the worker, as the driver handed them over (kept
+     * whole, not copied record by record), and how far into the first one the worker has taken.
+     */
+    private final ArrayDeque<List<Record<byte[], byte[]>>> queue = new ArrayDeque<>();
+
+    private int taken;
+
+    /** Records in {@link #queue} not yet taken. */
+    private int queued;
+
     private boolean running;
     private boolean backpressured;
     private boolean driverPaused;
@@ -807,9 +818,10 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         if (revoked || stopped) {
           return;
         }
-        queue.addAll(records);
+        queue.add(records);
+        queued += records.size();
         delivered = records.get(records.size() - 1).position();
-        if (!backpressured && queue.size() >= settings.maxBufferedRecords()) {
+        if (!backpressured && queued >= settings.maxBufferedRecords()) {
           backpressured = pause = true;
         }
         if (!running && !userPaused) {
@@ -877,7 +889,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     void kick() {
       boolean start = false;
       synchronized (this) {
-        if (!running && !queue.isEmpty() && !revoked && !stopped && handler != null) {
+        if (!running && queued > 0 && !revoked && !stopped && handler != null) {
           running = start = true;
         }
       }
@@ -901,22 +913,28 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       synchronized (this) {
         worker = Thread.currentThread();
       }
-      List<Record<byte[], byte[]>> chunk =
-          new ArrayList<>(Math.min(CHUNK, settings.maxBufferedRecords()));
       try {
         while (true) {
           boolean resume = false;
+          List<Record<byte[], byte[]>> chunk;
           synchronized (this) {
-            if (revoked || stopped || userPaused || closing.get() || queue.isEmpty()) {
+            if (revoked || stopped || userPaused || closing.get() || queued == 0) {
               running = false;
               worker = null;
               notifyAll();
               return;
             }
-            for (int i = 0; i < CHUNK && !queue.isEmpty(); i++) {
-              chunk.add(queue.poll());
+            // A view of the first batch: the driver does not touch a batch once delivered.
+            List<Record<byte[], byte[]>> first = queue.peekFirst();
+            int end = Math.min(taken + CHUNK, first.size());
+            chunk = first.subList(taken, end);
+            queued -= end - taken;
+            taken = end;
+            if (taken == first.size()) {
+              queue.pollFirst();
+              taken = 0;
             }
-            if (backpressured && queue.size() <= settings.maxBufferedRecords() / 2) {
+            if (backpressured && queued <= settings.maxBufferedRecords() / 2) {
               backpressured = false;
               resume = true;
             }
@@ -924,23 +942,24 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           if (resume) {
             applyBackpressure();
           }
-          Position last = null;
-          for (Record<byte[], byte[]> r : chunk) {
+          Record<byte[], byte[]> last = null;
+          for (int i = 0, n = chunk.size(); i < n; i++) {
+            Record<byte[], byte[]> r = chunk.get(i);
             if (revoked || stopped || closing.get()) {
               break;
             }
             if (!handle(handler, r, this)) {
               break;
             }
-            last = r.position();
+            last = r;
           }
           // Once per chunk, not per record: revocation and shard ends wait for this worker to go
           // idle, and it books the chunk's progress before it does.
           if (last != null) {
-            processed(last);
-            DefaultConsumer.this.processed.put(shard, last);
+            Position p = last.position();
+            processed(p);
+            DefaultConsumer.this.processed.put(shard, p);
           }
-          chunk.clear();
         }
       } catch (RuntimeException | Error e) {
         synchronized (this) {
@@ -1000,6 +1019,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       synchronized (this) {
         revoked = true;
         queue.clear();
+        queued = taken = 0;
         notifyAll();
       }
     }
@@ -1008,6 +1028,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       synchronized (this) {
         stopped = true;
         queue.clear();
+        queued = taken = 0;
         notifyAll();
       }
     }
@@ -1038,7 +1059,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     synchronized boolean awaitFinished() {
       while (!closing.get() && !stopped && !revoked) {
         Position done = autoCheckpoint ? processedHere : marked;
-        boolean idle = handler == null || (!running && queue.isEmpty());
+        boolean idle = handler == null || (!running && queued == 0);
         if (delivered == null || (idle && done != null && done.compareTo(delivered) >= 0)) {
           return true;
         }

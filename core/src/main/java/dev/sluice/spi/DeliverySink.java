@@ -21,7 +21,8 @@ public interface DeliverySink {
 
   /**
    * Records of one shard, in order. Never blocks for long: backpressure comes back as {@link
-   * ConsumerDriver#pause}. Records carry stream, shard and position ({@link Record#received}).
+   * ConsumerDriver#pause}. Records carry stream, shard and position ({@link Record#received}). The
+   * sink keeps the list as it is: the driver must not change it afterwards.
    *
    * @param millisBehindLatest how far the shard's newest record is ahead of the last one here, in
    *     time, or -1 if unknown
