@@ -28,7 +28,7 @@ public final class ConsumerBuilder<K, V> {
   private Duration checkpointInterval = Duration.ofSeconds(1);
   private ShardListener listener = new ShardListener() {};
   private FailurePolicy failurePolicy = FailurePolicy.defaults();
-  private int maxBufferedRecords = 5000;
+  private int maxBufferedRecords = 10_000;
   private int maxPollRecords = 500;
   private Duration revocationTimeout = Duration.ofSeconds(30);
 
@@ -82,9 +82,16 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
-   * How many records may wait per shard before the shard is paused (backpressure); 5000 by default.
-   * For a pull consumer, the limit applies to all shards together. For a consumer with a handler it
-   * also caps the batch it fetches at once.
+   * How many records may wait per shard before the shard is paused (backpressure); 10,000 by
+   * default. A paused shard is resumed once half of them are handled. For a pull consumer, the
+   * limit applies to all shards together. For a consumer with a handler it also caps the batch it
+   * fetches at once.
+   *
+   * <p>Memory: up to this many records per shard, on top of what the backend's client buffers. The
+   * default is about one fetch of small records (Kafka fetches up to 1 MiB per partition, some
+   * 8,000 records of 100 bytes; Kinesis returns up to 10,000 per call): with a limit below one
+   * fetch, a fast handler pauses its shard after every fetch and then waits for a fetch round trip
+   * each time it is resumed. Lower it for large records.
    */
   public ConsumerBuilder<K, V> maxBufferedRecords(int records) {
     if (records < 1) {
@@ -96,7 +103,7 @@ public final class ConsumerBuilder<K, V> {
 
   /**
    * The most records one {@link Consumer#poll} returns; 500 by default. For pull consumers only: a
-   * consumer with a handler fetches batches of up to 2000 records (or {@link #maxBufferedRecords}
+   * consumer with a handler fetches batches of up to 5000 records (or {@link #maxBufferedRecords}
    * if smaller).
    */
   public ConsumerBuilder<K, V> maxPollRecords(int records) {

@@ -59,7 +59,7 @@ public final class ConsumerSpec {
 
   /**
    * A hint for the largest batch worth delivering at once: a pull consumer's {@code
-   * maxPollRecords}; for a handler consumer, 2000 or its {@code maxBufferedRecords} if smaller.
+   * maxPollRecords}; for a handler consumer, 5000 or its {@code maxBufferedRecords} if smaller.
    */
   public int maxBatchRecords() {
     return maxBatchRecords;

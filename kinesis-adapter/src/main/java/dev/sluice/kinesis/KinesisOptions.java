@@ -128,7 +128,7 @@ public final class KinesisOptions {
 
     /**
      * {@code sluice.kinesis.max.batch.records}: records per GetRecords, 1 to 10,000. By default a
-     * standalone consumer asks for its batch hint (a handler consumer: 2000 or its {@code
+     * standalone consumer asks for its batch hint (a handler consumer: 5000 or its {@code
      * maxBufferedRecords}; a pull consumer: its {@code maxPollRecords}); a group consumer for the
      * KCL's own default.
      */
