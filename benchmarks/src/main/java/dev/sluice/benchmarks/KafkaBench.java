@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  *       first record to the last (group join is not throughput). Raw commits as most applications
  *       do, with {@code enable.auto.commit} every second; Sluice checkpoints automatically every
  *       second (its default). Raw gets the consumer settings Sluice's backend uses by default
- *       ({@code read_committed}, the cooperative-sticky assignor, 2000 records per poll);
+ *       ({@code read_committed}, the cooperative-sticky assignor, 5000 records per poll);
  *   <li>latency: with the consumer assigned, records are sent at a steady rate; each record carries
  *       its send time, and the consumer records now minus that.
  * </ul>
@@ -174,6 +174,7 @@ final class KafkaBench {
                           sluice, futuresTopic, n, label + " sluice produce, futures", true);
                   produceFutures.sluice.add(s.rate);
                 });
+        consumeRaw(clients, rawTopic, n, label + " pre-read (not measured)");
         inOrder(
             sluiceFirst,
             () -> {
@@ -650,9 +651,9 @@ final class KafkaBench {
       c.put(
           ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
           CooperativeStickyAssignor.class.getName());
-      // A Sluice handler consumer asks for 2000 per poll (its records go to per-shard workers),
+      // A Sluice handler consumer asks for 5000 per poll (its records go to per-shard workers),
       // never more than its maxBufferedRecords.
-      int maxPoll = options.maxBuffered > 0 ? Math.min(2000, options.maxBuffered) : 2000;
+      int maxPoll = options.maxBuffered > 0 ? Math.min(5000, options.maxBuffered) : 5000;
       c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPoll));
       c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
       return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
