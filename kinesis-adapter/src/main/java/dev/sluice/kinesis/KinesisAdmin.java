@@ -330,9 +330,28 @@ final class KinesisAdmin implements StreamAdmin {
     }
   }
 
+  /**
+   * Waits for one AWS call. The SDK ends a call by itself (its timeouts and retries), but not one
+   * whose retry was scheduled on a client that was closed meanwhile: that future never completes,
+   * and a thread waiting on it forever was seen (the producer's batcher, listing shards while
+   * Sluice closed). So the wait is bounded, well above anything the SDK takes on its own.
+   */
   static <T> T join(CompletableFuture<T> future) {
+    return join(future, CALL_LIMIT);
+  }
+
+  /** The longest wait for one AWS call's answer; see {@link #join(CompletableFuture)}. */
+  static final Duration CALL_LIMIT = Duration.ofMinutes(5);
+
+  static <T> T join(CompletableFuture<T> future, Duration limit) {
     try {
-      return future.get();
+      return future.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      future.cancel(true);
+      throw new SluiceException(
+          ErrorCode.TIMEOUT,
+          "Kinesis did not answer within " + limit + "; the call was given up",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);
