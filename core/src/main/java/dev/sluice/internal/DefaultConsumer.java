@@ -176,7 +176,11 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       }
     }
     Map<Shard, Position> checkpoints = new TreeMap<>();
+    Set<Shard> redelivered = new TreeSet<>();
     for (ShardState state : states) {
+      if (lost && state.processedSinceCheckpoint()) {
+        redelivered.add(state.shard);
+      }
       if (!lost) {
         Position p = state.pendingCheckpoint();
         if (p != null) {
@@ -194,15 +198,18 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       meters.assignedShards.set(shards.size());
     }
     Map<Shard, Position> written = Collections.unmodifiableMap(new TreeMap<>(checkpoints));
-    if (lost) {
-      // The group moved on without this consumer (its session expired, it was fenced): what it
-      // processed since the last stored checkpoint goes to the next owner again.
+    if (!redelivered.isEmpty()) {
+      // The group moved on without this consumer (its session expired, it was fenced, it left
+      // mid-rebalance): what it processed since the last stored checkpoint goes to the next owner
+      // again. A loss with nothing processed since is routine (a Kinesis lease moved): no warning.
       LOG.warn(
-          "{}: lost shards {} of {} without checkpointing them; records processed since their last"
-              + " stored checkpoint will be delivered again",
+          "{}: lost shards {} of {} without checkpointing them; the records they processed since"
+              + " their last stored checkpoint will be delivered again",
           clientId,
-          given,
+          redelivered,
           settings.stream());
+    } else if (lost) {
+      LOG.debug("{} lost {} with nothing processed since their checkpoints", clientId, given);
     } else {
       LOG.debug("{} revoked {} checkpoints {}", clientId, given, written);
     }
@@ -913,6 +920,9 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       synchronized (this) {
         worker = Thread.currentThread();
       }
+      // Gathers a chunk from several small batches (a backend that delivers a few records at a
+      // time), so the per-chunk work is not paid per batch.
+      List<Record<byte[], byte[]>> gathered = null;
       try {
         while (true) {
           boolean resume = false;
@@ -924,15 +934,23 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
               notifyAll();
               return;
             }
-            // A view of the first batch: the driver does not touch a batch once delivered.
             List<Record<byte[], byte[]>> first = queue.peekFirst();
-            int end = Math.min(taken + CHUNK, first.size());
-            chunk = first.subList(taken, end);
-            queued -= end - taken;
-            taken = end;
-            if (taken == first.size()) {
-              queue.pollFirst();
-              taken = 0;
+            if (first.size() - taken >= CHUNK || queue.size() == 1) {
+              // A view of the first batch: the driver does not touch a batch once delivered.
+              chunk = first.subList(taken, Math.min(taken + CHUNK, first.size()));
+              take(chunk.size());
+            } else {
+              if (gathered == null) {
+                gathered = new ArrayList<>(CHUNK);
+              }
+              gathered.clear();
+              while (gathered.size() < CHUNK && queued > 0) {
+                List<Record<byte[], byte[]>> next = queue.peekFirst();
+                int n = Math.min(next.size() - taken, CHUNK - gathered.size());
+                gathered.addAll(next.subList(taken, taken + n));
+                take(n);
+              }
+              chunk = gathered;
             }
             if (backpressured && queued <= settings.maxBufferedRecords() / 2) {
               backpressured = false;
@@ -943,8 +961,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
             applyBackpressure();
           }
           Record<byte[], byte[]> last = null;
-          for (int i = 0, n = chunk.size(); i < n; i++) {
-            Record<byte[], byte[]> r = chunk.get(i);
+          for (Record<byte[], byte[]> r : chunk) {
             if (revoked || stopped || closing.get()) {
               break;
             }
@@ -968,6 +985,16 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           notifyAll();
         }
         throw e;
+      }
+    }
+
+    /** Marks {@code n} records of the first queued batches as taken; holds this lock. */
+    private void take(int n) {
+      queued -= n;
+      taken += n;
+      if (taken == queue.peekFirst().size()) {
+        queue.pollFirst();
+        taken = 0;
       }
     }
 
@@ -1006,6 +1033,11 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       if (committed == null || p.compareTo(committed) > 0) {
         committed = p;
       }
+    }
+
+    /** True if this consumer processed records of the shard after its last stored checkpoint. */
+    synchronized boolean processedSinceCheckpoint() {
+      return processedHere != null && (committed == null || processedHere.compareTo(committed) > 0);
     }
 
     synchronized @Nullable Position pendingCheckpoint() {
