@@ -625,9 +625,12 @@ final class KafkaConsumerDriver implements ConsumerDriver {
    * every shard, so it only hands Kafka's records over; each shard's worker builds the records it
    * handles, in parallel, where building them on the poll thread capped the whole consumer (the
    * benchmark's consume rate stopped at ~6M rec/s where the raw consumer reached 7M+). Kafka's
-   * records are immutable once polled, so another thread may read them. Each record is built once
-   * (with metrics on, core reads every record's size on the poll thread before handing the batch
-   * over); two threads building the same one at once would each make an equal record.
+   * records are immutable once polled, so another thread may read them. A record with headers is
+   * built at once, on the poll thread: Kafka reads header values lazily, as slices of the fetch
+   * response, and one such record waiting in a queue would keep the whole response (up to {@code
+   * fetch.max.bytes}) in memory; building it copies them. Each record is built once (with metrics
+   * on, core reads every record's size on the poll thread before handing the batch over); two
+   * threads building the same one at once would each make an equal record.
    */
   private static final class ReceivedBatch extends AbstractList<Record<byte[], byte[]>>
       implements RandomAccess {
@@ -641,6 +644,11 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       this.shard = shard;
       this.records = records;
       this.built = new Record<?, ?>[records.size()];
+      for (int i = 0; i < built.length; i++) {
+        if (records.get(i).headers().toArray().length > 0) {
+          get(i);
+        }
+      }
     }
 
     @Override
