@@ -15,6 +15,7 @@ import dev.sluice.ShardListener;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.SizedBatch;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -254,8 +255,12 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     ShardState state = shards.computeIfAbsent(shard, ShardState::new);
     if (meters != null) {
       long bytes = 0;
-      for (Record<byte[], byte[]> r : records) {
-        bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+      if (records instanceof SizedBatch) {
+        bytes = ((SizedBatch) records).keyAndValueBytes();
+      } else {
+        for (Record<byte[], byte[]> r : records) {
+          bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+        }
       }
       meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
     }

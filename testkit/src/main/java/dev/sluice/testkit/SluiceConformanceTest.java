@@ -2291,6 +2291,16 @@ public abstract class SluiceConformanceTest {
                       == count
                   && registry.get("sluice.handler.latency").tags(consumerTags).timer().count()
                       == count);
+      long keyAndValueBytes = 0;
+      for (int i = 0; i < count; i++) {
+        keyAndValueBytes += ("k" + i).length() + ("v" + i).length();
+      }
+      assertThat(
+              registry.get("sluice.receive.bytes").tags(consumerTags).counters().stream()
+                  .mapToDouble(Counter::count)
+                  .sum())
+          .as("received bytes: the keys and values of the records")
+          .isEqualTo((double) keyAndValueBytes);
       Await.until(
           "a checkpoint written",
           timeout(),

@@ -10,6 +10,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.SizedBatch;
 import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.AbstractList;
@@ -628,12 +629,13 @@ final class KafkaConsumerDriver implements ConsumerDriver {
    * records are immutable once polled, so another thread may read them. A record with headers is
    * built at once, on the poll thread: Kafka reads header values lazily, as slices of the fetch
    * response, and one such record waiting in a queue would keep the whole response (up to {@code
-   * fetch.max.bytes}) in memory; building it copies them. Each record is built once (with metrics
-   * on, core reads every record's size on the poll thread before handing the batch over); two
-   * threads building the same one at once would each make an equal record.
+   * fetch.max.bytes}) in memory; building it copies them. Each record is built once (a pull
+   * consumer reads the whole batch on the poll thread); two threads building the same one at once
+   * would each make an equal record. Its size comes from Kafka's record, so counting received bytes
+   * builds nothing.
    */
   private static final class ReceivedBatch extends AbstractList<Record<byte[], byte[]>>
-      implements RandomAccess {
+      implements RandomAccess, SizedBatch {
     private final String topic;
     private final Shard shard;
     private final List<ConsumerRecord<byte[], byte[]>> records;
@@ -674,6 +676,16 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     @Override
     public int size() {
       return records.size();
+    }
+
+    @Override
+    public long keyAndValueBytes() {
+      // Kafka's sizes are -1 for a missing key or value (Sluice reads a missing value as empty).
+      long bytes = 0;
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        bytes += Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
+      }
+      return bytes;
     }
   }
 
