@@ -1744,6 +1744,48 @@ public abstract class SluiceConformanceTest {
           .hasValuesInOrder(
               IntStream.range(0, 300).mapToObj(i -> "bp" + i).collect(Collectors.toList()));
     }
+
+    @Test
+    @DisplayName(
+        "records that arrive in many small batches while the handler is busy are each handled"
+            + " once, in order")
+    void manySmallBatchesWaiting() throws InterruptedException {
+      String stream = stream(1);
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      RecordCollector<String, String> c =
+          collect(
+              consumerOf(stream),
+              r -> {
+                if (r.value().equals("w000")) {
+                  busy.countDown();
+                  release.await(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+              });
+      Producer<String, String> producer = strings(stream);
+      List<String> values = new ArrayList<>();
+      values.add("w000");
+      await(producer.send("the-key", "w000"));
+      assertThat(busy.await(timeout().toMillis(), TimeUnit.MILLISECONDS))
+          .as("the handler got the first record")
+          .isTrue();
+      // While the handler holds the first record, the rest arrives a few records at a time, so
+      // the consumer queues many small batches for it.
+      for (int group = 0; group < 15; group++) {
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          String v = String.format("w%03d", 1 + group * 20 + i);
+          values.add(v);
+          sends.add(producer.send("the-key", v));
+        }
+        awaitAll(sends);
+      }
+      release.countDown();
+
+      List<Record<String, String>> got = c.awaitCount(values.size(), timeout().multipliedBy(2));
+      Await.holdsFor("no record handled twice", quietPeriod(), () -> c.size() == values.size());
+      assertThat(got).hasValuesInOrder(values);
+    }
   }
 
   // ------------------------------------------------------------------------------ failures
