@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a local Kinesis for the example apps, on 127.0.0.1 only: the kinesis-local emulator
-# (npm kinesis-local@0.6.2, installed into target/kinesis-local on first use; needs Node 18+) and
-# DynamoDB Local 2.6.1 in memory (Maven Central) for the KCL's leases and checkpoints.
+# (npm kinesis-local@0.6.2) and the dynalite DynamoDB emulator (npm dynalite@4.0.0, open source) in
+# memory for the KCL's leases and checkpoints; both are installed into target/ on first use and need
+# Node 20+.
 # Prints the Sluice settings that reach them and stops both on Ctrl-C.
 #
 # Usage: scripts/local-kinesis.sh      (extra Maven flags, e.g. -o, in MVN_ARGS)
@@ -21,7 +22,7 @@ if [[ $# -gt 0 ]]; then
 fi
 
 if ! command -v node >/dev/null 2>&1; then
-  echo "local-kinesis.sh: Node.js 18 or newer is needed for the kinesis-local emulator" >&2
+  echo "local-kinesis.sh: Node.js 20 or newer is needed for the kinesis-local and dynalite emulators" >&2
   exit 1
 fi
 

@@ -2,7 +2,7 @@ package dev.sluice.examples;
 
 import dev.sluice.Sluice;
 import dev.sluice.kinesis.KinesisOptions;
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KafkaBrokerExtension;
 import dev.sluice.testbrokers.KinesisEmulator;
@@ -38,13 +38,13 @@ class ExamplesIT {
   }
 
   @Nested
-  @DisplayName("on the Kinesis emulator (KCL groups, DynamoDB Local leases)")
+  @DisplayName("on the Kinesis emulator (KCL groups, dynalite leases)")
   @ExtendWith(KinesisEmulatorExtension.class)
   class OnKinesis extends ExampleAppsContract {
     private final KinesisEmulator kinesis;
-    private final DynamoDbLocal dynamo;
+    private final DynamoDbEmulator dynamo;
 
-    OnKinesis(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+    OnKinesis(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
       this.kinesis = kinesis;
       this.dynamo = dynamo;
     }

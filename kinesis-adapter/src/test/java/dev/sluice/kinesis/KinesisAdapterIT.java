@@ -11,7 +11,7 @@ import dev.sluice.Shard;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import java.io.ByteArrayOutputStream;
@@ -41,10 +41,13 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.kinesis.coordinator.Scheduler;
 
-/** The Kinesis adapter against the emulator and DynamoDB Local: the "done when" list. */
+/**
+ * The Kinesis adapter against the emulator and the DynamoDB emulator: the issue's "done when" list.
+ */
 @ExtendWith(KinesisEmulatorExtension.class)
 @DisplayName("Kinesis adapter on the emulator")
 class KinesisAdapterIT {
@@ -54,7 +57,7 @@ class KinesisAdapterIT {
   private static KinesisAsyncClient raw;
 
   @BeforeAll
-  static void open(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  static void open(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     sluice = KinesisTestBrokers.builder(kinesis, dynamo).open();
     raw = sluice.unwrap(KinesisAsyncClient.class);
   }
@@ -336,7 +339,19 @@ class KinesisAdapterIT {
       producer.flush();
     }
     Duration standalone = firstRecord(stream, null);
-    Duration group = firstRecord(stream, newGroup());
+    String groupName = newGroup();
+    Duration group = firstRecord(stream, groupName);
+    // What test-brokers/README.md says: the KCL 3.5.1 keeps a new group's coordinator state and
+    // worker metrics in its lease table, and creates neither of the other two tables.
+    List<String> tables =
+        sluice
+            .unwrap(DynamoDbAsyncClient.class)
+            .listTables()
+            .get(30, TimeUnit.SECONDS)
+            .tableNames();
+    assertThat(tables)
+        .contains(groupName) // the lease table: no lease.table.prefix is set here
+        .doesNotContain(groupName + "-CoordinatorState", groupName + "-WorkerMetricStats");
     System.out.printf(
         "[kinesis-it] first record: standalone %d ms, KCL group %d ms%n",
         standalone.toMillis(), group.toMillis());

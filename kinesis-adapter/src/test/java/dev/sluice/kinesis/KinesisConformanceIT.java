@@ -1,7 +1,7 @@
 package dev.sluice.kinesis;
 
 import dev.sluice.Sluice;
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import dev.sluice.testkit.ConformanceHarness;
@@ -12,18 +12,18 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The whole conformance kit on the Kinesis emulator and DynamoDB Local. One configuration covers
- * both consumer modes: the kit's group consumers run on the KCL (leases in DynamoDB Local), its
- * consumers without a group read shards directly.
+ * The whole conformance kit on the Kinesis emulator and the DynamoDB emulator. One configuration
+ * covers both consumer modes: the kit's group consumers run on the KCL (leases in the DynamoDB
+ * emulator), its consumers without a group read shards directly.
  */
 @ExtendWith(KinesisEmulatorExtension.class)
 @DisplayName("kinesis backend conformance (KCL groups, direct standalone reads)")
 class KinesisConformanceIT extends SluiceConformanceTest {
   private static KinesisEmulator kinesis;
-  private static DynamoDbLocal dynamo;
+  private static DynamoDbEmulator dynamo;
 
   @BeforeAll
-  static void brokers(KinesisEmulator emulator, DynamoDbLocal dynamoDb) {
+  static void brokers(KinesisEmulator emulator, DynamoDbEmulator dynamoDb) {
     kinesis = emulator;
     dynamo = dynamoDb;
   }

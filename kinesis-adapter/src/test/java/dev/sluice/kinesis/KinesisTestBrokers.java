@@ -1,15 +1,17 @@
 package dev.sluice.kinesis;
 
 import dev.sluice.Sluice;
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import java.util.Map;
 
-/** The Sluice configuration for the test emulator and DynamoDB Local, with fast KCL timings. */
+/**
+ * The Sluice configuration for the test emulator and the DynamoDB emulator, with fast KCL timings.
+ */
 final class KinesisTestBrokers {
   private KinesisTestBrokers() {}
 
-  static KinesisOptions.Builder options(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  static KinesisOptions.Builder options(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return KinesisOptions.builder()
         .region(kinesis.region())
         .endpoint(kinesis.endpoint())
@@ -18,11 +20,11 @@ final class KinesisTestBrokers {
         .fastGroupTimingsForTests();
   }
 
-  static Map<String, String> config(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  static Map<String, String> config(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return options(kinesis, dynamo).build().toMap();
   }
 
-  static Sluice.Builder builder(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  static Sluice.Builder builder(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return Sluice.builder().ignoreEnvironment().properties(config(kinesis, dynamo));
   }
 }

@@ -11,7 +11,7 @@ import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamSpec;
 import dev.sluice.kinesis.KinesisOptions;
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import java.net.ServerSocket;
@@ -34,9 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @DisplayName("Reliability on Kinesis (emulator)")
 class KinesisReliabilityIT {
   private final KinesisEmulator kinesis;
-  private final DynamoDbLocal dynamo;
+  private final DynamoDbEmulator dynamo;
 
-  KinesisReliabilityIT(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  KinesisReliabilityIT(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     this.kinesis = kinesis;
     this.dynamo = dynamo;
   }
@@ -95,10 +95,10 @@ class KinesisReliabilityIT {
 
   @Test
   @DisplayName(
-      "DynamoDB Local restarted under a consuming KCL group: the worker recovers, every record received in order")
+      "the DynamoDB emulator restarted under a consuming KCL group: the worker recovers, every record received in order")
   void leaseStoreRestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     Path data = Files.createDirectories(dir.resolve("dynamodb"));
-    try (DynamoDbLocal leases = DynamoDbLocal.startPersistent(data);
+    try (DynamoDbEmulator leases = DynamoDbEmulator.startPersistent(data);
         Sluice sluice = open(kinesis.endpoint(), leases.endpoint())) {
       String stream = fresh("leases");
       sluice.admin().createStream(stream, StreamSpec.withShards(2));

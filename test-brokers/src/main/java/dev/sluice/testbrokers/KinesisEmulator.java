@@ -1,22 +1,12 @@
 package dev.sluice.testbrokers;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,23 +84,17 @@ public final class KinesisEmulator implements AutoCloseable {
   private static final int START_ATTEMPTS = 3;
   private static final int OUTPUT_LINES_KEPT = 40;
 
-  private final Process process;
+  private final NodeServer server;
   private final int plainPort;
   private final int tlsPort;
-  private final Thread shutdownHook;
-  private final Deque<String> recentOutput;
   private final Duration startTime;
   private boolean closed;
 
-  private KinesisEmulator(
-      Process process, int plainPort, int tlsPort, Deque<String> recentOutput, Duration startTime) {
-    this.process = process;
+  private KinesisEmulator(NodeServer server, int plainPort, int tlsPort, Duration startTime) {
+    this.server = server;
     this.plainPort = plainPort;
     this.tlsPort = tlsPort;
-    this.recentOutput = recentOutput;
     this.startTime = startTime;
-    this.shutdownHook = new Thread(this::stopProcess, "kinesis-local-shutdown-" + process.pid());
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /** Starts an emulator with the default settings and waits until it accepts connections. */
@@ -126,6 +110,14 @@ public final class KinesisEmulator implements AutoCloseable {
   /** Whether the build asked to skip the Kinesis tests ({@code -Dsluice.it.kinesis=skip}). */
   public static boolean skipRequested() {
     return SKIP_VALUE.equalsIgnoreCase(System.getProperty(SKIP_PROPERTY, "").trim());
+  }
+
+  /** Aborts the calling test (JUnit reports it skipped) when {@link #skipRequested()}. */
+  static void abortIfSkipped() {
+    if (skipRequested()) {
+      System.out.println("[sluice] " + skipMessage());
+      Assumptions.abort(skipMessage());
+    }
   }
 
   static String skipMessage() {
@@ -172,7 +164,7 @@ public final class KinesisEmulator implements AutoCloseable {
 
   /** Whether the emulator process is still running. */
   public boolean isRunning() {
-    return process.isAlive();
+    return server.isAlive();
   }
 
   /**
@@ -185,36 +177,12 @@ public final class KinesisEmulator implements AutoCloseable {
       return;
     }
     closed = true;
-    stopProcess();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook runs (or ran) stopProcess, which is idempotent.
-    }
-  }
-
-  private void stopProcess() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(1, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          LOG.warn("kinesis-local (pid {}) did not exit after a forced kill", process.pid());
-        }
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    server.stop();
   }
 
   @Override
   public String toString() {
-    return "KinesisEmulator[" + endpoint() + ", pid " + process.pid() + "]";
+    return "KinesisEmulator[" + endpoint() + ", pid " + server.pid() + "]";
   }
 
   /** Settings for a {@link KinesisEmulator}; {@link #start()} launches it. */
@@ -276,16 +244,12 @@ public final class KinesisEmulator implements AutoCloseable {
      * @throws IllegalStateException if Node.js 18+ is missing or the emulator does not start
      */
     public KinesisEmulator start() {
-      if (skipRequested()) {
-        System.out.println("[sluice] " + skipMessage());
-        Assumptions.abort(skipMessage());
-      }
-      KinesisLocalPackage.requireNode();
-      Path workingDir = KinesisLocalPackage.packageDirectory();
+      abortIfSkipped();
+      NpmPackage.KINESIS_LOCAL.requireNode();
       IllegalStateException failure = null;
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
         try {
-          return launch(workingDir);
+          return launch();
         } catch (IllegalStateException e) {
           // Most likely another process took one of the free ports between probe and bind.
           if (failure == null) {
@@ -298,53 +262,14 @@ public final class KinesisEmulator implements AutoCloseable {
       throw Objects.requireNonNull(failure);
     }
 
-    /** A Node preload that makes every server of the process listen on 127.0.0.1 only. */
-    private static Path loopbackOnlyPreload(Path workingDir) {
-      Path file = workingDir.resolve("sluice-loopback-only.cjs");
-      String script =
-          String.join(
-              "\n",
-              "// Written by Sluice's KinesisEmulator: servers of this process listen on 127.0.0.1.",
-              "const net = require('net');",
-              "const listen = net.Server.prototype.listen;",
-              "net.Server.prototype.listen = function (...args) {",
-              "  if (args[0] !== null && typeof args[0] === 'object' && !Array.isArray(args[0])) {",
-              "    args[0] = Object.assign({}, args[0], { host: '127.0.0.1' });",
-              "  } else if (typeof args[0] === 'number' || /^\\d+$/.test(String(args[0]))) {",
-              "    if (typeof args[1] === 'string') args[1] = '127.0.0.1';",
-              "    else args.splice(1, 0, '127.0.0.1');",
-              "  }",
-              "  return listen.apply(this, args);",
-              "};",
-              "");
-      try {
-        if (!Files.exists(file) || !Files.readString(file).equals(script)) {
-          Path tmp = Files.createTempFile(workingDir, "loopback", ".tmp");
-          Files.writeString(tmp, script);
-          Files.move(
-              tmp,
-              file,
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("Could not write " + file, e);
-      }
-      return file;
-    }
-
-    private KinesisEmulator launch(Path workingDir) {
+    private KinesisEmulator launch() {
       int plainPort = LoopbackPorts.freePort();
       int tlsPort = LoopbackPorts.freePort();
       while (tlsPort == plainPort) {
         tlsPort = LoopbackPorts.freePort();
       }
-      ProcessBuilder builder =
-          new ProcessBuilder(KinesisLocalPackage.nodeExecutable(), "main.js")
-              .directory(workingDir.toFile())
-              .redirectErrorStream(true);
-      Map<String, String> env = builder.environment();
-      SCRUBBED_SETTINGS.forEach(env::remove);
+      Map<String, @Nullable String> env = new LinkedHashMap<>();
+      SCRUBBED_SETTINGS.forEach(name -> env.put(name, null));
       env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(plainPort));
       env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(tlsPort));
       env.put("LOG_LEVEL", "WARN");
@@ -356,94 +281,16 @@ public final class KinesisEmulator implements AutoCloseable {
       env.put("LOAD_DATA_IF_EXISTS", "false");
       String duration = operationDuration.toMillis() + "ms";
       DURATION_SETTINGS.forEach(name -> env.put(name, duration));
-      // kinesis-mock listens on 0.0.0.0; tests must stay on loopback.
-      env.put("NODE_OPTIONS", "--require \"" + loopbackOnlyPreload(workingDir) + "\"");
       env.putAll(environment);
 
       long started = System.nanoTime();
-      Process process;
-      try {
-        process = builder.start();
-      } catch (IOException e) {
-        throw new IllegalStateException("Could not run `node main.js` in " + workingDir, e);
-      }
-      Deque<String> recentOutput = new ArrayDeque<>();
-      drain(process, recentOutput);
-      long deadline = started + startTimeout.toNanos();
-      try {
-        while (!(LoopbackPorts.accepts(plainPort, Duration.ofMillis(200))
-            && LoopbackPorts.accepts(tlsPort, Duration.ofMillis(200)))) {
-          if (!process.isAlive()) {
-            throw new IllegalStateException(
-                "kinesis-local exited with code "
-                    + process.exitValue()
-                    + " before accepting connections; its last output:\n"
-                    + tail(recentOutput));
-          }
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(
-                "kinesis-local did not accept connections on ports "
-                    + plainPort
-                    + "/"
-                    + tlsPort
-                    + " within "
-                    + startTimeout
-                    + "; its last output:\n"
-                    + tail(recentOutput));
-          }
-          Thread.sleep(50);
-        }
-      } catch (InterruptedException | RuntimeException e) {
-        process.destroyForcibly();
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("Interrupted while starting kinesis-local", e);
-        }
-        throw (RuntimeException) e;
-      }
+      NodeServer server =
+          NodeServer.launch(
+              NpmPackage.KINESIS_LOCAL, List.of(), env, List.of(plainPort, tlsPort), startTimeout);
       Duration startTime = Duration.ofNanos(System.nanoTime() - started);
-      KinesisEmulator emulator =
-          new KinesisEmulator(process, plainPort, tlsPort, recentOutput, startTime);
+      KinesisEmulator emulator = new KinesisEmulator(server, plainPort, tlsPort, startTime);
       LOG.info("Started {} in {} ms", emulator, startTime.toMillis());
       return emulator;
     }
-
-    /** Forwards the emulator's output to the log so its pipe never fills and blocks it. */
-    private static void drain(Process process, Deque<String> recentOutput) {
-      InputStream output = process.getInputStream();
-      Thread drainer =
-          new Thread(
-              () -> {
-                try (BufferedReader reader =
-                    new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = reader.readLine()) != null) {
-                    LOG.info("[kinesis-local {}] {}", process.pid(), line);
-                    synchronized (recentOutput) {
-                      recentOutput.addLast(line);
-                      if (recentOutput.size() > OUTPUT_LINES_KEPT) {
-                        recentOutput.removeFirst();
-                      }
-                    }
-                  }
-                } catch (IOException e) {
-                  LOG.debug("Stopped reading kinesis-local output", e);
-                }
-              },
-              "kinesis-local-output-" + process.pid());
-      drainer.setDaemon(true);
-      drainer.start();
-    }
-
-    private static String tail(Deque<String> recentOutput) {
-      synchronized (recentOutput) {
-        return recentOutput.isEmpty() ? "(none)" : String.join("\n", new ArrayList<>(recentOutput));
-      }
-    }
-  }
-
-  /** The emulator's most recent output lines, for failure messages. */
-  String recentOutput() {
-    return Builder.tail(recentOutput);
   }
 }

@@ -8,14 +8,14 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Gives tests a {@link KinesisEmulator} and a {@link DynamoDbLocal}, each started once per test run
- * (per JVM) on first use and stopped when the run ends.
+ * Gives tests a {@link KinesisEmulator} and a {@link DynamoDbEmulator}, each started once per test
+ * run (per JVM) on first use and stopped when the run ends.
  *
  * <pre>{@code
  * @ExtendWith(KinesisEmulatorExtension.class)
  * class MyKinesisIT {
  *   @Test
- *   void readsWhatItWrote(KinesisEmulator kinesis, DynamoDbLocal dynamo) { ... }
+ *   void readsWhatItWrote(KinesisEmulator kinesis, DynamoDbEmulator dynamo) { ... }
  * }
  * }</pre>
  *
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * methods. Tests share them, so give each test its own stream and table names. With {@code
  * -Dsluice.it.kinesis=skip} every test class using this extension is reported as skipped and
  * nothing starts. Code outside JUnit calls {@link KinesisEmulator#startNew()} and {@link
- * DynamoDbLocal#startNew()} instead.
+ * DynamoDbEmulator#startNew()} instead.
  */
 public final class KinesisEmulatorExtension implements ParameterResolver, ExecutionCondition {
 
@@ -45,7 +45,7 @@ public final class KinesisEmulatorExtension implements ParameterResolver, Execut
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     Class<?> type = parameter.getParameter().getType();
-    return type == KinesisEmulator.class || type == DynamoDbLocal.class;
+    return type == KinesisEmulator.class || type == DynamoDbEmulator.class;
   }
 
   @Override
@@ -64,11 +64,11 @@ public final class KinesisEmulatorExtension implements ParameterResolver, Execut
             KinesisEmulator.class, type -> KinesisEmulator.startNew(), KinesisEmulator.class);
   }
 
-  /** The run's shared DynamoDB Local, started on first call; for use by other extensions. */
-  public static DynamoDbLocal dynamoDb(ExtensionContext context) {
+  /** The run's shared DynamoDB emulator, started on first call; for use by other extensions. */
+  public static DynamoDbEmulator dynamoDb(ExtensionContext context) {
     return rootStore(context)
         .getOrComputeIfAbsent(
-            DynamoDbLocal.class, type -> DynamoDbLocal.startNew(), DynamoDbLocal.class);
+            DynamoDbEmulator.class, type -> DynamoDbEmulator.startNew(), DynamoDbEmulator.class);
   }
 
   // The root store is closed when the whole run ends, and it closes AutoCloseable values.

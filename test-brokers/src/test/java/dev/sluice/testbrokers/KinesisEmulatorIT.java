@@ -37,16 +37,16 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 @ExtendWith(KinesisEmulatorExtension.class)
-@DisplayName("The Kinesis emulator and DynamoDB Local")
+@DisplayName("The Kinesis emulator and the DynamoDB emulator")
 class KinesisEmulatorIT {
 
   private static KinesisClient kinesisClient;
   private static DynamoDbClient dynamoClient;
 
   @BeforeAll
-  static void connect(KinesisEmulator kinesis, DynamoDbLocal dynamo) {
+  static void connect(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     System.out.printf(
-        "kinesis-local started in %d ms, DynamoDB Local in %d ms%n",
+        "kinesis-local started in %d ms, the DynamoDB emulator in %d ms%n",
         kinesis.startTime().toMillis(), dynamo.startTime().toMillis());
     kinesisClient =
         KinesisClient.builder()
@@ -60,7 +60,7 @@ class KinesisEmulatorIT {
     dynamoClient = dynamoClient(dynamo);
   }
 
-  private static DynamoDbClient dynamoClient(DynamoDbLocal dynamo) {
+  private static DynamoDbClient dynamoClient(DynamoDbEmulator dynamo) {
     return DynamoDbClient.builder()
         .endpointOverride(dynamo.endpoint())
         .region(Region.of(dynamo.region()))
@@ -205,9 +205,10 @@ class KinesisEmulatorIT {
   }
 
   @Test
-  @DisplayName("a persistent DynamoDB Local keeps its tables across a restart on the same port")
+  @DisplayName(
+      "a persistent DynamoDB emulator (dynalite) keeps its tables across a restart on the same port")
   void dynamoRestart(@TempDir Path dir) {
-    try (DynamoDbLocal dynamo = DynamoDbLocal.startPersistent(dir);
+    try (DynamoDbEmulator dynamo = DynamoDbEmulator.startPersistent(dir);
         DynamoDbClient client = dynamoClient(dynamo)) {
       client.createTable(
           b ->
@@ -225,12 +226,12 @@ class KinesisEmulatorIT {
       dynamo.stop();
       long stopMillis = (System.nanoTime() - stopStarted) / 1_000_000;
       assertThat(LoopbackPorts.accepts(dynamo.endpoint().getPort(), Duration.ofMillis(500)))
-          .as("DynamoDB Local accepts connections while stopped")
+          .as("the DynamoDB emulator accepts connections while stopped")
           .isFalse();
 
       dynamo.start();
       System.out.printf(
-          "DynamoDB Local stopped in %d ms, started again in %d ms%n",
+          "the DynamoDB emulator stopped in %d ms, started again in %d ms%n",
           stopMillis, dynamo.startTime().toMillis());
       assertThat(client.listTables().tableNames()).containsExactly("survives-restart");
       assertThat(dynamo.startTime()).isLessThan(Duration.ofSeconds(10));

@@ -1,6 +1,6 @@
 package dev.sluice.examples.tools;
 
-import dev.sluice.testbrokers.DynamoDbLocal;
+import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KinesisEmulator;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code kafka}: one KRaft Kafka node (broker and controller) from Maven Central's {@code
  *       kafka_2.13}, with formatted storage in a temp directory;
- *   <li>{@code kinesis}: the {@code kinesis-local} emulator (installed with npm into {@code
- *       target/kinesis-local} on first use; needs Node 18+) and DynamoDB Local in memory, for the
- *       KCL's leases and checkpoints.
+ *   <li>{@code kinesis}: the {@code kinesis-local} emulator and, in memory, the {@code dynalite}
+ *       DynamoDB emulator for the KCL's leases and checkpoints (both npm packages, installed into
+ *       {@code target/} on first use; they need Node 20+).
  * </ul>
  *
  * <p>The settings are also written to {@code target/local-brokers/<backend>.properties}, for {@code
@@ -51,7 +51,7 @@ public final class LocalBrokers {
       settings.put("sluice.kafka.bootstrap.servers", broker.bootstrapServers());
       System.out.println("Kafka broker (KRaft, one node) on " + broker.bootstrapServers());
     } else {
-      DynamoDbLocal dynamo = DynamoDbLocal.startNew();
+      DynamoDbEmulator dynamo = DynamoDbEmulator.startNew();
       running.add(dynamo);
       KinesisEmulator kinesis = KinesisEmulator.builder().start();
       running.add(kinesis);
@@ -63,7 +63,7 @@ public final class LocalBrokers {
       settings.put("sluice.kinesis.access.key.id", kinesis.accessKeyId());
       settings.put("sluice.kinesis.secret.access.key", kinesis.secretAccessKey());
       System.out.println("Kinesis emulator (kinesis-local) on " + kinesis.endpoint());
-      System.out.println("DynamoDB Local (in memory) on " + dynamo.endpoint());
+      System.out.println("dynalite (in memory) on " + dynamo.endpoint());
     }
     Path file = writeSettings(args[0], settings);
     printSettings(settings, file);

@@ -20,58 +20,91 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds Node and installs the {@code kinesis-local} npm package once per build directory.
+ * An npm package a test server runs under Node, installed once per build directory: the {@code
+ * kinesis-local} Kinesis emulator and the {@code dynalite} DynamoDB emulator.
  *
- * <p>The package lands in {@code <root>/target/kinesis-local/<version>/}, where {@code <root>} is
- * the top of the Maven build (system property {@value #ROOT_DIR_PROPERTY}, set by the failsafe
- * configuration), else the nearest ancestor of the working directory whose {@code pom.xml} is the
- * Sluice parent. {@value #INSTALL_DIR_PROPERTY} overrides the whole location. Installs go to a
- * temporary sibling directory that is renamed into place, so JVMs that start at once never see a
- * half-installed package; the loser of the race discards its copy.
+ * <p>A package lands in {@code <root>/target/<name>/<version>/}, where {@code <root>} is the top of
+ * the Maven build (system property {@value #ROOT_DIR_PROPERTY}, set by the failsafe configuration),
+ * else the nearest ancestor of the working directory whose {@code pom.xml} is the Sluice parent. A
+ * package's own system property (for kinesis-local {@code sluice.kinesis.local.dir}) overrides the
+ * whole location. Installs go to a temporary sibling directory that is renamed into place, so JVMs
+ * that start at once never see a half-installed package; the loser of the race discards its copy.
  */
-final class KinesisLocalPackage {
+final class NpmPackage {
 
-  static final String VERSION = "0.6.2";
-  static final int MINIMUM_NODE_MAJOR = 18;
+  /** The Kinesis emulator (etspaceman's kinesis-mock, MIT). */
+  static final NpmPackage KINESIS_LOCAL =
+      new NpmPackage("kinesis-local", "0.6.2", "main.js", 18, "sluice.kinesis.local.dir");
+
+  /**
+   * The DynamoDB emulator the KCL keeps its leases in (Apache-2.0; needs Node 20, and runs the
+   * LevelDB of its {@code --path} mode from the prebuilt binaries its npm package ships).
+   */
+  static final NpmPackage DYNALITE =
+      new NpmPackage("dynalite", "4.0.0", "cli.js", 20, "sluice.dynalite.dir");
+
   static final String ROOT_DIR_PROPERTY = "sluice.root.dir";
-  static final String INSTALL_DIR_PROPERTY = "sluice.kinesis.local.dir";
 
-  private static final Logger LOG = LoggerFactory.getLogger(KinesisLocalPackage.class);
+  private static final Logger LOG = LoggerFactory.getLogger(NpmPackage.class);
   private static final Pattern NODE_VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)\\.(\\d+).*");
   private static final long NPM_TIMEOUT_MINUTES = 5;
 
-  private KinesisLocalPackage() {}
+  private final String name;
+  private final String version;
+  private final String entryFile;
+  private final int minimumNodeMajor;
+  private final String installDirProperty;
 
-  /**
-   * Fails with a message that says what to install when Node is missing or older than {@value
-   * #MINIMUM_NODE_MAJOR}.
-   */
-  static void requireNode() {
-    String version;
+  private NpmPackage(
+      String name,
+      String version,
+      String entryFile,
+      int minimumNodeMajor,
+      String installDirProperty) {
+    this.name = name;
+    this.version = version;
+    this.entryFile = entryFile;
+    this.minimumNodeMajor = minimumNodeMajor;
+    this.installDirProperty = installDirProperty;
+  }
+
+  /** {@code name@version}, as npm spells it. */
+  String coordinates() {
+    return name + "@" + version;
+  }
+
+  /** The file Node runs, relative to {@link #packageDirectory()}. */
+  String entryFile() {
+    return entryFile;
+  }
+
+  /** Fails with a message that says what to install when Node is missing or too old. */
+  void requireNode() {
+    String printed;
     try {
-      version = run(List.of(nodeExecutable(), "--version"), 30).trim();
+      printed = run(List.of(nodeExecutable(), "--version"), 30).trim();
     } catch (IOException e) {
       throw new IllegalStateException(nodeMessage("no `node` executable was found on the PATH"), e);
     }
-    Matcher matcher = NODE_VERSION.matcher(version);
+    Matcher matcher = NODE_VERSION.matcher(printed);
     if (!matcher.matches()) {
       throw new IllegalStateException(
-          nodeMessage("`node --version` printed '" + version + "', which is not a version"));
+          nodeMessage("`node --version` printed '" + printed + "', which is not a version"));
     }
-    if (Integer.parseInt(matcher.group(1)) < MINIMUM_NODE_MAJOR) {
-      throw new IllegalStateException(nodeMessage("found Node " + version));
+    if (Integer.parseInt(matcher.group(1)) < minimumNodeMajor) {
+      throw new IllegalStateException(nodeMessage("found Node " + printed));
     }
   }
 
-  private static String nodeMessage(String problem) {
-    return "The Kinesis emulator (npm package kinesis-local@"
-        + VERSION
-        + ") needs Node.js >= "
-        + MINIMUM_NODE_MAJOR
+  private String nodeMessage(String problem) {
+    return "The npm package "
+        + coordinates()
+        + " (a test server for the Kinesis tests) needs Node.js >= "
+        + minimumNodeMajor
         + " with npm on the PATH, but "
         + problem
         + ". Install Node.js "
-        + MINIMUM_NODE_MAJOR
+        + minimumNodeMajor
         + " or newer (https://nodejs.org), or run the build with -Dsluice.it.kinesis=skip to skip"
         + " the Kinesis integration tests.";
   }
@@ -88,27 +121,27 @@ final class KinesisLocalPackage {
     return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
   }
 
-  /** The directory holding {@code main.js}, installing the package first if needed. */
-  static Path packageDirectory() {
+  /** The directory holding {@link #entryFile()}, installing the package first if needed. */
+  Path packageDirectory() {
     Path installDir = installDirectory();
     Path packageDir = packageDir(installDir);
-    if (Files.isRegularFile(packageDir.resolve("main.js"))) {
+    if (Files.isRegularFile(packageDir.resolve(entryFile))) {
       return packageDir;
     }
     install(installDir);
     return packageDir;
   }
 
-  private static Path packageDir(Path installDir) {
-    return installDir.resolve("node_modules").resolve("kinesis-local");
+  private Path packageDir(Path installDir) {
+    return installDir.resolve("node_modules").resolve(name);
   }
 
-  static Path installDirectory() {
-    String override = System.getProperty(INSTALL_DIR_PROPERTY);
+  Path installDirectory() {
+    String override = System.getProperty(installDirProperty);
     if (override != null && !override.isBlank()) {
       return Paths.get(override).toAbsolutePath();
     }
-    return buildRoot().resolve("target").resolve("kinesis-local").resolve(VERSION);
+    return buildRoot().resolve("target").resolve(name).resolve(version);
   }
 
   private static Path buildRoot() {
@@ -138,17 +171,17 @@ final class KinesisLocalPackage {
     }
   }
 
-  private static void install(Path installDir) {
+  private void install(Path installDir) {
     Path parent = installDir.toAbsolutePath().getParent();
     Path staging;
     try {
       Files.createDirectories(parent);
-      staging = Files.createTempDirectory(parent, ".install-" + VERSION + "-");
+      staging = Files.createTempDirectory(parent, ".install-" + version + "-");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a directory under " + parent, e);
     }
     long started = System.nanoTime();
-    LOG.info("Installing kinesis-local@{} into {} (once per build directory)", VERSION, installDir);
+    LOG.info("Installing {} into {} (once per build directory)", coordinates(), installDir);
     List<String> command =
         List.of(
             npmExecutable(),
@@ -159,18 +192,18 @@ final class KinesisLocalPackage {
             "--no-fund",
             "--no-package-lock",
             "--loglevel=error",
-            "kinesis-local@" + VERSION);
+            coordinates());
     try {
       run(command, NPM_TIMEOUT_MINUTES * 60);
-      if (!Files.isRegularFile(packageDir(staging).resolve("main.js"))) {
+      if (!Files.isRegularFile(packageDir(staging).resolve(entryFile))) {
         throw new IllegalStateException(
-            "npm reported success but " + packageDir(staging) + " has no main.js");
+            "npm reported success but " + packageDir(staging) + " has no " + entryFile);
       }
       moveIntoPlace(staging, installDir);
     } catch (IOException e) {
       throw new IllegalStateException(
-          "Installing kinesis-local@"
-              + VERSION
+          "Installing "
+              + coordinates()
               + " with `"
               + String.join(" ", command)
               + "` failed: "
@@ -181,17 +214,17 @@ final class KinesisLocalPackage {
       deleteRecursively(staging);
     }
     LOG.info(
-        "Installed kinesis-local@{} in {} ms",
-        VERSION,
+        "Installed {} in {} ms",
+        coordinates(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
-  private static void moveIntoPlace(Path staging, Path installDir) throws IOException {
+  private void moveIntoPlace(Path staging, Path installDir) throws IOException {
     try {
       Files.move(staging, installDir, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       // Another JVM renamed its copy into place first; theirs is complete, so use it.
-      if (!Files.isRegularFile(packageDir(installDir).resolve("main.js"))) {
+      if (!Files.isRegularFile(packageDir(installDir).resolve(entryFile))) {
         throw e;
       }
     }
@@ -233,7 +266,7 @@ final class KinesisLocalPackage {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(KinesisLocalPackage::deleteQuietly);
+      paths.sorted(Comparator.reverseOrder()).forEach(NpmPackage::deleteQuietly);
     } catch (IOException e) {
       LOG.debug("Could not clean up {}", dir, e);
     }
