@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -78,6 +79,7 @@ final class GroupConsumer implements ConsumerDriver {
   private final LeaseTable leaseTable;
   private final Map<Shard, Processor> processors = new ConcurrentHashMap<>();
   private final ExecutorService checkpointer;
+  private final @Nullable ScheduledExecutorService balancer;
   private final Object lifecycle = new Object();
   private @Nullable DeliverySink sink;
   private @Nullable Scheduler scheduler;
@@ -101,6 +103,17 @@ final class GroupConsumer implements ConsumerDriver {
               t.setDaemon(true);
               return t;
             });
+    // Only the lease-count assignment leaves a group uneven; the utilization-aware one moves
+    // leases by load, and a second mover would fight it.
+    this.balancer =
+        settings.leaseCountAssignment
+            ? Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, spec.clientId() + "-balance");
+                  t.setDaemon(true);
+                  return t;
+                })
+            : null;
   }
 
   @Override
@@ -118,8 +131,14 @@ final class GroupConsumer implements ConsumerDriver {
   private void prepareAndRun() {
     try {
       leaseTable.ensureExists();
+      leaseTable.recordClientVersion(worker);
       if (!leaseTable.hasLeases()) {
         leaseTable.seed(backend.kinesis(), stream, spec.startPosition());
+      }
+      if (balancer != null) {
+        LeaseBalancer leases = new LeaseBalancer(leaseTable, worker);
+        long every = settings.leaseAssignmentInterval.toMillis();
+        balancer.scheduleWithFixedDelay(leases::balanceOnce, every, every, TimeUnit.MILLISECONDS);
       }
       for (int attempt = 1; ; attempt++) {
         Scheduler s = newScheduler();
@@ -152,9 +171,10 @@ final class GroupConsumer implements ConsumerDriver {
                       + " times without being closed (see the KCL's log for why)"));
           return;
         }
-        // KCL 3.5.1 gives up for good when two new workers create the migration state of a new
-        // lease table at once (it keeps retrying with the state it read first). A new Scheduler
-        // reads the state again and starts.
+        // KCL 3.5.1 gives up for good when two new workers create the client-version state of a
+        // new lease table at once (it keeps retrying with the state it read first). Sluice writes
+        // that state before starting (LeaseTable.recordClientVersion), so this is a last resort:
+        // a new Scheduler reads the state again and starts.
         LOG.warn(
             "{}: the KCL scheduler of group '{}' stopped without being closed; starting it again",
             worker,
@@ -310,6 +330,10 @@ final class GroupConsumer implements ConsumerDriver {
       closing = true;
       s = scheduler;
       t = starter;
+    }
+    if (balancer != null) {
+      // A member on its way out takes no more shards.
+      balancer.shutdownNow();
     }
     processors.values().forEach(Processor::wake);
     long started = System.nanoTime();

@@ -35,6 +35,10 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.ShardFilter;
 import software.amazon.awssdk.services.kinesis.model.ShardFilterType;
+import software.amazon.kinesis.coordinator.CoordinatorState;
+import software.amazon.kinesis.coordinator.migration.ClientVersion;
+import software.amazon.kinesis.coordinator.migration.MigrationState;
+import software.amazon.kinesis.leases.EntityType;
 
 /**
  * The KCL 3.5 lease table of one group, as the KCL itself would write it, prepared before the
@@ -149,6 +153,46 @@ final class LeaseTable {
       start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
     } while (start != null && !start.isEmpty());
     return false;
+  }
+
+  /**
+   * Writes the group's KCL client-version state ({@code Migration3.0}, version 3.x) unless it is
+   * there, as the first KCL worker of a new group would write it.
+   *
+   * <p>Without it, members of a new group that start at the same moment each read "no state" and
+   * race to create it; in KCL 3.5.1 each loser fails its initialization with "Failed to create
+   * migration state", then keeps retrying with the state it read first ("AssignmentMode is not
+   * initialized") until its Scheduler gives up, so a simultaneous start took 27–38 s to the first
+   * record. The item is what {@link MigrationState#serialize()} writes (its attribute names are the
+   * KCL's constants), put with the condition the KCL uses, so the first writer wins and the others
+   * read it.
+   */
+  void recordClientVersion(String worker) {
+    Map<String, AttributeValue> item = new HashMap<>();
+    item.put("leaseKey", AttributeValue.fromS(MigrationState.MIGRATION_HASH_KEY));
+    item.put(
+        CoordinatorState.ENTITY_TYPE_ATTRIBUTE_NAME,
+        AttributeValue.fromS(EntityType.CLIENT_VERSION_MIGRATION.getDdbValue()));
+    item.put(
+        MigrationState.CLIENT_VERSION_ATTRIBUTE_NAME,
+        AttributeValue.fromS(ClientVersion.CLIENT_VERSION_3X.name()));
+    item.put(MigrationState.MODIFIED_BY_ATTRIBUTE_NAME, AttributeValue.fromS(worker));
+    item.put(
+        MigrationState.MODIFIED_TIMESTAMP_ATTRIBUTE_NAME,
+        AttributeValue.fromN(Long.toString(System.currentTimeMillis())));
+    try {
+      KinesisAdmin.join(
+          dynamo.putItem(
+              b ->
+                  b.tableName(table)
+                      .item(item)
+                      .conditionExpression("attribute_not_exists(leaseKey)")));
+    } catch (RuntimeException e) {
+      if (!(KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+      // Another member (or the KCL itself, in a group that ran before) wrote it: theirs stands.
+    }
   }
 
   /**
@@ -291,6 +335,67 @@ final class LeaseTable {
         throw e;
       }
       // Another member wrote it first (or the KCL did): theirs stands.
+    }
+  }
+
+  /** The leases whose shards have not ended, with their owners (for {@link LeaseBalancer}). */
+  List<LeaseBalancer.OpenLease> openLeases() {
+    List<LeaseBalancer.OpenLease> leases = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      ScanResponse page =
+          KinesisAdmin.join(
+              dynamo.scan(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)));
+      for (Map<String, AttributeValue> item : page.items()) {
+        AttributeValue type = item.get("entityType");
+        AttributeValue checkpoint = item.get("checkpoint");
+        // Items of other kinds (client version, leader lock, worker metrics) are no leases; an old
+        // table's leases may lack entityType but always have a checkpoint.
+        boolean lease = type != null ? "LEASE".equals(type.s()) : checkpoint != null;
+        if (!lease || (checkpoint != null && "SHARD_END".equals(checkpoint.s()))) {
+          continue;
+        }
+        AttributeValue owner = item.get("leaseOwner");
+        leases.add(
+            new LeaseBalancer.OpenLease(
+                item.get("leaseKey").s(),
+                owner == null ? null : owner.s(),
+                item.containsKey("checkpointOwner")));
+      }
+      start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+    } while (start != null && !start.isEmpty());
+    return leases;
+  }
+
+  /**
+   * Starts the KCL's graceful hand-off of a lease from {@code owner} to {@code newOwner}, as its
+   * {@code DynamoDBLeaseRefresher.initiateGracefulLeaseHandoff} writes it: the new owner is set and
+   * the old one becomes the checkpoint owner, who checkpoints what it processed and then lets go;
+   * the lease counter is left alone so the old owner's renewals go on meanwhile. Returns false when
+   * the lease changed since it was read (another member moved it first).
+   */
+  boolean takeOver(String leaseKey, String owner, String newOwner) {
+    try {
+      KinesisAdmin.join(
+          dynamo.updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(Map.of("leaseKey", AttributeValue.fromS(leaseKey)))
+                      .conditionExpression(
+                          "attribute_exists(leaseKey) AND leaseOwner = :owner"
+                              + " AND attribute_not_exists(checkpointOwner)")
+                      .updateExpression("SET leaseOwner = :newOwner, checkpointOwner = :owner")
+                      .expressionAttributeValues(
+                          Map.of(
+                              ":owner", AttributeValue.fromS(owner),
+                              ":newOwner", AttributeValue.fromS(newOwner)))));
+      return true;
+    } catch (RuntimeException e) {
+      if (KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw e;
     }
   }
 
