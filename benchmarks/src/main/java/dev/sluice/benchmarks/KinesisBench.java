@@ -122,6 +122,8 @@ final class KinesisBench {
         .ignoreEnvironment()
         .backend("kinesis")
         .set("sluice.kinesis.endpoint", emulator.endpoint().toString())
+        // A producer and a consumer without a group: no DynamoDB, so no DynamoDB endpoint.
+        .set("sluice.kinesis.allow.split.endpoints", "true")
         .set("sluice.kinesis.region", emulator.region())
         .set("sluice.kinesis.credentials", "static")
         .set("sluice.kinesis.access.key.id", emulator.accessKeyId())

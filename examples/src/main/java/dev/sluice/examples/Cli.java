@@ -97,7 +97,8 @@ public final class Cli {
         "\nThe backend comes from configuration, not from the code:\n"
             + "  -Dsluice.backend=memory|kafka|kinesis or SLUICE_BACKEND=... (memory by default),\n"
             + "  e.g. -Dsluice.kafka.bootstrap.servers=127.0.0.1:9092"
-            + " or -Dsluice.kinesis.endpoint=http://127.0.0.1:4567\n");
+            + " or -Dsluice.kinesis.endpoint=http://127.0.0.1:4567"
+            + " -Dsluice.kinesis.dynamodb.endpoint=http://127.0.0.1:8000\n");
     return sb.toString();
   }
 

@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The envelope that carries headers (and a producer's timestamp) in a Kinesis record's data, since
- * Kinesis has neither. Written only when a record has headers or an explicit timestamp; any other
- * record is its value, byte for byte. Layout (all integers big-endian, see {@code
- * docs/kinesis-envelope.md}):
+ * Kinesis has neither. Written when a record has headers or an explicit timestamp, or when its
+ * value begins with this envelope's magic or a KPL aggregate's (a reader would take such a value
+ * for an envelope or an aggregate and change it); any other record is its value, byte for byte.
+ * Layout (all integers big-endian, see {@code docs/kinesis-envelope.md}):
  *
  * <pre>
  * magic      4 bytes  0xC1 0x53 0x4C 0x55   (0xC1 never starts valid UTF-8 text)
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Envelope {
   static final byte[] MAGIC = {(byte) 0xC1, 0x53, 0x4C, 0x55};
+
+  /** The first bytes of a KPL aggregate, which readers split into the records it holds. */
+  static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
+
   static final byte VERSION = 1;
   static final int MAX_HEADERS = 255;
   static final int MAX_HEADER_NAME_BYTES = 255;
@@ -71,17 +76,18 @@ final class Envelope {
 
   /**
    * The bytes to put in a record's data: the value itself, or an envelope if there are headers or a
-   * timestamp ({@link Record#NO_TIMESTAMP} for none).
+   * timestamp ({@link Record#NO_TIMESTAMP} for none), or if the value itself would be read as an
+   * envelope or a KPL aggregate.
    */
   static byte[] encode(Headers headers, byte[] value, long timestampMillis) {
-    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
-    if (headers.isEmpty() && !timestamp) {
+    if (!needsEnvelope(headers, value, timestampMillis)) {
       return value;
     }
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
     if (headers.size() > MAX_HEADERS) {
       throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
     }
-    int size = overhead(headers, timestampMillis) + value.length;
+    int size = overhead(headers, value, timestampMillis) + value.length;
     byte[][] names = new byte[headers.size()][];
     int i = 0;
     for (Headers.Header h : headers) {
@@ -111,11 +117,11 @@ final class Envelope {
   }
 
   /** The bytes the envelope adds besides header names and values (0 when none is written). */
-  static int overhead(Headers headers, long timestampMillis) {
-    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
-    if (headers.isEmpty() && !timestamp) {
+  static int overhead(Headers headers, byte[] value, long timestampMillis) {
+    if (!needsEnvelope(headers, value, timestampMillis)) {
       return 0;
     }
+    boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
     return FIXED_OVERHEAD
         + (timestamp ? TIMESTAMP_BYTES : 0)
         + headers.size() * PER_HEADER_OVERHEAD;
@@ -134,12 +140,30 @@ final class Envelope {
     }
   }
 
+  /**
+   * Whether a record needs an envelope: it has headers or a timestamp, or its value begins with a
+   * magic that readers act on. Wrapping such a value keeps it byte for byte: a reader parses the
+   * envelope (which starts with the magic itself) and gets the value back whole, where the bare
+   * value might parse as an envelope, or be split as a KPL aggregate (or vanish, if the aggregate
+   * holds no record). Readers compare all four bytes of a magic, so a shorter prefix is safe bare.
+   */
+  private static boolean needsEnvelope(Headers headers, byte[] value, long timestampMillis) {
+    return !headers.isEmpty()
+        || timestampMillis != Record.NO_TIMESTAMP
+        || startsWith(value, MAGIC)
+        || startsWith(value, KPL_MAGIC);
+  }
+
   static boolean hasMagic(byte[] data) {
-    if (data.length < MAGIC.length) {
+    return startsWith(data, MAGIC);
+  }
+
+  private static boolean startsWith(byte[] data, byte[] magic) {
+    if (data.length < magic.length) {
       return false;
     }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (data[i] != MAGIC[i]) {
+    for (int i = 0; i < magic.length; i++) {
+      if (data[i] != magic[i]) {
         return false;
       }
     }
@@ -172,10 +196,8 @@ final class Envelope {
     } else if (in.remaining() < 1) {
       throw new MalformedEnvelope("it is cut short after the flags");
     }
+    // No headers and no timestamp is valid: it wraps a value that begins with a magic.
     int count = in.get() & 0xFF;
-    if (count == 0 && timestampMillis == Record.NO_TIMESTAMP) {
-      throw new MalformedEnvelope("it carries neither headers nor a timestamp");
-    }
     Headers.Builder headers = Headers.builder();
     CharsetDecoder decoder =
         StandardCharsets.UTF_8

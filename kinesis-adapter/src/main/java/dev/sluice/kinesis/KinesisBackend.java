@@ -116,6 +116,15 @@ final class KinesisBackend implements Backend {
   synchronized DynamoDbAsyncClient dynamo() {
     checkOpen();
     if (dynamo == null) {
+      if (settings.dynamoDbEndpoint == null) {
+        // Open checks the region only when the Kinesis endpoint is not overridden; with that
+        // override and allow.split.endpoints, DynamoDB's host name is still built from it.
+        KinesisSettings.checkKnownRegion(
+            settings.region,
+            "; group consumers keep their leases in AWS DynamoDB, as "
+                + KinesisSettings.DYNAMODB_ENDPOINT
+                + " is not set");
+      }
       var builder =
           DynamoDbAsyncClient.builder()
               .region(Region.of(settings.region))

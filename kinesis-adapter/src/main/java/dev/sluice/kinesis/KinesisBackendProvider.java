@@ -10,11 +10,11 @@ import java.util.Set;
  * select it with {@code sluice.backend=kinesis}).
  *
  * <p>Configuration keys, all under {@code sluice.kinesis.}: {@code region} (required), {@code
- * endpoint}, {@code dynamodb.endpoint}, {@code credentials} ({@code default} or {@code static}),
- * {@code access.key.id}, {@code secret.access.key}, {@code session.token}, {@code
- * lease.table.prefix}, {@code consumer.type} ({@code polling} or {@code fanout}), {@code
- * poll.interval.ms}, {@code max.batch.records}, {@code failover.time.ms}, {@code lease.assignment},
- * {@code lease.assignment.interval.ms}, {@code shard.sync.interval.ms}, {@code
+ * endpoint}, {@code dynamodb.endpoint}, {@code allow.split.endpoints}, {@code credentials} ({@code
+ * default} or {@code static}), {@code access.key.id}, {@code secret.access.key}, {@code
+ * session.token}, {@code lease.table.prefix}, {@code consumer.type} ({@code polling} or {@code
+ * fanout}), {@code poll.interval.ms}, {@code max.batch.records}, {@code failover.time.ms}, {@code
+ * lease.assignment}, {@code lease.assignment.interval.ms}, {@code shard.sync.interval.ms}, {@code
  * parent.shard.poll.interval.ms}, {@code dispatch.interval.ms}, {@code
  * worker.metrics.capture.interval.ms}, {@code worker.metrics.report.interval.ms}, {@code
  * shutdown.timeout.ms}, {@code linger.ms}, {@code delivery.timeout.ms}, {@code retry.backoff.ms},

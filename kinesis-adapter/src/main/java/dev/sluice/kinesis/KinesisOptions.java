@@ -64,7 +64,10 @@ public final class KinesisOptions {
       settings.put("sluice.backend", "kinesis");
     }
 
-    /** {@code sluice.kinesis.region} (required), e.g. {@code us-east-1}. */
+    /**
+     * {@code sluice.kinesis.region} (required), e.g. {@code us-east-1}: one the AWS SDK knows, else
+     * Sluice refuses to open; any name goes with an {@link #endpoint} override (an emulator).
+     */
     public Builder region(String region) {
       return put(KinesisSettings.REGION, region);
     }
@@ -77,6 +80,18 @@ public final class KinesisOptions {
     /** {@code sluice.kinesis.dynamodb.endpoint}: a DynamoDB endpoint override (lease tables). */
     public Builder dynamoDbEndpoint(URI endpoint) {
       return put(KinesisSettings.DYNAMODB_ENDPOINT, endpoint.toString());
+    }
+
+    /**
+     * {@code sluice.kinesis.allow.split.endpoints=true}: accept an {@link #endpoint} override
+     * without a {@link #dynamoDbEndpoint} one, or the reverse. Without it such a configuration is
+     * refused when Sluice opens ({@code INVALID_CONFIG}), because group consumers would keep their
+     * leases and checkpoints in a different place than the records they read: typically, records in
+     * a local emulator and leases in real AWS DynamoDB. Producers and consumers without a group
+     * never use DynamoDB, so an application that only uses them may set this with an emulator.
+     */
+    public Builder allowSplitEndpoints() {
+      return put(KinesisSettings.ALLOW_SPLIT_ENDPOINTS, "true");
     }
 
     /**

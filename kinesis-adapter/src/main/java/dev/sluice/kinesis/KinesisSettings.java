@@ -2,6 +2,7 @@ package dev.sluice.kinesis;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
+import dev.sluice.internal.ConfigLoader;
 import dev.sluice.kinesis.KinesisOptions.ConsumerType;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,7 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.regions.Region;
 
 /** The {@code sluice.kinesis.*} configuration, parsed and checked once when the backend opens. */
 final class KinesisSettings {
@@ -19,6 +22,7 @@ final class KinesisSettings {
   static final String REGION = PREFIX + "region";
   static final String ENDPOINT = PREFIX + "endpoint";
   static final String DYNAMODB_ENDPOINT = PREFIX + "dynamodb.endpoint";
+  static final String ALLOW_SPLIT_ENDPOINTS = PREFIX + "allow.split.endpoints";
   static final String CREDENTIALS = PREFIX + "credentials";
   static final String ACCESS_KEY_ID = PREFIX + "access.key.id";
   static final String SECRET_ACCESS_KEY = PREFIX + "secret.access.key";
@@ -49,6 +53,7 @@ final class KinesisSettings {
           REGION,
           ENDPOINT,
           DYNAMODB_ENDPOINT,
+          ALLOW_SPLIT_ENDPOINTS,
           CREDENTIALS,
           ACCESS_KEY_ID,
           SECRET_ACCESS_KEY,
@@ -115,6 +120,13 @@ final class KinesisSettings {
     this.region = regionValue;
     this.endpoint = uri(config, ENDPOINT);
     this.dynamoDbEndpoint = uri(config, DYNAMODB_ENDPOINT);
+    checkEndpointsTogether(endpoint, dynamoDbEndpoint, bool(config, ALLOW_SPLIT_ENDPOINTS), region);
+    if (endpoint == null) {
+      // Without an endpoint the SDK builds AWS host names from the region: a misspelt one would
+      // fail only at the first request, as an unknown host. An emulator takes any region.
+      checkKnownRegion(
+          region, "; with " + ENDPOINT + " set (an emulator, say) any region name is accepted");
+    }
     String credentials = trimmed(config, CREDENTIALS);
     String keyId = trimmed(config, ACCESS_KEY_ID);
     String secret = trimmed(config, SECRET_ACCESS_KEY);
@@ -207,6 +219,71 @@ final class KinesisSettings {
     this.bufferMaxBytes = number(config, BUFFER_MAX_BYTES, 64L << 20, 1L << 20, Long.MAX_VALUE);
   }
 
+  /**
+   * Refuses a Kinesis endpoint override without a DynamoDB one, or the reverse, unless {@code
+   * allowSplit}: a developer pointing Kinesis at an emulator would otherwise have group consumers
+   * keep their leases and checkpoints in real AWS DynamoDB, with whatever credentials are at hand.
+   */
+  private static void checkEndpointsTogether(
+      @Nullable URI kinesis, @Nullable URI dynamoDb, boolean allowSplit, String region) {
+    if ((kinesis == null) == (dynamoDb == null) || allowSplit) {
+      return;
+    }
+    String why =
+        kinesis != null
+            ? ENDPOINT
+                + " is set but "
+                + DYNAMODB_ENDPOINT
+                + " is not: group consumers would read records from "
+                + kinesis
+                + " and keep their leases and checkpoints in AWS DynamoDB ("
+                + region
+                + "). Set "
+                + DYNAMODB_ENDPOINT
+                + " too (a local DynamoDB-compatible server for an emulator)"
+            : DYNAMODB_ENDPOINT
+                + " is set but "
+                + ENDPOINT
+                + " is not: group consumers would read records from AWS Kinesis ("
+                + region
+                + ") and keep their leases and checkpoints at "
+                + dynamoDb
+                + ". Set "
+                + ENDPOINT
+                + " too";
+    throw invalid(
+        why
+            + ", or set "
+            + ALLOW_SPLIT_ENDPOINTS
+            + "=true if this split is meant (producers and consumers without a group never use"
+            + " DynamoDB)");
+  }
+
+  /**
+   * Refuses the region if the AWS SDK does not know it (a misspelt region would otherwise fail at
+   * the first request, as an unknown host), with the closest known one as a hint.
+   */
+  static void checkKnownRegion(String region, String context) {
+    Set<String> known = knownRegions();
+    if (known.contains(region)) {
+      return;
+    }
+    String closest = ConfigLoader.closest(region.toLowerCase(Locale.ROOT), known);
+    throw invalid(
+        REGION
+            + ": unknown region '"
+            + region
+            + "'"
+            + (closest == null ? "" : ", did you mean '" + closest + "'?")
+            + " Regions are checked against those this AWS SDK knows (a region newer than the SDK"
+            + " needs an SDK upgrade)"
+            + context);
+  }
+
+  private static Set<String> knownRegions() {
+    return Region.regions().stream().map(Region::id).collect(Collectors.toCollection(TreeSet::new));
+  }
+
   /** Parses the full configuration (keys with their {@code sluice.kinesis.} prefix). */
   static KinesisSettings parse(Map<String, String> config) {
     return new KinesisSettings(config);
@@ -246,6 +323,17 @@ final class KinesisSettings {
           key + " must be a URL such as http://127.0.0.1:4567, not '" + value + "'",
           e);
     }
+  }
+
+  private static boolean bool(Map<String, String> config, String key) {
+    String value = trimmed(config, key);
+    if (value == null || value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw invalid(key + " must be 'true' or 'false', not '" + value + "'");
   }
 
   private static Duration millis(Map<String, String> config, String key, long dflt, long min) {

@@ -28,7 +28,11 @@ final class PartitionKeys {
   static final String ENCODED_PREFIX = "~b64:";
   static final String NO_KEY = "~null";
 
-  /** The longest Kinesis partition key, in characters. */
+  /**
+   * The longest Kinesis partition key, in characters. Kinesis does not say whether it counts code
+   * points or UTF-16 units; the check below counts UTF-16 units, the stricter (and a key within
+   * {@link #MAX_KEY_BYTES} is shorter by both counts anyway).
+   */
   static final int MAX_PARTITION_KEY_CHARS = 256;
 
   /**

@@ -25,6 +25,53 @@ class EnvelopeTest {
   }
 
   @Test
+  @DisplayName(
+      "a value that begins with the envelope or the KPL aggregate magic is wrapped, and reads back"
+          + " unchanged with no headers")
+  void valuesThatLookLikeFramingAreWrapped() {
+    byte[][] values = {
+      {(byte) 0xC1, 'S', 'L', 'U', 1, 0, 1, 1, 'k', 0, 0, 0, 1, 'v', 9}, // a real envelope
+      {(byte) 0xC1, 'S', 'L', 'U', 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0, 9}, // one with a timestamp
+      Envelope.MAGIC.clone(),
+      Envelope.KPL_MAGIC.clone(),
+      {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2, 0x0A, 1, 'k'},
+    };
+    for (byte[] value : values) {
+      byte[] data = Envelope.encode(Headers.empty(), value, Record.NO_TIMESTAMP);
+      assertThat(data).as(Arrays.toString(value)).isNotSameAs(value).startsWith(Envelope.MAGIC);
+      assertThat(data.length).isEqualTo(Envelope.FIXED_OVERHEAD + value.length);
+      assertThat(Envelope.overhead(Headers.empty(), value, Record.NO_TIMESTAMP))
+          .isEqualTo(Envelope.FIXED_OVERHEAD);
+      Envelope.Body body = Envelope.decode(data);
+      assertThat(body.headers.isEmpty()).isTrue();
+      assertThat(body.timestampMillis).isEqualTo(Record.NO_TIMESTAMP);
+      assertThat(body.value).isEqualTo(value);
+    }
+    // The wrapped magic alone, byte for byte: magic, version 1, no flags, no headers, the value.
+    assertThat(Envelope.encode(Headers.empty(), Envelope.MAGIC, Record.NO_TIMESTAMP))
+        .containsExactly(0xC1 - 256, 'S', 'L', 'U', 1, 0, 0, 0xC1 - 256, 'S', 'L', 'U');
+  }
+
+  @Test
+  @DisplayName("a value that only begins with part of a magic, or has it later, is not wrapped")
+  void partialMagicIsPlain() {
+    byte[][] values = {
+      {(byte) 0xC1, 'S', 'L'},
+      {(byte) 0xC1},
+      {(byte) 0xF3, (byte) 0x89, (byte) 0x9A},
+      {(byte) 0xC1, 'S', 'L', 'V', 1, 0, 1},
+      {0, (byte) 0xC1, 'S', 'L', 'U'},
+    };
+    for (byte[] value : values) {
+      assertThat(Envelope.encode(Headers.empty(), value, Record.NO_TIMESTAMP))
+          .as(Arrays.toString(value))
+          .isSameAs(value);
+      assertThat(Envelope.overhead(Headers.empty(), value, Record.NO_TIMESTAMP)).isZero();
+      assertThat(Envelope.decode(value).value).isEqualTo(value);
+    }
+  }
+
+  @Test
   @DisplayName("headers and value survive a round trip, repeated names and empty values included")
   void roundTrip() {
     Headers headers =
@@ -39,7 +86,8 @@ class EnvelopeTest {
     int names = 8 + 8 + 5 + "ünïcode".getBytes(StandardCharsets.UTF_8).length;
     int values = 3 + 3 + 0 + 3;
     assertThat(data.length)
-        .isEqualTo(value.length + Envelope.overhead(headers, Record.NO_TIMESTAMP) + names + values);
+        .isEqualTo(
+            value.length + Envelope.overhead(headers, value, Record.NO_TIMESTAMP) + names + values);
     Envelope.Body body = Envelope.decode(data);
     assertThat(body.headers).isEqualTo(headers);
     assertThat(body.value).isEqualTo(value);
@@ -90,7 +138,6 @@ class EnvelopeTest {
       withByte(good, 4, (byte) 2), // unknown version
       withByte(good, 5, (byte) 4), // unknown flag
       new byte[] {(byte) 0xC1, 'S', 'L', 'U', 1, 1, 0, 0, 0}, // timestamp cut short
-      withByte(good, 6, (byte) 0), // zero headers and no timestamp
       withByte(good, 7, (byte) 0), // zero-length name
       withByte(good, 15, (byte) 0x7F), // value length beyond the data
       withByte(good, 8, (byte) 0xFF), // name not UTF-8

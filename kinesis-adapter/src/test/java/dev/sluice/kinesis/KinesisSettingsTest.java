@@ -42,6 +42,96 @@ class KinesisSettingsTest {
 
   @Test
   @DisplayName(
+      "a Kinesis endpoint without a DynamoDB endpoint (or the reverse) is refused at open, naming"
+          + " both keys, unless allow.split.endpoints=true says it is meant")
+  void splitEndpoints() {
+    Map<String, String> kinesisOnly = new HashMap<>(base());
+    kinesisOnly.put("sluice.kinesis.endpoint", "http://127.0.0.1:4567");
+    Map<String, String> dynamoOnly = new HashMap<>(base());
+    dynamoOnly.put("sluice.kinesis.dynamodb.endpoint", "http://127.0.0.1:8000");
+    for (Map<String, String> config : java.util.List.of(kinesisOnly, dynamoOnly)) {
+      assertThatThrownBy(() -> Sluice.open(config))
+          .isInstanceOfSatisfying(
+              SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+          .hasMessageContaining("sluice.kinesis.endpoint")
+          .hasMessageContaining("sluice.kinesis.dynamodb.endpoint")
+          .hasMessageContaining("sluice.kinesis.allow.split.endpoints=true");
+      Map<String, String> allowed = new HashMap<>(config);
+      allowed.put("sluice.kinesis.allow.split.endpoints", "true");
+      Sluice.open(allowed).close();
+    }
+    assertThatThrownBy(() -> Sluice.open(kinesisOnly))
+        .hasMessageContaining("is set but sluice.kinesis.dynamodb.endpoint is not");
+    assertThatThrownBy(() -> Sluice.open(dynamoOnly))
+        .hasMessageContaining("is set but sluice.kinesis.endpoint is not");
+
+    Map<String, String> both = new HashMap<>(kinesisOnly);
+    both.put("sluice.kinesis.dynamodb.endpoint", "http://127.0.0.1:8000");
+    Sluice.open(both).close();
+    Map<String, String> explicitNo = new HashMap<>(kinesisOnly);
+    explicitNo.put("sluice.kinesis.allow.split.endpoints", "false");
+    assertThatThrownBy(() -> Sluice.open(explicitNo))
+        .hasMessageContaining("sluice.kinesis.dynamodb.endpoint");
+    Map<String, String> bogus = new HashMap<>(kinesisOnly);
+    bogus.put("sluice.kinesis.allow.split.endpoints", "yes");
+    assertThatThrownBy(() -> Sluice.open(bogus))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+        .hasMessageContaining("sluice.kinesis.allow.split.endpoints must be 'true' or 'false'");
+  }
+
+  @Test
+  @DisplayName(
+      "an unknown region fails at open with a did-you-mean hint; with a custom endpoint any region"
+          + " goes")
+  void unknownRegion() {
+    Map<String, String> typo = new HashMap<>(base());
+    typo.put("sluice.kinesis.region", "us-esat-1");
+    assertThatThrownBy(() -> Sluice.open(typo))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+        .hasMessageContaining("unknown region 'us-esat-1', did you mean 'us-east-1'?")
+        .hasMessageContaining("sluice.kinesis.region");
+    Map<String, String> upper = new HashMap<>(base());
+    upper.put("sluice.kinesis.region", "EU-WEST-1");
+    assertThatThrownBy(() -> Sluice.open(upper))
+        .hasMessageContaining("unknown region 'EU-WEST-1', did you mean 'eu-west-1'?");
+    Map<String, String> far = new HashMap<>(base());
+    far.put("sluice.kinesis.region", "mars");
+    assertThatThrownBy(() -> Sluice.open(far))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+        .hasMessageContaining("unknown region 'mars'")
+        .hasMessageNotContaining("did you mean");
+
+    for (String known : new String[] {"eu-west-1", "ap-southeast-2", "us-gov-west-1"}) {
+      Map<String, String> config = new HashMap<>(base());
+      config.put("sluice.kinesis.region", known);
+      Sluice.open(config).close();
+    }
+    Map<String, String> emulator = new HashMap<>(base());
+    emulator.put("sluice.kinesis.region", "local");
+    emulator.put("sluice.kinesis.endpoint", "http://127.0.0.1:4567");
+    emulator.put("sluice.kinesis.dynamodb.endpoint", "http://127.0.0.1:8000");
+    Sluice.open(emulator).close();
+
+    // Kinesis on an emulator, leases in AWS DynamoDB, as allowed: open accepts any region, but a
+    // group consumer, which needs DynamoDB, is refused one AWS does not know.
+    Map<String, String> split = new HashMap<>(base());
+    split.put("sluice.kinesis.region", "local");
+    split.put("sluice.kinesis.endpoint", "http://127.0.0.1:4567");
+    split.put("sluice.kinesis.allow.split.endpoints", "true");
+    try (Sluice sluice = Sluice.open(split)) {
+      assertThatThrownBy(() -> sluice.consumer("orders").group("billing").start(r -> {}))
+          .isInstanceOfSatisfying(
+              SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+          .hasMessageContaining("unknown region 'local'")
+          .hasMessageContaining("sluice.kinesis.dynamodb.endpoint is not set");
+    }
+  }
+
+  @Test
+  @DisplayName(
       "http.protocol takes http2 or http1.1, and refuses http1.1 with fan-out, which needs HTTP/2")
   void httpProtocol() {
     Map<String, String> http1 = new HashMap<>(base());
@@ -83,6 +173,7 @@ class KinesisSettingsTest {
             .region("eu-west-1")
             .endpoint(URI.create("http://127.0.0.1:4567"))
             .dynamoDbEndpoint(URI.create("http://127.0.0.1:8000"))
+            .allowSplitEndpoints()
             .staticCredentials("AKIDEXAMPLE", "secret")
             .leaseTablePrefix("svc-")
             .consumerType(KinesisOptions.ConsumerType.POLLING)
@@ -106,6 +197,15 @@ class KinesisSettingsTest {
     assertThat(settings.leaseTable("orders")).isEqualTo("svc-orders");
     assertThat(settings.pollInterval).isEqualTo(Duration.ofMillis(250));
     assertThat(settings.failoverTime).isEqualTo(Duration.ofSeconds(2));
+    Map<String, String> kinesisOnly =
+        KinesisOptions.builder()
+            .region("local")
+            .endpoint(URI.create("http://127.0.0.1:4567"))
+            .allowSplitEndpoints()
+            .build()
+            .toMap();
+    assertThat(kinesisOnly).containsEntry("sluice.kinesis.allow.split.endpoints", "true");
+    assertThat(KinesisSettings.parse(kinesisOnly).endpoint).hasPort(4567);
     assertThat(KinesisOptions.builder().staticCredentials("id", "very-secret").build().toString())
         .doesNotContain("very-secret");
   }

@@ -43,6 +43,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -285,6 +286,62 @@ public abstract class SluiceConformanceTest {
 
       assertThat(got.headers()).isEqualTo(headers);
       assertThat(got.value()).as("the value is not polluted by the headers").isEqualTo("v");
+    }
+
+    @Test
+    @DisplayName(
+        "keeps a value that looks like a backend's own framing (the Kinesis header envelope, a KPL"
+            + " aggregate), byte for byte, with no headers and its own timestamp")
+    void valuesThatLookLikeFraming() {
+      String stream = stream(1);
+      // Binary payloads (protobuf, compressed, encrypted) may begin with any bytes, including the
+      // magic numbers a backend uses to recognise its own framing in a record's data.
+      List<byte[]> values =
+          List.of(
+              // The envelope that carries header k=v and value 09.
+              hexBytes("C1534C55 01 00 01 01 6B 00000001 76 09"),
+              // The envelope that carries a timestamp and value 09.
+              hexBytes("C1534C55 01 01 0102030405060708 00 09"),
+              hexBytes("C1534C55"),
+              hexBytes("C1534C"),
+              hexBytes("C1"),
+              hexBytes("F3899AC2"),
+              hexBytes("F3899A"),
+              // A well-formed KPL aggregate (protobuf: key table ["k"], one record with key 0 and
+              // data 09) and one holding no record at all.
+              kplAggregate(hexBytes("0A 01 6B 1A 05 08 00 1A 01 09")),
+              kplAggregate(hexBytes("0A 01 6B")));
+      Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+      byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+      Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      for (byte[] value : values) {
+        await(producer.send(key, value));
+      }
+      Instant after = Instant.now();
+      // A last plain record marks the end, so a value lost (or split in two) shows as a difference
+      // in what arrived rather than as a timeout.
+      byte[] end = "end".getBytes(StandardCharsets.UTF_8);
+      await(producer.send(key, end));
+
+      List<Record<byte[], byte[]>> got =
+          new ArrayList<>(
+              bytesCollector(stream)
+                  .await(
+                      "the end marker",
+                      timeout(),
+                      rs -> !rs.isEmpty() && Arrays.equals(rs.get(rs.size() - 1).value(), end)));
+      got.remove(got.size() - 1);
+
+      HexFormat hex = HexFormat.of().withUpperCase();
+      assertThat(got.stream().map(r -> hex.formatHex(r.value())).collect(Collectors.toList()))
+          .containsExactlyElementsOf(
+              values.stream().map(hex::formatHex).collect(Collectors.toList()));
+      for (Record<byte[], byte[]> r : got) {
+        String which = hex.formatHex(r.value());
+        assertThat(r.key()).as(which).isEqualTo(key);
+        assertThat(r.headers().isEmpty()).as("no headers on " + which).isTrue();
+        assertThat(r.timestamp()).as(which).isBetween(before.minusSeconds(1), after.plusSeconds(1));
+      }
     }
   }
 
@@ -2780,6 +2837,26 @@ public abstract class SluiceConformanceTest {
   private static Position beyond(Position p) {
     BigInteger later = new BigInteger(p.sequenceNumber()).add(BigInteger.valueOf(1_000_000));
     return Position.of(later.toString());
+  }
+
+  /** Bytes from hex digits; spaces are ignored. */
+  private static byte[] hexBytes(String hex) {
+    return HexFormat.of().parseHex(hex.replace(" ", ""));
+  }
+
+  /** A KPL aggregate's data: magic, the protobuf message, then the message's MD5. */
+  private static byte[] kplAggregate(byte[] message) {
+    byte[] magic = hexBytes("F3899AC2");
+    byte[] digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("MD5").digest(message);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] data = Arrays.copyOf(magic, magic.length + message.length + digest.length);
+    System.arraycopy(message, 0, data, magic.length, message.length);
+    System.arraycopy(digest, 0, data, magic.length + message.length, digest.length);
+    return data;
   }
 
   /** A null where the API wants a value, to check it is refused (the compiler cannot tell). */
