@@ -180,6 +180,14 @@ final class LeaseTable {
     item.put(
         MigrationState.MODIFIED_TIMESTAMP_ATTRIBUTE_NAME,
         AttributeValue.fromN(Long.toString(System.currentTimeMillis())));
+    putIfAbsent(item);
+  }
+
+  /**
+   * Puts an item unless one with its key exists, with the condition the KCL uses: when another
+   * member (or the KCL itself) wrote it first, theirs stands.
+   */
+  private void putIfAbsent(Map<String, AttributeValue> item) {
     try {
       KinesisAdmin.join(
           dynamo.putItem(
@@ -191,7 +199,6 @@ final class LeaseTable {
       if (!(KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException)) {
         throw e;
       }
-      // Another member (or the KCL itself, in a group that ran before) wrote it: theirs stands.
     }
   }
 
@@ -323,19 +330,7 @@ final class LeaseTable {
     if (!parents.isEmpty()) {
       item.put("parentShardId", AttributeValue.fromSs(parents));
     }
-    try {
-      KinesisAdmin.join(
-          dynamo.putItem(
-              b ->
-                  b.tableName(table)
-                      .item(item)
-                      .conditionExpression("attribute_not_exists(leaseKey)")));
-    } catch (RuntimeException e) {
-      if (!(KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException)) {
-        throw e;
-      }
-      // Another member wrote it first (or the KCL did): theirs stands.
-    }
+    putIfAbsent(item);
   }
 
   /** The leases whose shards have not ended, with their owners (for {@link LeaseBalancer}). */
