@@ -1107,6 +1107,124 @@ public abstract class SluiceConformanceTest {
       assertThat(consumer.termination()).isCompleted().isNotCompletedExceptionally();
       assertThat(consumer.assignment()).isEmpty();
     }
+
+    @Test
+    @DisplayName(
+        "closing a group consumer with a slow handler and many records buffered starts no handler"
+            + " call after close(), finishes the calls in progress, returns within "
+            + "10 s, and a new member resumes after what was handled: nothing lost, nothing"
+            + " repeated")
+    void closeStopsDeliveriesAtOnce() throws Exception {
+      String stream = stream(2);
+      String group = group();
+      List<Shard> shards = sluice().admin().describeStream(stream).openShards();
+      Producer<String, String> producer = strings(stream);
+      Map<String, List<String>> perKey = new LinkedHashMap<>();
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      int perShard = 1500;
+      for (Shard s : shards) {
+        for (int i = 0; i < perShard; i++) {
+          String key = "slow-" + s.id();
+          String value = String.format("%s#%05d", key, i);
+          perKey.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+          sends.add(producer.send(Record.<String, String>builder(key, value).shard(s).build()));
+        }
+      }
+      awaitAll(sends);
+      List<String> all =
+          perKey.values().stream().flatMap(List::stream).collect(Collectors.toList());
+
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      Sluice metered = harnessNow().builder().meterRegistry(registry).open();
+      opened.add(metered);
+      List<String> handled = new CopyOnWriteArrayList<>();
+      AtomicBoolean hold = new AtomicBoolean();
+      CountDownLatch release = new CountDownLatch(1);
+      Set<Shard> held = ConcurrentHashMap.newKeySet();
+      AtomicBoolean closeCalled = new AtomicBoolean();
+      List<String> startedAfterClose = new CopyOnWriteArrayList<>();
+      Consumer<String, String> first =
+          track(
+              consumerOf(metered, stream)
+                  .group(group)
+                  .maxBufferedRecords(1000)
+                  .start(
+                      r -> {
+                        if (closeCalled.get()) {
+                          startedAfterClose.add(r.value());
+                        }
+                        if (hold.get()) {
+                          // The call in hand when close() is called: it is still running then.
+                          held.add(r.shard());
+                          release.await(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                        } else {
+                          LockSupport.parkNanos(2_000_000); // a slow handler
+                        }
+                        handled.add(r.value());
+                      }));
+      Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
+      java.util.function.LongSupplier received =
+          () ->
+              (long)
+                  registry.find("sluice.receive.records").tags(tags).counters().stream()
+                      .mapToDouble(Counter::count)
+                      .sum();
+      Await.until(
+          "records of every shard handled and many more buffered",
+          timeout(),
+          () ->
+              shards.stream()
+                      .allMatch(s -> handled.stream().anyMatch(v -> v.startsWith("slow-" + s.id())))
+                  && received.getAsLong() - handled.size() >= 1000);
+      hold.set(true);
+      Await.until("a handler call in progress on every shard", timeout(), () -> held.size() == 2);
+      long buffered = received.getAsLong() - handled.size() - 2;
+
+      closeCalled.set(true);
+      long started = System.nanoTime();
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(first::close);
+      Await.until(
+          "close() has begun: the consumer refuses calls with CLOSED",
+          timeout(),
+          () -> {
+            Throwable t = catchThrowable(first::commitCheckpoints);
+            return t instanceof SluiceException && ((SluiceException) t).code() == ErrorCode.CLOSED;
+          });
+      release.countDown(); // the calls in progress finish now, after close() was called
+      closed.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(startedAfterClose)
+          .as("handler calls started after close() was called, with %d records buffered", buffered)
+          .isEmpty();
+      assertThat(took).as("time close() took").isLessThan(Duration.ofSeconds(10));
+      assertThat(first.termination()).isCompleted().isNotCompletedExceptionally();
+      assertThat(handled).as("the calls in progress finished").hasSizeGreaterThanOrEqualTo(2);
+      List<String> before = new ArrayList<>(handled);
+      perKey.forEach(
+          (key, values) -> {
+            List<String> ofKey =
+                before.stream().filter(v -> v.startsWith(key + "#")).collect(Collectors.toList());
+            assertThat(ofKey)
+                .as("records of %s handled before close: the first ones, in order", key)
+                .isEqualTo(values.subList(0, ofKey.size()));
+          });
+      Set<String> left = new TreeSet<>(all);
+      before.forEach(left::remove);
+      assertThat(left).as("records left for the next member").isNotEmpty();
+
+      RecordCollector<String, String> second = collect(consumerOf(open(), stream).group(group));
+      List<Record<String, String>> got =
+          second.await(
+              "every record not handled by the closed member",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(left));
+      Await.holdsFor("no record handled twice", quietPeriod(), () -> second.size() == left.size());
+      assertThat(got)
+          .as("after a clean close the group resumes just after the last record handled")
+          .hasValuesExactlyOnce(new ArrayList<>(left))
+          .haveValuesInOrderPerKey(perKeyWithout(perKey, before));
+    }
   }
 
   // ------------------------------------------------------------------------------ positions
@@ -2766,6 +2884,22 @@ public abstract class SluiceConformanceTest {
 
   private static <K, V> List<V> collectorValues(List<Record<K, V>> records) {
     return records.stream().map(Record::value).collect(Collectors.toList());
+  }
+
+  /** Each key's values without those in {@code without}, in order. */
+  private static Map<String, List<String>> perKeyWithout(
+      Map<String, List<String>> perKey, List<String> without) {
+    Set<String> drop = new HashSet<>(without);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    perKey.forEach(
+        (k, vs) -> {
+          List<String> rest =
+              vs.stream().filter(v -> !drop.contains(v)).collect(Collectors.toList());
+          if (!rest.isEmpty()) {
+            out.put(k, rest);
+          }
+        });
+    return out;
   }
 
   private static List<String> withRepeats(List<String> head, String repeated, int times) {
