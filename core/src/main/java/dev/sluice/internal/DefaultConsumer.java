@@ -76,8 +76,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   /**
    * Set when close begins (this consumer's, or {@code Sluice.close()} stopping all its consumers
-   * before closing them one by one): from then on no handler call starts; the calls in progress
-   * finish, and what they handled is checkpointed when the shards are given up.
+   * before closing any): from then on no handler call starts; the calls in progress finish, and
+   * what they handled is checkpointed when the shards are given up.
    */
   private volatile boolean halted;
 
