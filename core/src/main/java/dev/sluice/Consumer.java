@@ -81,7 +81,18 @@ public interface Consumer<K, V> extends AutoCloseable {
   /** The backend's own client (e.g. Kafka's {@code Consumer}), for what Sluice does not cover. */
   <T> T unwrap(Class<T> type);
 
-  /** Finishes the records in progress, writes checkpoints, and gives up the shards promptly. */
+  /**
+   * Stops at once, and gives up the shards promptly. Once {@code close()} is called no handler call
+   * starts: the calls in progress (at most one per shard) finish, and records already fetched or
+   * buffered but not yet handed to the handler are not handled here: the group's next owner gets
+   * them. Then the checkpoints of what was handled are written and the shards given up (Kinesis:
+   * the leases are released), so a new member of the group resumes just after the last record
+   * handled. A handler call still running after {@link ConsumerBuilder#revocationTimeout} is left
+   * behind, and its record counts as unprocessed. Calls on the consumer fail with {@code CLOSED}
+   * from the moment close begins. Returns when the handler calls in progress have finished and the
+   * backend has given the shards up (the kit checks 10 s on every backend; Kafka and memory take
+   * milliseconds, a Kinesis group the KCL's graceful shutdown, a few seconds).
+   */
   @Override
   void close();
 

@@ -124,7 +124,12 @@ public final class Sluice implements AutoCloseable {
     return runtime.unwrap(type);
   }
 
-  /** Closes every producer (flushing it) and consumer made by this instance, then the backend. */
+  /**
+   * Closes every consumer and producer (flushing it) made by this instance, then the backend. No
+   * consumer's handler starts a call once this is called: every consumer stops at once (see {@link
+   * Consumer#close()}), then they are closed side by side, so closing takes about as long as the
+   * slowest one.
+   */
   @Override
   public void close() {
     runtime.close();

@@ -73,6 +73,14 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   private final ScheduledExecutorService timer;
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private final AtomicBoolean closing = new AtomicBoolean();
+
+  /**
+   * Set when close begins (this consumer's, or {@code Sluice.close()} stopping all its consumers
+   * before closing any): from then on no handler call starts; the calls in progress finish, and
+   * what they handled is checkpointed when the shards are given up.
+   */
+  private volatile boolean halted;
+
   private volatile @Nullable SluiceException failure;
 
   // Pull style: one buffer for all shards.
@@ -290,7 +298,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
   public boolean shardEnded(Shard shard) {
     ShardState state = shards.get(shard);
     if (state == null) {
-      return !closing.get();
+      return !halted;
     }
     boolean done = state.awaitFinished();
     if (done) {
@@ -466,8 +474,19 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     return driver.unwrap(type);
   }
 
+  /**
+   * Stops handing records to the handler, at once and for good; the calls in progress finish. The
+   * first step of {@link #close()}; {@code Sluice.close()} calls it on every consumer before
+   * closing any, so that none goes on handling while another closes.
+   */
+  void halt() {
+    halted = true;
+    shards.values().forEach(ShardState::wake);
+  }
+
   @Override
   public void close() {
+    halt();
     if (!closing.compareAndSet(false, true)) {
       try {
         termination.exceptionally(e -> null).join();
@@ -527,7 +546,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     if (error != null) {
       throw new SluiceException(error.code(), "The consumer stopped: " + error.getMessage(), error);
     }
-    if (closing.get()) {
+    if (closing.get() || halted) {
       throw new SluiceException(ErrorCode.CLOSED, "The consumer of '" + stream() + "' is closed");
     }
   }
@@ -933,7 +952,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           boolean resume = false;
           List<Record<byte[], byte[]>> chunk;
           synchronized (this) {
-            if (revoked || stopped || userPaused || closing.get() || queued == 0) {
+            if (revoked || stopped || userPaused || halted || queued == 0) {
               running = false;
               worker = null;
               notifyAll();
@@ -967,7 +986,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
           }
           Record<byte[], byte[]> last = null;
           for (Record<byte[], byte[]> r : chunk) {
-            if (revoked || stopped || closing.get()) {
+            if (revoked || stopped || halted) {
               break;
             }
             if (!handle(handler, r, this)) {
@@ -1094,7 +1113,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
     /** Waits until every delivered record is processed (and, manual mode, checkpointed). */
     synchronized boolean awaitFinished() {
-      while (!closing.get() && !stopped && !revoked) {
+      while (!halted && !stopped && !revoked) {
         Position done = autoCheckpoint ? processedHere : marked;
         boolean idle = handler == null || (!running && queued == 0);
         if (delivered == null || (idle && done != null && done.compareTo(delivered) >= 0)) {
@@ -1113,7 +1132,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     /** Sleeps a retry backoff; false if the shard was revoked or the consumer closed meanwhile. */
     synchronized boolean sleep(Duration backoff) {
       long deadline = System.nanoTime() + backoff.toNanos();
-      while (!revoked && !stopped && !closing.get()) {
+      while (!revoked && !stopped && !halted) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return true;

@@ -333,21 +333,50 @@ public final class SluiceRuntime {
     return backend.unwrap(type);
   }
 
+  private static void closeQuietly(AutoCloseable r) {
+    try {
+      r.close();
+    } catch (Exception e) {
+      LOG.warn("Closing {} failed", r, e);
+    }
+  }
+
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
     // Consumers first (they may still checkpoint), then producers (they flush), then the backend.
-    List<AutoCloseable> ordered = new ArrayList<>(resources);
-    ordered.sort(
-        (a, b) -> Boolean.compare(a instanceof DefaultProducer, b instanceof DefaultProducer));
-    for (AutoCloseable r : ordered) {
+    // Every consumer stops handling records before any is closed, and they close side by side: a
+    // consumer that takes seconds to give up its shards (a KCL graceful shutdown) neither lets the
+    // others go on handling records meanwhile nor adds its time to theirs.
+    List<AutoCloseable> consumers = new ArrayList<>();
+    List<AutoCloseable> others = new ArrayList<>();
+    for (AutoCloseable r : resources) {
+      (r instanceof DefaultConsumer ? consumers : others).add(r);
+    }
+    consumers.forEach(c -> ((DefaultConsumer<?, ?>) c).halt());
+    List<Thread> closing = new ArrayList<>();
+    for (int i = 1; i < consumers.size(); i++) {
+      AutoCloseable c = consumers.get(i);
+      Thread t = new Thread(() -> closeQuietly(c), "sluice-close-" + i);
+      t.setDaemon(true);
+      t.start();
+      closing.add(t);
+    }
+    if (!consumers.isEmpty()) {
+      closeQuietly(consumers.get(0));
+    }
+    for (Thread t : closing) {
       try {
-        r.close();
-      } catch (Exception e) {
-        LOG.warn("Closing {} failed", r, e);
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
     }
+    others.sort(
+        (a, b) -> Boolean.compare(a instanceof DefaultProducer, b instanceof DefaultProducer));
+    others.forEach(SluiceRuntime::closeQuietly);
     resources.clear();
     backend.close();
   }

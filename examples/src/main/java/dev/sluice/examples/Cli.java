@@ -275,11 +275,16 @@ public final class Cli {
   /**
    * The {@code main} every example shares: print usage (exit 0 for {@code --help}, 2 for bad
    * arguments), or open Sluice from configuration, run the app and exit 0 on a good verdict, 1 on a
-   * bad one or a failure (described in one line on stderr).
+   * bad one or a failure (described in one line on stderr). On exit code 0 it just returns: once
+   * Sluice is closed, nothing of it keeps the JVM alive, on any backend.
    */
   public static <O> void runMain(String name, Parsed<O> parsed, App<O> app) {
     if (!parsed.shouldRun()) {
-      System.exit(parsed.printUsage(System.out, System.err));
+      int code = parsed.printUsage(System.out, System.err);
+      if (code != 0) {
+        System.exit(code);
+      }
+      return;
     }
     boolean ok;
     try (Sluice sluice = Sluice.open()) {
@@ -292,7 +297,9 @@ public final class Cli {
       System.err.println(name + " was interrupted");
       ok = false;
     }
-    System.exit(ok ? 0 : EXIT_FAILED);
+    if (!ok) {
+      System.exit(EXIT_FAILED);
+    }
   }
 
   /** A one-line description of a failure for the console, without wrapper exceptions. */

@@ -188,6 +188,7 @@ final class GroupConsumer implements ConsumerDriver {
   }
 
   private Scheduler newScheduler() {
+    KclThreads.letTheJvmExit();
     KinesisAsyncClient kinesis = backend.kinesis();
     ConfigsBuilder configs =
         new ConfigsBuilder(

@@ -1164,6 +1164,173 @@ public abstract class SluiceConformanceTest {
       assertThat(consumer.termination()).isCompleted().isNotCompletedExceptionally();
       assertThat(consumer.assignment()).isEmpty();
     }
+
+    @Test
+    @DisplayName(
+        "closing a group consumer with a slow handler and many records buffered starts no handler"
+            + " call after close(), finishes the calls in progress, returns within 10 s, and a new"
+            + " member resumes just after what was handled: nothing lost, nothing repeated")
+    void closeStopsDeliveriesAtOnce() throws Exception {
+      closeWhileHandling(1, false);
+    }
+
+    @Test
+    @DisplayName(
+        "closing Sluice stops the handlers of all its consumers at once: none starts a call after"
+            + " Sluice.close(), and each group resumes just after what it handled")
+    void closeSluiceStopsEveryConsumerAtOnce() throws Exception {
+      closeWhileHandling(2, true);
+    }
+  }
+
+  /**
+   * Starts {@code members} group consumers (each of its own group) with a slow handler on one
+   * Sluice, lets many records buffer, holds one handler call per shard in progress, then closes the
+   * consumers (or the Sluice) and checks the bound Sluice promises: no handler call starts after
+   * close() is called, the calls in progress finish, close returns within 10 s, and a new member of
+   * each group resumes just after the records handled (clean close: nothing lost, nothing twice).
+   */
+  private void closeWhileHandling(int members, boolean viaSluice) throws Exception {
+    String stream = stream(2);
+    List<Shard> shards = sluice().admin().describeStream(stream).openShards();
+    Producer<String, String> producer = strings(stream);
+    Map<String, List<String>> perKey = new LinkedHashMap<>();
+    List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+    int perShard = 1500;
+    for (Shard s : shards) {
+      for (int i = 0; i < perShard; i++) {
+        String key = "slow-" + s.id();
+        String value = String.format("%s#%05d", key, i);
+        perKey.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        sends.add(producer.send(Record.<String, String>builder(key, value).shard(s).build()));
+      }
+    }
+    awaitAll(sends);
+    List<String> all = perKey.values().stream().flatMap(List::stream).collect(Collectors.toList());
+
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Sluice metered = harnessNow().builder().meterRegistry(registry).open();
+    opened.add(metered);
+    AtomicBoolean hold = new AtomicBoolean();
+    CountDownLatch release = new CountDownLatch(1);
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    AtomicBoolean closeCalled = new AtomicBoolean();
+    List<String> startedAfterClose = new CopyOnWriteArrayList<>();
+    List<String> groups = new ArrayList<>();
+    List<List<String>> handled = new ArrayList<>();
+    List<Consumer<String, String>> consumers = new ArrayList<>();
+    for (int m = 0; m < members; m++) {
+      String group = group();
+      List<String> handledHere = new CopyOnWriteArrayList<>();
+      groups.add(group);
+      handled.add(handledHere);
+      consumers.add(
+          track(
+              consumerOf(metered, stream)
+                  .group(group)
+                  .maxBufferedRecords(1000)
+                  .start(
+                      r -> {
+                        if (closeCalled.get()) {
+                          startedAfterClose.add(group + ": " + r.value());
+                        }
+                        if (hold.get()) {
+                          // The call in hand when close() is called: it is still running then.
+                          held.add(group + "/" + r.shard());
+                          release.await(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                        } else {
+                          LockSupport.parkNanos(2_000_000); // a slow handler
+                        }
+                        handledHere.add(r.value());
+                      })));
+    }
+    java.util.function.LongSupplier buffered =
+        () -> {
+          long received = 0;
+          for (String group : groups) {
+            Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
+            received +=
+                (long)
+                    registry.find("sluice.receive.records").tags(tags).counters().stream()
+                        .mapToDouble(Counter::count)
+                        .sum();
+          }
+          return received - handled.stream().mapToInt(List::size).sum();
+        };
+    Await.until(
+        "records of every shard handled and at least 1000 more buffered per consumer",
+        timeout(),
+        () ->
+            handled.stream()
+                    .allMatch(
+                        h ->
+                            shards.stream()
+                                .allMatch(
+                                    s -> h.stream().anyMatch(v -> v.startsWith("slow-" + s.id()))))
+                && buffered.getAsLong() >= 1000L * members);
+    hold.set(true);
+    Await.until(
+        "a handler call in progress on every shard of every consumer",
+        timeout(),
+        () -> held.size() == members * shards.size());
+    long bufferedAtClose = buffered.getAsLong() - held.size();
+
+    closeCalled.set(true);
+    long started = System.nanoTime();
+    CompletableFuture<Void> closed =
+        CompletableFuture.runAsync(
+            viaSluice ? metered::close : () -> consumers.forEach(Consumer::close));
+    Await.until(
+        "close() has begun: the consumers refuse calls with CLOSED",
+        timeout(),
+        () ->
+            consumers.stream()
+                .allMatch(
+                    c -> {
+                      Throwable t = catchThrowable(c::commitCheckpoints);
+                      return t instanceof SluiceException
+                          && ((SluiceException) t).code() == ErrorCode.CLOSED;
+                    }));
+    release.countDown(); // the calls in progress finish now, after close() was called
+    closed.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    System.out.printf(
+        "[%s] close with %d records buffered took %d ms%n",
+        backend(), bufferedAtClose, took.toMillis());
+
+    assertThat(startedAfterClose)
+        .as(
+            "handler calls started after close() was called, with %d records buffered",
+            bufferedAtClose)
+        .isEmpty();
+    assertThat(took).as("time close() took").isLessThan(Duration.ofSeconds(10));
+    for (int m = 0; m < members; m++) {
+      assertThat(consumers.get(m).termination()).isCompleted().isNotCompletedExceptionally();
+      List<String> before = new ArrayList<>(handled.get(m));
+      perKey.forEach(
+          (key, values) -> {
+            List<String> ofKey =
+                before.stream().filter(v -> v.startsWith(key + "#")).collect(Collectors.toList());
+            assertThat(ofKey)
+                .as("records of %s handled before close: the first ones, in order", key)
+                .isEqualTo(values.subList(0, ofKey.size()));
+          });
+      Set<String> left = new TreeSet<>(all);
+      before.forEach(left::remove);
+      assertThat(left).as("records left for the next member").isNotEmpty();
+
+      RecordCollector<String, String> next =
+          collect(consumerOf(open(), stream).group(groups.get(m)));
+      List<Record<String, String>> got =
+          next.await(
+              "every record not handled by the closed member",
+              timeout(),
+              rs -> collectorValues(rs).containsAll(left));
+      Await.holdsFor("no record handled twice", quietPeriod(), () -> next.size() == left.size());
+      assertThat(got)
+          .as("after a clean close the group resumes just after the last record handled")
+          .haveValuesInOrderPerKey(perKeyWithout(perKey, before));
+    }
   }
 
   // ------------------------------------------------------------------------------ positions
@@ -2823,6 +2990,22 @@ public abstract class SluiceConformanceTest {
 
   private static <K, V> List<V> collectorValues(List<Record<K, V>> records) {
     return records.stream().map(Record::value).collect(Collectors.toList());
+  }
+
+  /** Each key's values without those in {@code without}, in order. */
+  private static Map<String, List<String>> perKeyWithout(
+      Map<String, List<String>> perKey, List<String> without) {
+    Set<String> drop = new HashSet<>(without);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    perKey.forEach(
+        (k, vs) -> {
+          List<String> rest =
+              vs.stream().filter(v -> !drop.contains(v)).collect(Collectors.toList());
+          if (!rest.isEmpty()) {
+            out.put(k, rest);
+          }
+        });
+    return out;
   }
 
   private static List<String> withRepeats(List<String> head, String repeated, int times) {
