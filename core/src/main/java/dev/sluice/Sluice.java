@@ -41,10 +41,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>JVM system properties ({@code -Dsluice.backend=kafka});
  *   <li>environment variables ({@code SLUICE_BACKEND=kafka}; {@code SLUICE_KAFKA_BOOTSTRAP_SERVERS}
  *       is {@code sluice.kafka.bootstrap.servers}: lower case, {@code _} becomes {@code .}). Only
- *       variables that name a Sluice setting or lie in a backend's section ({@code SLUICE_MEMORY_*},
- *       {@code SLUICE_KAFKA_*}, {@code SLUICE_KINESIS_*}) are read; another {@code SLUICE_*}
- *       variable is ignored, unless it is a near miss of one ({@code SLUICE_BACKND}), which fails
- *       with a "did you mean". Messages name the variable the user set;
+ *       variables that name a Sluice setting or lie in a backend's section ({@code
+ *       SLUICE_MEMORY_*}, {@code SLUICE_KAFKA_*}, {@code SLUICE_KINESIS_*}) are read; another
+ *       {@code SLUICE_*} variable is ignored, unless it is a near miss of one ({@code
+ *       SLUICE_BACKND}), which fails with a "did you mean". Messages name the variable the user
+ *       set;
  *   <li>the properties file named by {@code sluice.config.file} (in any source above) or given with
  *       {@link Builder#propertiesFile};
  *   <li>defaults: {@code sluice.backend=memory}.
