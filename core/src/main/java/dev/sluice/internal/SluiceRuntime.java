@@ -204,10 +204,11 @@ public final class SluiceRuntime {
     Map<String, String> config = resolved.values();
     StringBuilder line =
         new StringBuilder("Sluice opened with backend ").append(config.get(ConfigLoader.BACKEND));
+    String variable = resolved.variable(ConfigLoader.BACKEND);
     line.append(
-        resolved.backendNamed()
-            ? " (" + resolved.describe(ConfigLoader.BACKEND) + ")"
-            : " (the default: sluice.backend is not set)");
+        !resolved.backendNamed()
+            ? " (the default: sluice.backend is not set)"
+            : " (named by " + (variable != null ? variable : ConfigLoader.BACKEND) + ")");
     line.append("; settings: {");
     String separator = "";
     for (Map.Entry<String, String> e : config.entrySet()) {
@@ -218,9 +219,9 @@ public final class SluiceRuntime {
           .append(e.getKey())
           .append('=')
           .append(ConfigLoader.mask(e.getKey(), e.getValue()));
-      String variable = resolved.variable(e.getKey());
-      if (variable != null) {
-        line.append(" (").append(variable).append(')');
+      String from = resolved.variable(e.getKey());
+      if (from != null) {
+        line.append(" (").append(from).append(')');
       }
       separator = ", ";
     }

@@ -221,7 +221,7 @@ class ConfigTest {
     String line = SluiceRuntime.openedLine(resolved);
 
     assertThat(line)
-        .startsWith("Sluice opened with backend kafka (SLUICE_BACKEND (sluice.backend))")
+        .startsWith("Sluice opened with backend kafka (named by SLUICE_BACKEND)")
         .contains("sluice.kafka.bootstrap.servers=127.0.0.1:9092 (SLUICE_KAFKA_BOOTSTRAP_SERVERS)")
         .contains("sluice.kafka.sasl.jaas.config=******")
         .contains("sluice.kafka.ssl.keystore.password=******")
