@@ -40,14 +40,26 @@ import org.jspecify.annotations.Nullable;
  *       Builder#properties});
  *   <li>JVM system properties ({@code -Dsluice.backend=kafka});
  *   <li>environment variables ({@code SLUICE_BACKEND=kafka}; {@code SLUICE_KAFKA_BOOTSTRAP_SERVERS}
- *       is {@code sluice.kafka.bootstrap.servers}: lower case, {@code _} becomes {@code .});
+ *       is {@code sluice.kafka.bootstrap.servers}: lower case, {@code _} becomes {@code .}). Only
+ *       variables that name a Sluice setting or lie in a backend's section ({@code
+ *       SLUICE_MEMORY_*}, {@code SLUICE_KAFKA_*}, {@code SLUICE_KINESIS_*}) are read; another
+ *       {@code SLUICE_*} variable is ignored, unless it is a near miss of one ({@code
+ *       SLUICE_BACKND}), which fails with a "did you mean". Messages name the variable the user
+ *       set;
  *   <li>the properties file named by {@code sluice.config.file} (in any source above) or given with
  *       {@link Builder#propertiesFile};
  *   <li>defaults: {@code sluice.backend=memory}.
  * </ol>
  *
  * <p>Unknown {@code sluice.*} keys fail with {@link ErrorCode#INVALID_CONFIG} and a "did you mean"
- * hint. A backend that is not on the class path fails with a message naming the artifact to add.
+ * hint. A backend that is not on the class path fails with a message naming the artifact to add
+ * (or, when its classes are there but its service file was lost in a shaded jar, how to merge
+ * service files).
+ *
+ * <p>Opening logs one INFO line with the backend and the settings in effect (secrets masked). When
+ * no source names {@code sluice.backend}, the in-memory backend is taken and a WARN says that
+ * nothing is persisted; {@code sluice.backend.required=true} makes that an {@link
+ * ErrorCode#INVALID_CONFIG} error instead, for production deployments.
  *
  * <p>A {@code Sluice} is thread-safe. Closing it closes every producer and consumer it made.
  */
@@ -210,13 +222,13 @@ public final class Sluice implements AutoCloseable {
      *     on the class path; {@code UNSUPPORTED} for a missing required capability
      */
     public Sluice open() {
-      Map<String, String> config =
-          ConfigLoader.resolve(
+      ConfigLoader.Sources sources =
+          new ConfigLoader.Sources(
               settings,
               useEnvironment ? System.getProperties() : new Properties(),
               useEnvironment ? System.getenv() : Map.of(),
               propertiesFile);
-      return new Sluice(SluiceRuntime.open(config, meterRegistry, required));
+      return new Sluice(SluiceRuntime.open(sources, meterRegistry, required));
     }
   }
 }

@@ -205,6 +205,12 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     if (meters != null) {
       meters.rebalance(lost ? "lost" : "revoked", given.size());
       meters.assignedShards.set(shards.size());
+      if (group) {
+        // Counted as handed over: the driver writes them before it lets the shards go (its
+        // contract), and a failure there is the driver's to report. A standalone driver stores
+        // nothing, so nothing is counted for it.
+        meters.checkpoints.increment(checkpoints.size());
+      }
     }
     Map<Shard, Position> written = Collections.unmodifiableMap(new TreeMap<>(checkpoints));
     if (!redelivered.isEmpty()) {

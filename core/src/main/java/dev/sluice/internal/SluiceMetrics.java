@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,6 +123,7 @@ public final class SluiceMetrics {
     final Counter checkpointFailures;
     final AtomicLong assignedShards = new AtomicLong();
     private final Map<Shard, ShardMeters> shards = new ConcurrentHashMap<>();
+    private final LiveConsumers live;
 
     ConsumerMeters(Tags tags) {
       this.tags = tags;
@@ -134,30 +137,37 @@ public final class SluiceMetrics {
       this.checkpoints = counter("sluice.checkpoints", "Shard checkpoints written to the backend");
       this.checkpointFailures =
           counter("sluice.checkpoint.failures", "Checkpoint writes that failed");
-      Gauge.builder("sluice.assigned.shards", assignedShards, AtomicLong::get)
-          .description("Shards this consumer owns now")
-          .tags(tags)
-          .register(registry);
-      if (!shardTag) {
-        // Without a shard tag, lag is the worst shard's, so cardinality stays one per consumer.
-        Gauge.builder("sluice.consumer.lag.records", shards, m -> maxLag(m, true))
-            .description("Records after the last one delivered, worst shard (-1: unknown)")
-            .tags(tags)
-            .register(registry);
-        Gauge.builder("sluice.consumer.lag.millis", shards, m -> maxLag(m, false))
-            .description("How far behind the newest record, worst shard, in time (-1: unknown)")
-            .baseUnit("milliseconds")
-            .tags(tags)
-            .register(registry);
+      // A gauge is registered once per name and tags, and Micrometer ignores a second
+      // registration: bound to this consumer, it would read a closed consumer's value for every
+      // consumer of the same stream and group opened later in the registry. So the gauges read the
+      // consumers of these tags that are open now, from one holder per registry and tags.
+      this.live = LiveConsumers.of(registry, tags);
+      live.add(this);
+      synchronized (live) {
+        // Registered by the first consumer of these tags (again if the registry was cleared):
+        // Micrometer warns at every registration of a gauge it has.
+        if (registry.find("sluice.assigned.shards").tags(tags).gauge() == null) {
+          Gauge.builder("sluice.assigned.shards", live, LiveConsumers::assignedShards)
+              .description("Shards the open consumers of this stream and group own now")
+              .tags(tags)
+              .strongReference(true)
+              .register(registry);
+        }
+        if (!shardTag && registry.find("sluice.consumer.lag.records").tags(tags).gauge() == null) {
+          // Without a shard tag, lag is the worst shard's, so cardinality stays one per consumer.
+          Gauge.builder("sluice.consumer.lag.records", live, l -> l.maxLag(true))
+              .description("Records after the last one delivered, worst shard (-1: unknown)")
+              .tags(tags)
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder("sluice.consumer.lag.millis", live, l -> l.maxLag(false))
+              .description("How far behind the newest record, worst shard, in time (-1: unknown)")
+              .baseUnit("milliseconds")
+              .tags(tags)
+              .strongReference(true)
+              .register(registry);
+        }
       }
-    }
-
-    private double maxLag(Map<Shard, ShardMeters> all, boolean records) {
-      long max = -1;
-      for (ShardMeters m : all.values()) {
-        max = Math.max(max, records ? m.lagRecords.get() : m.lagMillis.get());
-      }
-      return max;
     }
 
     private Counter counter(String name, String description) {
@@ -185,6 +195,7 @@ public final class SluiceMetrics {
 
     void close() {
       new ArrayList<>(shards.keySet()).forEach(this::removeShard);
+      live.remove(this);
     }
 
     /** Records received, bytes received and lag of one shard. */
@@ -236,6 +247,53 @@ public final class SluiceMetrics {
       void remove() {
         meters.forEach(registry::remove);
       }
+    }
+  }
+
+  /**
+   * The open consumers of one registry and one set of consumer tags (backend, stream, group), which
+   * the consumer gauges read. Two consumers of the same stream and group open at once in one
+   * registry (two {@code Sluice} instances, or two consumers of one) share the gauges: {@code
+   * sluice.assigned.shards} reads the shards they own together, as the counters of the same tags
+   * add up both; lag reads the worst shard of either.
+   */
+  static final class LiveConsumers {
+    /** Per registry (weakly: a registry dropped by the application takes its holders along). */
+    private static final Map<MeterRegistry, Map<Tags, LiveConsumers>> ALL = new WeakHashMap<>();
+
+    private final Set<ConsumerMeters> consumers = ConcurrentHashMap.newKeySet();
+
+    static LiveConsumers of(MeterRegistry registry, Tags tags) {
+      synchronized (ALL) {
+        return ALL.computeIfAbsent(registry, r -> new ConcurrentHashMap<>())
+            .computeIfAbsent(tags, t -> new LiveConsumers());
+      }
+    }
+
+    void add(ConsumerMeters consumer) {
+      consumers.add(consumer);
+    }
+
+    void remove(ConsumerMeters consumer) {
+      consumers.remove(consumer);
+    }
+
+    double assignedShards() {
+      long sum = 0;
+      for (ConsumerMeters c : consumers) {
+        sum += c.assignedShards.get();
+      }
+      return sum;
+    }
+
+    double maxLag(boolean records) {
+      long max = -1;
+      for (ConsumerMeters c : consumers) {
+        for (ConsumerMeters.ShardMeters m : c.shards.values()) {
+          max = Math.max(max, records ? m.lagRecords.get() : m.lagMillis.get());
+        }
+      }
+      return max;
     }
   }
 }

@@ -2590,6 +2590,152 @@ public abstract class SluiceConformanceTest {
             .isIn(0.0, -1.0);
       }
     }
+
+    @Test
+    @DisplayName(
+        "a consumer closed and opened again in the same registry: the shard gauge follows the live"
+            + " consumer, and the checkpoints written on close are counted")
+    void consumerReopenedInSameRegistry() {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      String stream = stream(2);
+      String group = group();
+      Set<Shard> all = new HashSet<>(sluice().admin().describeStream(stream).openShards());
+      Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
+      Keyed first = keyed("first", 8, 5);
+      awaitAll(strings(stream).sendAll(first.records));
+
+      // No timed checkpoint within the test: every checkpoint is written when shards are given up.
+      RecordingListener l1 = new RecordingListener();
+      RecordCollector<String, String> c1 =
+          collect(
+              consumerOf(metered(registry), stream)
+                  .group(group)
+                  .checkpointInterval(Duration.ofHours(1))
+                  .listener(l1));
+      c1.awaitCount(first.records.size(), timeout());
+      Await.until(
+          "the gauge reads the shards the consumer owns",
+          timeout(),
+          () -> assignedShards(registry, tags),
+          n -> n == c1.consumer().assignment().size() && n == all.size());
+      c1.close();
+
+      assertThat(l1.lost.get()).as("a clean close loses no shard").isFalse();
+      assertThat(l1.checkpointsReported.get())
+          .as("checkpoints the listener was told were written on close")
+          .isGreaterThanOrEqualTo(1);
+      assertThat(checkpointsCounted(registry, tags))
+          .as("sluice.checkpoints counts the checkpoints written on close")
+          .isEqualTo(l1.checkpointsReported.get());
+      assertThat(assignedShards(registry, tags)).as("no shard owned after close").isZero();
+
+      Keyed second = keyed("second", 8, 5);
+      awaitAll(strings(stream).sendAll(second.records));
+      RecordingListener l2 = new RecordingListener();
+      RecordCollector<String, String> c2 =
+          collect(
+              consumerOf(metered(registry), stream)
+                  .group(group)
+                  .checkpointInterval(Duration.ofHours(1))
+                  .listener(l2));
+      c2.await(
+          "the second batch", timeout(), rs -> collectorValues(rs).containsAll(second.values()));
+      Await.until(
+          "the gauge follows the consumer opened again",
+          timeout(),
+          () -> assignedShards(registry, tags),
+          n -> n == c2.consumer().assignment().size() && n == all.size());
+      c2.close();
+
+      assertThat(l2.checkpointsReported.get()).isGreaterThanOrEqualTo(1);
+      assertThat(checkpointsCounted(registry, tags))
+          .as("both consumers' checkpoints written on close, in one counter")
+          .isEqualTo(l1.checkpointsReported.get() + l2.checkpointsReported.get());
+      assertThat(assignedShards(registry, tags)).isZero();
+    }
+
+    @Test
+    @DisplayName(
+        "two live consumers of one group in one registry: the shard gauge reads the shards they own"
+            + " together, and checkpoints written when a shard is handed over are counted")
+    void twoConsumersInOneRegistry() {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      String stream = stream(4);
+      String group = group();
+      Set<Shard> all = new HashSet<>(sluice().admin().describeStream(stream).openShards());
+      Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
+      // A record in every shard, so that each shard handed over has a checkpoint to write.
+      Producer<String, String> producer = strings(stream);
+      List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+      for (Shard shard : all) {
+        sends.add(producer.send(Record.builder("k", "in " + shard.id()).shard(shard).build()));
+      }
+      awaitAll(sends);
+
+      RecordingListener l1 = new RecordingListener();
+      RecordCollector<String, String> c1 =
+          collect(
+              consumerOf(metered(registry), stream)
+                  .group(group)
+                  .checkpointInterval(Duration.ofHours(1))
+                  .listener(l1));
+      c1.awaitCount(all.size(), timeout());
+      Await.until(
+          "the first consumer owns every shard",
+          timeout(),
+          () -> c1.consumer().assignment().equals(all));
+
+      RecordingListener l2 = new RecordingListener();
+      RecordCollector<String, String> c2 =
+          collect(
+              consumerOf(metered(registry), stream)
+                  .group(group)
+                  .checkpointInterval(Duration.ofHours(1))
+                  .listener(l2));
+      Await.until(
+          "both consumers own shards, together all",
+          timeout(),
+          () -> {
+            Set<Shard> a1 = c1.consumer().assignment();
+            Set<Shard> a2 = c2.consumer().assignment();
+            Set<Shard> union = new HashSet<>(a1);
+            union.addAll(a2);
+            return !a1.isEmpty() && !a2.isEmpty() && union.equals(all);
+          });
+
+      Await.until(
+          "the gauge reads the shards both consumers own",
+          timeout(),
+          () -> assignedShards(registry, tags),
+          n ->
+              n == c1.consumer().assignment().size() + c2.consumer().assignment().size()
+                  && n == all.size());
+      if (!l1.lost.get()) {
+        assertThat(l1.checkpointsReported.get())
+            .as("the shards handed over had records processed: their checkpoints were written")
+            .isGreaterThanOrEqualTo(1);
+      }
+      Await.until(
+          "sluice.checkpoints counts the checkpoints written on hand-over",
+          timeout(),
+          () -> checkpointsCounted(registry, tags),
+          n -> n == l1.checkpointsReported.get() + l2.checkpointsReported.get());
+    }
+  }
+
+  private Sluice metered(SimpleMeterRegistry registry) {
+    Sluice s = harnessNow().builder().meterRegistry(registry).open();
+    opened.add(s);
+    return s;
+  }
+
+  private static int assignedShards(SimpleMeterRegistry registry, Tags tags) {
+    return (int) registry.get("sluice.assigned.shards").tags(tags).gauge().value();
+  }
+
+  private static int checkpointsCounted(SimpleMeterRegistry registry, Tags tags) {
+    Counter c = registry.find("sluice.checkpoints").tags(tags).counter();
+    return c == null ? 0 : (int) c.count();
   }
 
   // ------------------------------------------------------------------------------ resharding
@@ -3104,6 +3250,9 @@ public abstract class SluiceConformanceTest {
     final Map<Shard, Position> checkpointed = new ConcurrentHashMap<>();
     final AtomicBoolean lost = new AtomicBoolean();
 
+    /** Checkpoints reported written, over every revocation (a shard may count more than once). */
+    final AtomicInteger checkpointsReported = new AtomicInteger();
+
     @Override
     public void onAssigned(Assigned event) {
       assigned.addAll(event.shards());
@@ -3113,6 +3262,7 @@ public abstract class SluiceConformanceTest {
     public void onRevoked(Revoked event) {
       revoked.addAll(event.shards());
       checkpointed.putAll(event.checkpointed());
+      checkpointsReported.addAndGet(event.checkpointed().size());
       if (event.lost()) {
         lost.set(true);
       }

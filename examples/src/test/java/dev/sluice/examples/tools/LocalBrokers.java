@@ -101,6 +101,8 @@ public final class LocalBrokers {
         "  mvn -q -pl examples -am compile exec:java"
             + " -Dexample=dev.sluice.examples.BankLedger -Dsluice.config.file="
             + file);
+    System.out.println(
+        "  SLUICE_CONFIG_FILE=" + file + " mvn -q -pl examples -am compile exec:java");
     System.out.println();
     System.out.println("Press Ctrl-C to stop.");
     System.out.flush();
