@@ -2,6 +2,7 @@ package dev.sluice.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.sluice.Consumer;
@@ -448,6 +449,86 @@ class KafkaAdapterIT {
     assertThatThrownBy(() -> consumer.termination().get(10, TimeUnit.SECONDS))
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.NOT_FOUND));
     consumer.close();
+  }
+
+  @Test
+  @DisplayName(
+      "sends pending when their stream is deleted each end once, stored or NOT_FOUND, within"
+          + " seconds; once the stream is created again the same producer sends to it")
+  void streamDeletedUnderProducer() throws Exception {
+    String stream = stream(2);
+    // Batches wait 3 s before they leave, so the sends below are still queued when the stream goes.
+    try (Sluice lingering = open(broker, Map.of("producer.linger.ms", "3000"));
+        Producer<String, String> producer =
+            lingering.producer(stream, Serde.string(), Serde.string())) {
+      producer.send("k", "before").get(10, TimeUnit.SECONDS);
+      int sends = 500;
+      AtomicInteger[] calls = new AtomicInteger[sends];
+      Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
+      AtomicInteger stored = new AtomicInteger();
+      for (int i = 0; i < sends; i++) {
+        AtomicInteger count = calls[i] = new AtomicInteger();
+        int index = i;
+        producer.send(
+            "k" + (i % 10),
+            "v" + i,
+            (result, error) -> {
+              count.incrementAndGet();
+              if (error != null) {
+                failures.put(index, error);
+              } else {
+                stored.incrementAndGet();
+              }
+            });
+      }
+      long start = System.nanoTime();
+      sluice.admin().deleteStream(stream);
+      await(
+          "every send answered",
+          Duration.ofSeconds(15),
+          () -> stored.get() + failures.size() == sends);
+      Duration answered = Duration.ofNanos(System.nanoTime() - start);
+      SluiceException afterDelete =
+          SluiceException.from(
+              catchThrowable(() -> producer.send("k", "after").get(10, TimeUnit.SECONDS)));
+      System.out.printf(
+          "streamDeletedUnderProducer: %d stored, %d failed, all answered %d ms after the delete%n",
+          stored.get(), failures.size(), answered.toMillis());
+      assertThat(failures).hasSize(sends);
+      assertThat(failures.values())
+          .allSatisfy(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.NOT_FOUND));
+      assertThat(afterDelete.code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(afterDelete).hasMessageContaining(stream);
+
+      sluice.admin().createStream(stream, StreamSpec.withShards(2));
+      // A send while the stream is known deleted asks the cluster again at most once a second.
+      await(
+          "a send to the stream created again stored",
+          Duration.ofSeconds(20),
+          () -> {
+            try {
+              producer.send("k", "again").get(10, TimeUnit.SECONDS);
+              return true;
+            } catch (Exception e) {
+              assertThat(codeOf(e)).isEqualTo(ErrorCode.NOT_FOUND);
+              return false;
+            }
+          });
+      for (AtomicInteger count : calls) {
+        assertThat(count.get()).as("calls of a send's callback").isEqualTo(1);
+      }
+      List<String> read = new CopyOnWriteArrayList<>();
+      try (Consumer<String, String> consumer =
+          sluice
+              .consumer(stream, Serde.string(), Serde.string())
+              .startPosition(StartPosition.earliest())
+              .start(r -> read.add(r.value()))) {
+        await("the record sent after", Duration.ofSeconds(20), () -> read.contains("again"));
+      }
+      assertThat(read)
+          .as("nothing sent before the stream was created again")
+          .allMatch("again"::equals);
+    }
   }
 
   @Test
