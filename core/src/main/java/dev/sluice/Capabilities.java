@@ -19,7 +19,11 @@ public final class Capabilities {
   public enum Capability {
     /** Headers travel in the broker's own record format (else in a Sluice envelope). */
     NATIVE_HEADERS,
-    /** Atomic writes across records and streams. */
+    /**
+     * The broker can write atomically across records and streams. Sluice's API has no transactions
+     * yet: this describes the backend, not a producer feature (Kafka's {@code transactional.id} is
+     * refused at open).
+     */
     TRANSACTIONS,
     /** The shard count of a stream can be lowered. */
     SHRINK_SHARDS,

@@ -2,6 +2,7 @@ package dev.sluice.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.sluice.Consumer;
@@ -10,6 +11,7 @@ import dev.sluice.Headers;
 import dev.sluice.Position;
 import dev.sluice.Producer;
 import dev.sluice.Record;
+import dev.sluice.RecordHandler;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
 import dev.sluice.Shard;
@@ -39,6 +41,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -446,6 +452,86 @@ class KafkaAdapterIT {
   }
 
   @Test
+  @DisplayName(
+      "sends pending when their stream is deleted each end once, stored or NOT_FOUND, within"
+          + " seconds; once the stream is created again the same producer sends to it")
+  void streamDeletedUnderProducer() throws Exception {
+    String stream = stream(2);
+    // Batches wait 3 s before they leave, so the sends below are still queued when the stream goes.
+    try (Sluice lingering = open(broker, Map.of("producer.linger.ms", "3000"));
+        Producer<String, String> producer =
+            lingering.producer(stream, Serde.string(), Serde.string())) {
+      producer.send("k", "before").get(10, TimeUnit.SECONDS);
+      int sends = 500;
+      AtomicInteger[] calls = new AtomicInteger[sends];
+      Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
+      AtomicInteger stored = new AtomicInteger();
+      for (int i = 0; i < sends; i++) {
+        AtomicInteger count = calls[i] = new AtomicInteger();
+        int index = i;
+        producer.send(
+            "k" + (i % 10),
+            "v" + i,
+            (result, error) -> {
+              count.incrementAndGet();
+              if (error != null) {
+                failures.put(index, error);
+              } else {
+                stored.incrementAndGet();
+              }
+            });
+      }
+      long start = System.nanoTime();
+      sluice.admin().deleteStream(stream);
+      await(
+          "every send answered",
+          Duration.ofSeconds(15),
+          () -> stored.get() + failures.size() == sends);
+      Duration answered = Duration.ofNanos(System.nanoTime() - start);
+      SluiceException afterDelete =
+          SluiceException.from(
+              catchThrowable(() -> producer.send("k", "after").get(10, TimeUnit.SECONDS)));
+      System.out.printf(
+          "streamDeletedUnderProducer: %d stored, %d failed, all answered %d ms after the delete%n",
+          stored.get(), failures.size(), answered.toMillis());
+      assertThat(failures).hasSize(sends);
+      assertThat(failures.values())
+          .allSatisfy(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.NOT_FOUND));
+      assertThat(afterDelete.code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(afterDelete).hasMessageContaining(stream);
+
+      sluice.admin().createStream(stream, StreamSpec.withShards(2));
+      // A send while the stream is known deleted asks the cluster again at most once a second.
+      await(
+          "a send to the stream created again stored",
+          Duration.ofSeconds(20),
+          () -> {
+            try {
+              producer.send("k", "again").get(10, TimeUnit.SECONDS);
+              return true;
+            } catch (Exception e) {
+              assertThat(codeOf(e)).isEqualTo(ErrorCode.NOT_FOUND);
+              return false;
+            }
+          });
+      for (AtomicInteger count : calls) {
+        assertThat(count.get()).as("calls of a send's callback").isEqualTo(1);
+      }
+      List<String> read = new CopyOnWriteArrayList<>();
+      try (Consumer<String, String> consumer =
+          sluice
+              .consumer(stream, Serde.string(), Serde.string())
+              .startPosition(StartPosition.earliest())
+              .start(r -> read.add(r.value()))) {
+        await("the record sent after", Duration.ofSeconds(20), () -> read.contains("again"));
+      }
+      assertThat(read)
+          .as("nothing sent before the stream was created again")
+          .allMatch("again"::equals);
+    }
+  }
+
+  @Test
   @DisplayName("a record can target a partition; a partition that does not exist is refused")
   void explicitShards() throws Exception {
     String stream = stream(3);
@@ -583,6 +669,154 @@ class KafkaAdapterIT {
       assertThat(got.get("after")).containsExactly("old2", "old3", "old4", "new");
       assertThat(got.get("at")).containsExactly("old4", "new");
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a member closed while its group rebalances stores what it handled: nothing is delivered"
+          + " twice, nothing lost")
+  void closeDuringRebalanceCommits() throws Exception {
+    String stream = stream(4);
+    String group = fresh("group");
+    // A member of the same group on another topic, driven by hand: while it does not poll, a
+    // rebalance waits for it to rejoin, which holds the other members inside the rebalance.
+    String otherTopic = stream(1);
+    Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
+    AtomicInteger deliveries = new AtomicInteger();
+    RecordHandler<String, String> count =
+        r -> {
+          handled
+              .computeIfAbsent(
+                  r.key() + "/" + r.value() + "@" + r.shard().id(), k -> new AtomicInteger())
+              .incrementAndGet();
+          deliveries.incrementAndGet();
+        };
+    List<Assignments> listeners = List.of(new Assignments(), new Assignments(), new Assignments());
+    List<Consumer<String, String>> members = new ArrayList<>();
+    Map<String, Object> manualProps = new HashMap<>();
+    manualProps.put("bootstrap.servers", broker.bootstrapServers());
+    manualProps.put("group.id", group);
+    manualProps.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    manualProps.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    manualProps.put("partition.assignment.strategy", CooperativeStickyAssignor.class.getName());
+    manualProps.put("session.timeout.ms", "6000");
+    manualProps.put("heartbeat.interval.ms", "300");
+    manualProps.put("max.poll.interval.ms", "60000");
+    try (KafkaConsumer<byte[], byte[]> manual = new KafkaConsumer<>(manualProps)) {
+      // Two members started at the same moment; checkpoints only when shards are given up.
+      for (int i = 0; i < 2; i++) {
+        members.add(member(stream, group, listeners.get(i), count));
+      }
+      await(
+          "the four shards shared by the two members",
+          Duration.ofSeconds(30),
+          () ->
+              listeners.get(0).owned.size() + listeners.get(1).owned.size() == 4
+                  && !listeners.get(0).owned.isEmpty()
+                  && !listeners.get(1).owned.isEmpty());
+      manual.subscribe(List.of(otherTopic));
+      await(
+          "the hand-driven member in the group",
+          Duration.ofSeconds(30),
+          () -> {
+            manual.poll(Duration.ofMillis(100));
+            return !manual.assignment().isEmpty();
+          });
+      int records = 2000;
+      try (Producer<String, String> producer =
+          sluice.producer(stream, Serde.string(), Serde.string())) {
+        for (int i = 0; i < records; i++) {
+          producer.send("k" + (i % 40), Integer.toString(i));
+        }
+        producer.flush();
+        await("every record handled", Duration.ofSeconds(30), () -> deliveries.get() == records);
+
+        // A third member joins; the first two rejoin and wait for the hand-driven one.
+        members.add(member(stream, group, listeners.get(2), count));
+        Admin admin = sluice.unwrap(Admin.class);
+        await(
+            "the group rebalancing",
+            Duration.ofSeconds(20),
+            () -> {
+              try {
+                return admin
+                        .describeConsumerGroups(List.of(group))
+                        .all()
+                        .get()
+                        .get(group)
+                        .groupState()
+                    == GroupState.PREPARING_REBALANCE;
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
+        // The members learn of the rebalance from a heartbeat (every 300 ms) and rejoin in their
+        // next poll (at most 500 ms later): this pause puts the first one inside the rebalance,
+        // where the race is, rather than hiding one.
+        Thread.sleep(2000);
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(members.get(0)::close);
+        // Let the rebalance finish: the hand-driven member rejoins while the first one closes.
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!closed.isDone() && System.nanoTime() < until) {
+          manual.poll(Duration.ofMillis(100));
+        }
+        closed.get(1, TimeUnit.SECONDS);
+        Runnable keepManualAlive = () -> manual.poll(Duration.ofMillis(50));
+        await(
+            "the remaining members owning the four shards",
+            Duration.ofSeconds(40),
+            () -> {
+              keepManualAlive.run();
+              return listeners.get(1).owned.size() + listeners.get(2).owned.size() == 4;
+            });
+        // One more record per shard: a shard's records come in order, so once these arrive any
+        // record delivered again after the close has arrived before them.
+        for (int shard = 0; shard < 4; shard++) {
+          producer.send(
+              Record.builder("last", Integer.toString(shard)).shard(Shard.of(shard)).build());
+        }
+        producer.flush();
+        await(
+            "the last record of every shard",
+            Duration.ofSeconds(30),
+            () -> {
+              keepManualAlive.run();
+              return deliveries.get() >= records + 4
+                  && handled.keySet().stream().filter(k -> k.startsWith("last/")).count() == 4;
+            });
+      }
+      Map<String, Integer> twice = new HashMap<>();
+      handled.forEach(
+          (k, n) -> {
+            if (n.get() > 1) {
+              twice.put(k, n.get());
+            }
+          });
+      System.out.printf(
+          "closeDuringRebalance: %d records, %d deliveries, %d handled twice; the closed member"
+              + " gave up %s%n",
+          records + 4, deliveries.get(), twice.size(), listeners.get(0).revocations);
+      assertThat(listeners.get(0).revocations).noneMatch(ShardListener.Revoked::lost);
+      assertThat(handled).hasSize(records + 4);
+      assertThat(twice.size())
+          .as(
+              "records handled more than once (key/value@shard), e.g. %s",
+              twice.keySet().stream().limit(5).toList())
+          .isZero();
+    } finally {
+      members.forEach(Consumer::close);
+    }
+  }
+
+  private Consumer<String, String> member(
+      String stream, String group, Assignments listener, RecordHandler<String, String> handler) {
+    return sluice
+        .consumer(stream, Serde.string(), Serde.string())
+        .group(group)
+        .startPosition(StartPosition.earliest())
+        .checkpointInterval(Duration.ofHours(1))
+        .listener(listener)
+        .start(handler);
   }
 
   @Test

@@ -60,6 +60,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -534,6 +535,32 @@ public abstract class SluiceConformanceTest {
       assertThat(sluice().admin().exists(missing))
           .as("sending does not create the stream")
           .isFalse();
+    }
+
+    @Test
+    @DisplayName(
+        "a send to a stream deleted after the producer was created fails NOT_FOUND within 15"
+            + " seconds, and so does the next one")
+    void sendAfterDelete() {
+      String stream = stream(2);
+      Producer<String, String> producer = strings(stream);
+      await(producer.send("k", "before")); // the producer has found the stream
+      sluice().admin().deleteStream(stream);
+      Duration limit = Duration.ofSeconds(15);
+
+      long start = System.nanoTime();
+      SluiceException pending = failureWithin(limit, () -> producer.send("k", "after"));
+      Duration first = Duration.ofNanos(System.nanoTime() - start);
+      start = System.nanoTime();
+      SluiceException next = failureWithin(limit, () -> producer.send("k", "after again"));
+      Duration second = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(pending).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(first).as("time to fail the first send after the delete").isLessThan(limit);
+      assertThat(next).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(second)
+          .as("a send to a stream known to be deleted fails without waiting")
+          .isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
@@ -3036,6 +3063,33 @@ public abstract class SluiceConformanceTest {
     } catch (TimeoutException e) {
       throw new AssertionError(
           "Expected a failure within " + timeout() + " but the future is pending", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+
+  /**
+   * The error a send fails with, through its future or thrown, within {@code limit}; fails the test
+   * if the send succeeds or is still pending then.
+   */
+  private static SluiceException failureWithin(
+      Duration limit, Supplier<CompletableFuture<?>> send) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    CompletableFuture<?> future;
+    try {
+      future = send.get();
+    } catch (RuntimeException e) {
+      return sluiceError(e);
+    }
+    try {
+      Object result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      throw new AssertionError("Expected a failure but it succeeded with " + result);
+    } catch (ExecutionException e) {
+      return sluiceError(e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "Expected a failure within " + limit + " but the send is still pending", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("Interrupted", e);

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +51,7 @@ final class KafkaBackend implements Backend {
   private final @Nullable ScheduledExecutorService metricsScheduler;
   private final @Nullable KafkaClientMetrics adminMetrics;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private @Nullable ScheduledExecutorService watchScheduler; // guarded by this
 
   KafkaBackend(KafkaSettings settings, @Nullable MeterRegistry registry) {
     this.settings = settings;
@@ -181,6 +183,39 @@ final class KafkaBackend implements Backend {
   }
 
   /**
+   * Runs a producer's watch every second on the backend's watch thread (one for all producers,
+   * started with the first); cancel it when the producer closes. Null once the backend is closed.
+   */
+  @Nullable ScheduledFuture<?> watch(Runnable check) {
+    ScheduledExecutorService scheduler;
+    synchronized (this) {
+      if (closed.get()) {
+        return null;
+      }
+      if (watchScheduler == null) {
+        watchScheduler =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "sluice-kafka-producer-watch");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      scheduler = watchScheduler;
+    }
+    Runnable guarded =
+        () -> {
+          try {
+            check.run();
+          } catch (RuntimeException e) {
+            // A failed check must not end the schedule (an exception would cancel it).
+            LOG.warn("A producer's watch failed", e);
+          }
+        };
+    return scheduler.scheduleWithFixedDelay(guarded, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
    * Binds a producer's metrics to the meter registry, if there is one; close it with the client.
    */
   @Nullable AutoCloseable bindMetrics(Producer<?, ?> producer) {
@@ -234,6 +269,11 @@ final class KafkaBackend implements Backend {
     }
     if (metricsScheduler != null) {
       metricsScheduler.shutdownNow();
+    }
+    synchronized (this) {
+      if (watchScheduler != null) {
+        watchScheduler.shutdownNow();
+      }
     }
   }
 }

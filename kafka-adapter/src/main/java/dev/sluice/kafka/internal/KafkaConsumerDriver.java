@@ -39,6 +39,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -104,6 +105,10 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   // Poll thread only.
   private @Nullable DeliverySink sink;
   private final Set<TopicPartition> paused = new HashSet<>();
+
+  /** Closing: the checkpoints to commit before leaving the group, while a rebalance is on. */
+  private @Nullable Map<TopicPartition, OffsetAndMetadata> leaving;
+
   private @Nullable Set<Integer> initialPartitions;
   private long nextDiscovery;
 
@@ -419,26 +424,10 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   /** Gives partitions up: the sink drains them, then what they processed is committed. */
   private void gaveUp(DeliverySink out, Collection<TopicPartition> partitions, boolean lost) {
-    Set<Shard> shards = new TreeSet<>();
-    for (TopicPartition tp : partitions) {
-      if (owned.remove(tp) != null) {
-        shards.add(Shard.of(tp.partition()));
-      }
-      paused.remove(tp);
-    }
-    if (shards.isEmpty()) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = release(out, partitions, lost);
+    if (offsets.isEmpty()) {
       return;
     }
-    Map<Shard, Position> checkpoints = out.revoked(shards, lost);
-    if (lost || !spec.isGroup() || checkpoints.isEmpty()) {
-      return;
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    checkpoints.forEach(
-        (shard, position) ->
-            offsets.put(
-                new TopicPartition(topic, Integer.parseInt(shard.id())),
-                new OffsetAndMetadata(position.offset() + 1)));
     try {
       unlessWoken(
           () -> {
@@ -450,10 +439,121 @@ final class KafkaConsumerDriver implements ConsumerDriver {
           "{}: could not store the checkpoints {} of {} before giving its partitions up; their"
               + " records after the last stored checkpoint will be delivered again: {}",
           spec.clientId(),
-          checkpoints,
+          offsets,
           topic,
           e.toString());
     }
+  }
+
+  /**
+   * Stops owning partitions: the sink drains them and returns their checkpoints, given back as the
+   * offsets to commit (none if lost or standalone).
+   */
+  private Map<TopicPartition, OffsetAndMetadata> release(
+      DeliverySink out, Collection<TopicPartition> partitions, boolean lost) {
+    Set<Shard> shards = new TreeSet<>();
+    for (TopicPartition tp : partitions) {
+      if (owned.remove(tp) != null) {
+        shards.add(Shard.of(tp.partition()));
+      }
+      paused.remove(tp);
+    }
+    if (shards.isEmpty()) {
+      return Map.of();
+    }
+    Map<Shard, Position> checkpoints = out.revoked(shards, lost);
+    if (lost || !spec.isGroup() || checkpoints.isEmpty()) {
+      return Map.of();
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    checkpoints.forEach(
+        (shard, position) ->
+            offsets.put(
+                new TopicPartition(topic, Integer.parseInt(shard.id())),
+                new OffsetAndMetadata(position.offset() + 1)));
+    return offsets;
+  }
+
+  /**
+   * On close, in a group: drains the owned partitions and commits their checkpoints while still a
+   * member, before leaving. Leaving first would not do: when the group is rebalancing, Kafka's
+   * classic consumer reports the partitions lost on the way out (ConsumerCoordinator's
+   * onLeavePrepare) and refuses the commit, so everything handled since the last periodic
+   * checkpoint would be delivered again. A commit refused because the group is rebalancing waits
+   * for the rebalance to finish: polls (delivering nothing) let it finish, and the first rebalance
+   * callback, where the member is stable again, commits. That callback runs before any partition
+   * taken from this member can be given to another one (cooperative rebalancing hands a partition
+   * over only in the next rebalance, which waits for this member); a commit after the poll would
+   * come too late, as the poll that finishes one rebalance also starts the next. Gives up after
+   * {@link #COMMIT_TIMEOUT}.
+   */
+  private void commitBeforeLeaving(DeliverySink out) {
+    if (owned.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        release(out, new ArrayList<>(owned.keySet()), false);
+    if (offsets.isEmpty()) {
+      return;
+    }
+    // The polls below only move the group along: fetching records for them would be waste.
+    consumer.pause(consumer.assignment());
+    leaving = offsets;
+    long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+    try {
+      while (leaving != null) {
+        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        try {
+          unlessWoken(
+              () -> {
+                consumer.commitSync(offsets, left);
+                return null;
+              });
+          return;
+        } catch (RebalanceInProgressException e) {
+          if (left.isZero()) {
+            warnNotStored(offsets, e);
+            return;
+          }
+          // Records this poll returns are dropped: nothing is owned, and the offsets committed are
+          // the checkpoints above, not the consumer's position.
+          unlessWoken(() -> consumer.poll(Duration.ofMillis(Math.min(100, left.toMillis() + 1))));
+        }
+      }
+    } catch (KafkaException e) {
+      warnNotStored(offsets, e);
+    } finally {
+      leaving = null;
+    }
+  }
+
+  /** Closing, in a rebalance callback where the member is stable: commits what it handled. */
+  private void commitLeaving() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = leaving;
+    if (offsets == null) {
+      return;
+    }
+    try {
+      unlessWoken(
+          () -> {
+            consumer.commitSync(offsets, COMMIT_TIMEOUT);
+            return null;
+          });
+      leaving = null;
+    } catch (KafkaException e) {
+      // commitBeforeLeaving tries again, until its deadline.
+      LOG.debug("{}: committing {} on the way out failed", spec.clientId(), offsets, e);
+    }
+  }
+
+  private void warnNotStored(Map<TopicPartition, OffsetAndMetadata> offsets, Exception e) {
+    LOG.warn(
+        "{}: could not store the checkpoints {} of {} before closing; their records after the last"
+            + " stored checkpoint will be delivered again: {}",
+        spec.clientId(),
+        offsets,
+        topic,
+        e.toString());
   }
 
   private void deliver(DeliverySink out, ConsumerRecords<byte[], byte[]> records) {
@@ -495,7 +595,8 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     try {
       runActions();
       if (spec.isGroup() && started.get()) {
-        // Runs the rebalance listener (revoked + commit) for what is owned, then leaves the group.
+        commitBeforeLeaving(out);
+        // Runs the rebalance listener for anything still owned, then leaves the group.
         unlessWoken(
             () -> {
               consumer.unsubscribe();
@@ -711,6 +812,13 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (closing) {
+        // A rebalance finished on the way out (see commitBeforeLeaving): commit, take nothing on.
+        // Kafka calls this after every rebalance, with no partitions too.
+        consumer.pause(partitions);
+        commitLeaving();
+        return;
+      }
       if (partitions.isEmpty()) {
         return;
       }
@@ -732,6 +840,9 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (closing) {
+        commitLeaving();
+      }
       giveUp(partitions, false);
     }
 

@@ -13,7 +13,10 @@ import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,15 +33,38 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends through one {@link KafkaProducer} (idempotent, acks=all by default, so retries keep per-key
  * order). Results are reported from Kafka's callback, on the producer's I/O thread.
+ *
+ * <p><b>A topic deleted under the producer.</b> Kafka keeps such records queued until {@code
+ * delivery.timeout.ms} (120 s) and then fails them with a timeout; a send whose topic metadata is
+ * gone even blocks the caller for {@code max.block.ms}. So a watch ({@link #checkStalled}, every
+ * second) looks for sends that get no answer for {@link #STALL_NANOS}; it then asks the cluster
+ * whether the topic exists. If the cluster answers that it does not, every send still pending fails
+ * with {@code NOT_FOUND}: the Kafka producer is closed at once, which discards what it had queued
+ * (Kafka fails those records through their callbacks, mapped to {@code NOT_FOUND} here), so a
+ * record reported failed is never written later, even if a topic of that name is created again.
+ * Later sends fail with {@code NOT_FOUND} at once, asking the cluster again at most once per {@link
+ * #RECHECK_NANOS}; once the topic exists again, a new Kafka producer takes over. No answer from the
+ * cluster (a broker restart) is not an answer: sends keep waiting, as Kafka would.
  */
 final class KafkaProducerDriver implements ProducerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaProducerDriver.class);
 
+  /** How long sends may go unanswered before the watch asks whether the topic still exists. */
+  static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  /** While the topic is known to be gone, how often a send asks the cluster again. */
+  static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final String topic;
+  private final String clientId;
+  private final KafkaSettings settings;
   private final KafkaBackend backend;
-  private final KafkaProducer<byte[], byte[]> producer;
-  private final @Nullable AutoCloseable metrics;
   private final Object topicCheck = new Object();
+
+  /** Replaced only after the topic was deleted and created again; guarded by topicCheck. */
+  private volatile KafkaProducer<byte[], byte[]> producer;
+
+  private volatile @Nullable AutoCloseable metrics;
 
   /**
    * Set once the topic is known to exist. Until then a send asks the cluster first, because the
@@ -46,16 +72,36 @@ final class KafkaProducerDriver implements ProducerDriver {
    */
   private volatile boolean topicSeen;
 
+  /** Set while the topic is known to be deleted: the error pending and new sends fail with. */
+  private volatile @Nullable SluiceException deleted;
+
+  private long deletedCheckedAt; // guarded by topicCheck
+  private boolean closed; // guarded by topicCheck
+
+  // Sends handed to Kafka and sends answered, for the watch; separate counters so that the
+  // sending threads and Kafka's I/O thread do not write to the same memory.
+  private final LongAdder started = new LongAdder();
+  private final LongAdder answered = new LongAdder();
+
+  // The watch's own state (its thread only).
+  private long lastAnswered;
+  private long lastProgressAt = System.nanoTime();
+  private final @Nullable ScheduledFuture<?> watch;
+
   KafkaProducerDriver(ProducerSpec spec, KafkaSettings settings, KafkaBackend backend) {
     this.topic = spec.stream();
+    this.clientId = spec.clientId();
+    this.settings = settings;
     this.backend = backend;
-    this.producer = new KafkaProducer<>(settings.producerProperties(spec.clientId()));
+    this.producer = new KafkaProducer<>(settings.producerProperties(clientId));
     this.metrics = backend.bindMetrics(producer);
+    this.watch = backend.watch(this::checkStalled);
   }
 
   @Override
   public void send(Record<byte[], byte[]> record, SendCallback callback) {
-    Once once = new Once(callback);
+    Once once = new Once(callback, this);
+    started.increment();
     try {
       Integer partition = null;
       Shard target = record.shard();
@@ -75,7 +121,7 @@ final class KafkaProducerDriver implements ProducerDriver {
               record.key(),
               record.value(),
               headers(record.headers()));
-      producer.send(out, once);
+      current().send(out, once);
     } catch (RuntimeException e) {
       once.onCompletion(null, e);
     }
@@ -84,7 +130,7 @@ final class KafkaProducerDriver implements ProducerDriver {
   @Override
   public Shard shardFor(byte[] key) {
     requireTopic();
-    return Shard.of(partitionForKey(key, producer.partitionsFor(topic).size()));
+    return Shard.of(partitionForKey(key, current().partitionsFor(topic).size()));
   }
 
   /** The exact function Kafka's default partitioner applies to a keyed record. */
@@ -95,6 +141,7 @@ final class KafkaProducerDriver implements ProducerDriver {
   @Override
   public void flush() throws InterruptedException {
     try {
+      // After the topic was deleted this flushes the closed producer: nothing is left in it.
       producer.flush();
     } catch (InterruptException e) {
       Thread.interrupted();
@@ -115,12 +162,107 @@ final class KafkaProducerDriver implements ProducerDriver {
 
   @Override
   public void close(Duration timeout) {
+    if (watch != null) {
+      watch.cancel(false);
+    }
+    synchronized (topicCheck) {
+      closed = true; // no new Kafka producer from now on
+    }
     try {
       // Sends still pending when the timeout ends are failed by Kafka through their callbacks.
       producer.close(timeout);
     } finally {
       KafkaBackend.closeQuietly(metrics);
     }
+  }
+
+  /**
+   * The Kafka producer to send with; throws {@code NOT_FOUND} while the topic is known to be
+   * deleted, and replaces the producer once it exists again.
+   */
+  private KafkaProducer<byte[], byte[]> current() {
+    if (deleted == null) {
+      return producer;
+    }
+    synchronized (topicCheck) {
+      SluiceException gone = deleted;
+      if (gone == null) {
+        return producer;
+      }
+      long now = System.nanoTime();
+      if (closed || now - deletedCheckedAt < RECHECK_NANOS) {
+        throw new SluiceException(gone.code(), gone.getMessage());
+      }
+      deletedCheckedAt = now;
+      try {
+        backend.partitions(topic, KafkaBackend.QUICK_CHECK_TIMEOUT);
+      } catch (UnknownTopicOrPartitionException e) {
+        throw new SluiceException(gone.code(), gone.getMessage(), e);
+      } catch (RuntimeException e) {
+        // No answer: the topic may or may not be back. Fail this send rather than block on it.
+        throw backend.translate(e);
+      }
+      LOG.info(
+          "{}: stream {} exists again; sending to it with a new Kafka producer", clientId, topic);
+      KafkaProducer<byte[], byte[]> fresh =
+          new KafkaProducer<>(settings.producerProperties(clientId));
+      KafkaBackend.closeQuietly(metrics);
+      metrics = backend.bindMetrics(fresh);
+      producer = fresh;
+      deleted = null;
+      return fresh;
+    }
+  }
+
+  /**
+   * The watch, every second: if sends have been waiting for an answer for {@link #STALL_NANOS},
+   * asks the cluster whether the topic exists, and if it says no, fails them (see the class
+   * comment).
+   */
+  private void checkStalled() {
+    long now = System.nanoTime();
+    long done = answered.sum();
+    if (done != lastAnswered || started.sum() == done || deleted != null) {
+      // Progress, nothing pending, or already known.
+      lastAnswered = done;
+      lastProgressAt = now;
+      return;
+    }
+    if (now - lastProgressAt < STALL_NANOS) {
+      return;
+    }
+    lastProgressAt = now; // at most one question per stall period
+    try {
+      backend.partitions(topic, KafkaBackend.QUICK_CHECK_TIMEOUT);
+      return; // it exists: a slow or restarting broker, for Kafka's own retries to ride out
+    } catch (UnknownTopicOrPartitionException e) {
+      // deleted: below
+    } catch (RuntimeException e) {
+      LOG.debug("{}: sends to {} are waiting and the cluster does not answer", clientId, topic, e);
+      return;
+    }
+    KafkaProducer<byte[], byte[]> stale;
+    synchronized (topicCheck) {
+      if (deleted != null || closed) {
+        return;
+      }
+      deleted =
+          new SluiceException(
+              ErrorCode.NOT_FOUND,
+              "Stream '"
+                  + topic
+                  + "' does not exist any more (its Kafka topic was deleted); the record was"
+                  + " discarded");
+      deletedCheckedAt = now;
+      stale = producer;
+    }
+    LOG.warn(
+        "{}: stream {} was deleted; failing its {} pending sends with NOT_FOUND",
+        clientId,
+        topic,
+        started.sum() - answered.sum());
+    // Discards every queued record; Kafka fails each through its callback (see Once).
+    stale.close(Duration.ZERO);
   }
 
   private static int partitionOf(Shard shard) {
@@ -170,7 +312,7 @@ final class KafkaProducerDriver implements ProducerDriver {
   }
 
   private void requirePartition(int partition) {
-    int known = producer.partitionsFor(topic).size();
+    int known = current().partitionsFor(topic).size();
     if (partition < known) {
       return;
     }
@@ -204,15 +346,19 @@ final class KafkaProducerDriver implements ProducerDriver {
   /**
    * Reports a send exactly once. KafkaProducer.send can throw after it has queued the record with
    * this callback (its transaction manager refuses the partition after the append, e.g. in a fatal
-   * error state); Kafka then also fails the queued record through the callback later.
+   * error state); Kafka then also fails the queued record through the callback later. A failure
+   * after the topic was found deleted is reported as that ({@code NOT_FOUND}): Kafka's own error
+   * then is the forced close that discarded the record.
    */
   // Extends AtomicBoolean rather than holding one: one object less per send.
   private static final class Once extends AtomicBoolean implements Callback {
     private static final long serialVersionUID = 1L;
     private final transient SendCallback callback;
+    private final transient KafkaProducerDriver driver;
 
-    Once(SendCallback callback) {
+    Once(SendCallback callback, KafkaProducerDriver driver) {
       this.callback = callback;
+      this.driver = driver;
     }
 
     @Override
@@ -220,9 +366,13 @@ final class KafkaProducerDriver implements ProducerDriver {
       if (!compareAndSet(false, true)) {
         return;
       }
+      driver.answered.increment();
       if (error != null || metadata == null) {
+        SluiceException gone = driver.deleted;
         callback.failed(
-            error != null ? error : new IllegalStateException("Kafka reported no result"));
+            gone != null
+                ? new SluiceException(gone.code(), gone.getMessage(), error)
+                : error != null ? error : new IllegalStateException("Kafka reported no result"));
       } else {
         callback.sent(
             Shard.of(metadata.partition()), Position.of(metadata.offset()), metadata.timestamp());

@@ -62,7 +62,13 @@ final class KafkaSettings {
           "enable.auto.commit", "Sluice commits what the application processed (checkpoints)",
           "group.id", "the group is given to the consumer builder: .group(\"name\")",
           "group.instance.id",
-              "static membership would give every consumer of this JVM the same instance id");
+              "static membership would give every consumer of this JVM the same instance id",
+          // A transactional producer must call initTransactions and send inside a transaction;
+          // Sluice's producer does neither, so its first send would hang and fail.
+          "transactional.id",
+              "transactions are not yet available through Sluice's API (the TRANSACTIONS"
+                  + " capability says whether the broker supports them, not that a Sluice producer"
+                  + " can use them)");
 
   /** Sluice's default {@code fetch.max.wait.ms}; see {@link #consumerProperties}. */
   static final int FETCH_MAX_WAIT_MS = 100;

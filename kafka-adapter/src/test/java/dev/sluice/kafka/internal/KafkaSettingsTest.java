@@ -76,6 +76,20 @@ class KafkaSettingsTest {
   }
 
   @Test
+  @DisplayName("refuses a transactional.id, since Sluice's API has no transactions yet")
+  void refusesTransactionalId() {
+    for (String key : new String[] {"transactional.id", "producer.transactional.id"}) {
+      assertThatThrownBy(
+              () -> KafkaSettings.from(Map.of("bootstrap.servers", "x:1", key, "orders-tx")))
+          .isInstanceOfSatisfying(
+              SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+          .hasMessageContaining("sluice.kafka." + key)
+          .hasMessageContaining("transactions are not yet available through Sluice's API")
+          .hasMessageContaining("TRANSACTIONS");
+    }
+  }
+
+  @Test
   @DisplayName("refuses a value Kafka would refuse, when Sluice opens")
   void checksValues() {
     assertThatThrownBy(() -> KafkaSettings.from(Map.of("bootstrap.servers", "x:1", "acks", "most")))
