@@ -1,8 +1,9 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -45,6 +46,8 @@ public final class Capabilities {
   private final @Nullable Duration minRetention;
   private final @Nullable Duration maxRetention;
   private final OrderingScope orderingScope;
+  private final Instant minTimestamp;
+  private final Instant maxTimestamp;
 
   private Capabilities(Builder b) {
     this.features = Set.copyOf(b.features);
@@ -55,6 +58,8 @@ public final class Capabilities {
     this.minRetention = b.minRetention;
     this.maxRetention = b.maxRetention;
     this.orderingScope = b.orderingScope;
+    this.minTimestamp = b.minTimestamp;
+    this.maxTimestamp = b.maxTimestamp;
   }
 
   public static Builder builder() {
@@ -126,6 +131,20 @@ public final class Capabilities {
     return orderingScope;
   }
 
+  /**
+   * The earliest timestamp a record sent with one keeps exactly (Kafka: the epoch, as Kafka has no
+   * negative timestamps). An earlier one fails the send with {@code INVALID_ARGUMENT} before it
+   * reaches the broker; a timestamp in range is never replaced.
+   */
+  public Instant minTimestamp() {
+    return minTimestamp;
+  }
+
+  /** The latest timestamp a record sent with one keeps exactly; see {@link #minTimestamp()}. */
+  public Instant maxTimestamp() {
+    return maxTimestamp;
+  }
+
   @Override
   public String toString() {
     return "Capabilities{features="
@@ -142,6 +161,10 @@ public final class Capabilities {
         + (maxRetention == null ? "unlimited" : maxRetention)
         + ", ordering="
         + orderingScope
+        + ", timestamps="
+        + minTimestamp
+        + ".."
+        + maxTimestamp
         + "}";
   }
 
@@ -155,12 +178,14 @@ public final class Capabilities {
     private @Nullable Duration minRetention;
     private @Nullable Duration maxRetention;
     private OrderingScope orderingScope = OrderingScope.SHARD;
+    private Instant minTimestamp = Instant.ofEpochMilli(Record.NO_TIMESTAMP + 1);
+    private Instant maxTimestamp = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private Builder() {}
 
     public Builder supports(Capability... capabilities) {
-      for (Capability c : capabilities) {
-        features.add(c);
+      for (Capability c : Validation.notNull(capabilities, "capabilities")) {
+        features.add(Validation.notNull(c, "capabilities"));
       }
       return this;
     }
@@ -192,7 +217,17 @@ public final class Capabilities {
     }
 
     public Builder orderingScope(OrderingScope scope) {
-      this.orderingScope = Objects.requireNonNull(scope);
+      this.orderingScope = Validation.notNull(scope, "scope");
+      return this;
+    }
+
+    /**
+     * The timestamps the backend stores exactly, to the millisecond (default: every one a record
+     * can carry, from {@code Record.NO_TIMESTAMP + 1} to {@code Long.MAX_VALUE} milliseconds).
+     */
+    public Builder timestamps(Instant min, Instant max) {
+      this.minTimestamp = Validation.notNull(min, "min");
+      this.maxTimestamp = Validation.notNull(max, "max");
       return this;
     }
 

@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Instant;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,8 +18,13 @@ import org.jspecify.annotations.Nullable;
  * @param <V> value type
  */
 public final class Record<K, V> {
-  /** The timestamp of a record that has none yet; the producer or broker stamps it. */
-  public static final long NO_TIMESTAMP = -1L;
+  /**
+   * The timestamp of a record that has none yet; the producer or broker stamps it. It is {@code
+   * Long.MIN_VALUE}, which no record can carry as a timestamp, so every other millisecond (-1, 0,
+   * {@code Long.MAX_VALUE}) is a timestamp of its own; which of them a backend stores is its {@link
+   * Capabilities#minTimestamp()} to {@link Capabilities#maxTimestamp()}.
+   */
+  public static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
   private final @Nullable String stream;
   private final @Nullable K key;
@@ -68,13 +73,13 @@ public final class Record<K, V> {
       Headers headers,
       long timestampMillis) {
     return new Record<>(
-        Objects.requireNonNull(stream, "stream"),
+        Validation.notNull(stream, "stream"),
         key,
         value,
-        Objects.requireNonNull(headers, "headers"),
+        Validation.notNull(headers, "headers"),
         timestampMillis,
-        Objects.requireNonNull(shard, "shard"),
-        Objects.requireNonNull(position, "position"));
+        Validation.notNull(shard, "shard"),
+        Validation.notNull(position, "position"));
   }
 
   /** This record with another key and value and everything else the same (used by serdes). */
@@ -85,7 +90,13 @@ public final class Record<K, V> {
   /** This record with other headers and everything else the same. */
   public Record<K, V> withHeaders(Headers newHeaders) {
     return new Record<>(
-        stream, key, value, Objects.requireNonNull(newHeaders), timestampMillis, shard, position);
+        stream,
+        key,
+        value,
+        Validation.notNull(newHeaders, "newHeaders"),
+        timestampMillis,
+        shard,
+        position);
   }
 
   /** The stream a received record came from; null on a record being sent. */
@@ -170,7 +181,7 @@ public final class Record<K, V> {
     }
 
     public Builder<K, V> headers(Headers headers) {
-      this.headers = Objects.requireNonNull(headers, "headers");
+      this.headers = Validation.notNull(headers, "headers");
       return this;
     }
 
@@ -186,15 +197,39 @@ public final class Record<K, V> {
       return this;
     }
 
-    /** The record's timestamp; without one the producer stamps the time of sending. */
+    /**
+     * The record's timestamp, kept as it is (to the millisecond); without one the producer stamps
+     * the time of sending. A send fails with {@code INVALID_ARGUMENT} if the timestamp is outside
+     * the backend's {@link Capabilities#minTimestamp()} to {@link Capabilities#maxTimestamp()}.
+     *
+     * @throws SluiceException {@code INVALID_ARGUMENT} if the instant is not a millisecond count
+     *     after {@code Long.MIN_VALUE} (the years before -292,275,055 or after 292,278,994)
+     */
     public Builder<K, V> timestamp(Instant timestamp) {
-      this.timestampMillis = timestamp.toEpochMilli();
+      Validation.notNull(timestamp, "timestamp");
+      long millis;
+      try {
+        millis = timestamp.toEpochMilli();
+      } catch (ArithmeticException e) {
+        millis = NO_TIMESTAMP;
+      }
+      if (millis == NO_TIMESTAMP) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Timestamp "
+                + timestamp
+                + " does not fit a record: a timestamp is a count of milliseconds from "
+                + Instant.ofEpochMilli(NO_TIMESTAMP + 1)
+                + " to "
+                + Instant.ofEpochMilli(Long.MAX_VALUE));
+      }
+      this.timestampMillis = millis;
       return this;
     }
 
     /** Sends the record to this shard instead of routing it by key. */
     public Builder<K, V> shard(Shard shard) {
-      this.shard = Objects.requireNonNull(shard, "shard");
+      this.shard = Validation.notNull(shard, "shard");
       return this;
     }
 

@@ -1,8 +1,8 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -27,7 +27,9 @@ public final class StreamDescription {
   public static StreamDescription of(
       String name, List<ShardDescription> shards, @Nullable Duration retention) {
     return new StreamDescription(
-        Objects.requireNonNull(name, "name"), List.copyOf(shards), retention);
+        Validation.notNull(name, "name"),
+        List.copyOf(Validation.notNull(shards, "shards")),
+        retention);
   }
 
   public String name() {

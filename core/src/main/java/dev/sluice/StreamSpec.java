@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,7 +27,7 @@ public final class StreamSpec {
 
   /** The same spec with this retention. */
   public StreamSpec retention(Duration retention) {
-    return new StreamSpec(shards, Objects.requireNonNull(retention, "retention"));
+    return new StreamSpec(shards, Validation.notNull(retention, "retention"));
   }
 
   public int shards() {

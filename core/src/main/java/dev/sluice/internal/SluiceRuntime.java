@@ -297,6 +297,7 @@ public final class SluiceRuntime {
     if (settings.group() != null) {
       Validation.groupName(settings.group());
     }
+    requireDeadLetterStream(settings);
     String clientId = nextClientId("consumer");
     ConsumerDriver driver;
     try {
@@ -322,6 +323,25 @@ public final class SluiceRuntime {
       throw translate(e);
     }
     return consumer;
+  }
+
+  /**
+   * A dead-letter stream that does not exist would only be found at the first poison record, when
+   * the consumer then stops: better to refuse the start.
+   */
+  private void requireDeadLetterStream(ConsumerSettings<?, ?> settings) {
+    String deadLetters = settings.failurePolicy().deadLetterStream();
+    if (deadLetters != null && !admin.exists(deadLetters)) {
+      throw new SluiceException(
+          ErrorCode.NOT_FOUND,
+          "Dead-letter stream '"
+              + deadLetters
+              + "' of the failure policy does not exist on "
+              + backendName
+              + "; create it before starting the consumer of '"
+              + settings.stream()
+              + "'");
+    }
   }
 
   void forget(AutoCloseable resource) {

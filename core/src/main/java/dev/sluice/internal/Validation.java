@@ -6,6 +6,7 @@ import dev.sluice.Headers;
 import dev.sluice.Record;
 import dev.sluice.SluiceException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /** Checks done once in core, before anything reaches a backend. */
@@ -23,9 +24,22 @@ public final class Validation {
 
   private Validation() {}
 
+  /**
+   * Returns {@code value}, or throws {@code INVALID_ARGUMENT} naming the parameter if it is null:
+   * every public entry point checks its parameters with this, so a null fails the same way
+   * everywhere, before anything reaches a backend.
+   */
+  public static <T> T notNull(T value, String parameter) {
+    if (value == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "'" + parameter + "' must not be null");
+    }
+    return value;
+  }
+
   public static void streamName(String stream) {
     if (stream == null) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be null");
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "'stream' (a stream name) must not be null");
     }
     if (stream.isEmpty()) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be empty");
@@ -67,6 +81,21 @@ public final class Validation {
     byte[] value = record.value();
     if (value == null) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record value must not be null");
+    }
+    long millis = record.timestampMillis();
+    if (millis != Record.NO_TIMESTAMP
+        && (millis < caps.minTimestamp().toEpochMilli()
+            || millis > caps.maxTimestamp().toEpochMilli())) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Timestamp "
+              + Instant.ofEpochMilli(millis)
+              + " ("
+              + millis
+              + " ms) is outside the range the backend stores: "
+              + caps.minTimestamp()
+              + " to "
+              + caps.maxTimestamp());
     }
     long size = value.length;
     if (key != null) {

@@ -206,6 +206,52 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
+    @DisplayName(
+        "keeps edge timestamps exactly: the backend's declared minimum and maximum, the epoch and"
+            + " -1 ms where they are in range")
+    void edgeTimestamps() {
+      String stream = stream(1);
+      Instant min = caps().minTimestamp();
+      Instant max = caps().maxTimestamp();
+      List<Instant> edges = new ArrayList<>();
+      edges.add(min);
+      for (Instant t : List.of(Instant.ofEpochMilli(-1), Instant.EPOCH, Instant.ofEpochMilli(1))) {
+        if (!t.isBefore(min) && !t.isAfter(max) && !edges.contains(t)) {
+          edges.add(t);
+        }
+      }
+      // The maximum last, and in the same shard: on Kafka a shard whose newest timestamp is the
+      // epoch could be deleted at once by time-based retention.
+      edges.add(max);
+      Producer<String, String> producer = strings(stream);
+      List<SendResult> sent = new ArrayList<>();
+      for (Instant t : edges) {
+        sent.add(
+            await(
+                producer.send(
+                    Record.<String, String>builder("k", t.toString()).timestamp(t).build())));
+      }
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream)).awaitCount(edges.size(), timeout());
+
+      assertThat(got.stream().map(Record::value).collect(Collectors.toList()))
+          .as("every record arrives, in order")
+          .containsExactlyElementsOf(
+              edges.stream().map(Instant::toString).collect(Collectors.toList()));
+      assertThat(got.stream().map(Record::timestamp).collect(Collectors.toList()))
+          .as("each with the timestamp it was sent with")
+          .containsExactlyElementsOf(edges);
+      for (int i = 0; i < edges.size(); i++) {
+        if (sent.get(i).timestampMillis() != Record.NO_TIMESTAMP) {
+          assertThat(sent.get(i).timestampMillis())
+              .as("the stored timestamp the send reports")
+              .isEqualTo(edges.get(i).toEpochMilli());
+        }
+      }
+    }
+
+    @Test
     @DisplayName("sent without a timestamp is stamped with the time it was sent")
     void stampedTimestamp() {
       String stream = stream(1);
@@ -348,6 +394,43 @@ public abstract class SluiceConformanceTest {
         assertThat(thrown(unwrap))
             .hasCode(ErrorCode.UNSUPPORTED)
             .hasMessageContaining(StringBuilder.class.getName());
+      }
+    }
+
+    @Test
+    @DisplayName(
+        "a timestamp outside the backend's declared range fails with INVALID_ARGUMENT naming it and"
+            + " the range, before the broker (even for a stream that does not exist)")
+    void timestampOutOfRange() {
+      Instant min = caps().minTimestamp();
+      Instant max = caps().maxTimestamp();
+      Producer<String, String> producer =
+          track(
+              sluice().producer(harnessNow().missingStreamName(), Serde.string(), Serde.string()));
+      List<Instant> outside = new ArrayList<>();
+      if (min.toEpochMilli() > Record.NO_TIMESTAMP + 1) {
+        outside.add(min.minusMillis(1));
+      }
+      if (max.toEpochMilli() < Long.MAX_VALUE) {
+        outside.add(max.plusMillis(1));
+      }
+      for (Instant t : outside) {
+        assertThat(
+                failureOf(
+                    producer.send(Record.<String, String>builder("k", "v").timestamp(t).build())))
+            .as("a send at %s", t)
+            .hasCode(ErrorCode.INVALID_ARGUMENT)
+            .hasMessageContaining(t.toString())
+            .hasMessageContaining(min.toString())
+            .hasMessageContaining(max.toString());
+      }
+      // What no record can carry, whatever the backend: refused by the builder.
+      for (Instant t :
+          List.of(Instant.ofEpochMilli(Record.NO_TIMESTAMP), Instant.MAX, Instant.MIN)) {
+        assertThat(thrown(() -> Record.<String, String>builder("k", "v").timestamp(t)))
+            .as("a record at %s", t)
+            .hasCode(ErrorCode.INVALID_ARGUMENT)
+            .hasMessageContaining(t.toString());
       }
     }
 
@@ -1950,6 +2033,34 @@ public abstract class SluiceConformanceTest {
           .isEqualTo("cannot digest poison2");
       assertThat(second.headers().lastString(FailurePolicy.HEADER_ATTEMPTS)).isEqualTo("2");
       assertThat(c.consumer().termination()).isNotDone();
+    }
+
+    @Test
+    @DisplayName(
+        "a dead-letter stream that does not exist fails the consumer's start with NOT_FOUND naming it,"
+            + " before any record is handled")
+    void missingDeadLetterStream() {
+      String stream = stream(1);
+      String missing = harnessNow().missingStreamName();
+      sendValuesList(stream, List.of("poison"));
+      FailurePolicy policy =
+          FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO).thenDeadLetter(missing);
+      List<String> handled = new CopyOnWriteArrayList<>();
+
+      SluiceException e =
+          thrown(
+              () ->
+                  track(
+                      consumerOf(stream)
+                          .group(group())
+                          .failurePolicy(policy)
+                          .start(r -> handled.add(r.value()))));
+      assertThat(e).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(e.getMessage()).contains(missing);
+      SluiceException pull = thrown(() -> track(consumerOf(stream).failurePolicy(policy).open()));
+      assertThat(pull).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(pull.getMessage()).contains(missing);
+      assertThat(handled).isEmpty();
     }
   }
 

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -88,6 +89,10 @@ final class KafkaBackend implements Backend {
         .maxRecordBytes(maxRecord)
         // Kafka has no key limit of its own: a long key is just part of a large record.
         .retention(null, null)
+        // Kafka's record format has no negative timestamps (-1 there means "none"), and its
+        // producer refuses them; a broker may narrow this further with
+        // message.timestamp.before.max.ms / after.max.ms (the send then fails INVALID_ARGUMENT).
+        .timestamps(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))
         .build();
   }
 

@@ -667,7 +667,8 @@ final class KafkaConsumerDriver implements ConsumerDriver {
                 r.key(),
                 r.value() == null ? new byte[0] : r.value(),
                 headers(r),
-                r.timestamp());
+                // Kafka's -1 means "no timestamp" (only old message formats have none).
+                r.timestamp() < 0 ? Record.NO_TIMESTAMP : r.timestamp());
         built[index] = made;
       }
       return made;
