@@ -29,7 +29,20 @@ public final class Capabilities {
     /** Consumers can start at a timestamp. */
     SEEK_BY_TIMESTAMP,
     /** Records can be retained forever. */
-    UNLIMITED_RETENTION
+    UNLIMITED_RETENTION,
+    /**
+     * A record with a key and a null value (a tombstone) can be sent, and is received with {@code
+     * value() == null}, distinct from an empty value. Without it, sending one fails with {@code
+     * UNSUPPORTED}.
+     */
+    TOMBSTONES,
+    /**
+     * Streams can be created with {@link StreamSpec.CleanupPolicy#COMPACT}: the backend keeps the
+     * latest record of each key whatever its age, and may drop older records of a key and, after a
+     * while, keys whose latest record is a tombstone. When it does is the backend's choice (memory
+     * never does: it keeps every record), so a consumer may see superseded records and tombstones.
+     */
+    COMPACTION
   }
 
   /** How far the ordering guarantee reaches. */
@@ -48,6 +61,7 @@ public final class Capabilities {
   private final OrderingScope orderingScope;
   private final Instant minTimestamp;
   private final Instant maxTimestamp;
+  private final @Nullable Duration maxTimestampAhead;
 
   private Capabilities(Builder b) {
     this.features = Set.copyOf(b.features);
@@ -60,6 +74,7 @@ public final class Capabilities {
     this.orderingScope = b.orderingScope;
     this.minTimestamp = b.minTimestamp;
     this.maxTimestamp = b.maxTimestamp;
+    this.maxTimestampAhead = b.maxTimestampAhead;
   }
 
   public static Builder builder() {
@@ -145,6 +160,16 @@ public final class Capabilities {
     return maxTimestamp;
   }
 
+  /**
+   * How far after the time of sending a record's timestamp may be, or null if only {@link
+   * #maxTimestamp()} limits it. Kafka 4 brokers refuse timestamps more than an hour ahead by
+   * default ({@code message.timestamp.after.max.ms}); a later one fails the send with {@code
+   * INVALID_ARGUMENT} before it reaches the broker.
+   */
+  public @Nullable Duration maxTimestampAhead() {
+    return maxTimestampAhead;
+  }
+
   @Override
   public String toString() {
     return "Capabilities{features="
@@ -165,6 +190,7 @@ public final class Capabilities {
         + minTimestamp
         + ".."
         + maxTimestamp
+        + (maxTimestampAhead == null ? "" : " and at most now + " + maxTimestampAhead)
         + "}";
   }
 
@@ -180,6 +206,7 @@ public final class Capabilities {
     private OrderingScope orderingScope = OrderingScope.SHARD;
     private Instant minTimestamp = Instant.ofEpochMilli(Record.NO_TIMESTAMP + 1);
     private Instant maxTimestamp = Instant.ofEpochMilli(Long.MAX_VALUE);
+    private @Nullable Duration maxTimestampAhead;
 
     private Builder() {}
 
@@ -228,6 +255,12 @@ public final class Capabilities {
     public Builder timestamps(Instant min, Instant max) {
       this.minTimestamp = Validation.notNull(min, "min");
       this.maxTimestamp = Validation.notNull(max, "max");
+      return this;
+    }
+
+    /** See {@link Capabilities#maxTimestampAhead()}; null (the default) for no such limit. */
+    public Builder maxTimestampAhead(@Nullable Duration ahead) {
+      this.maxTimestampAhead = ahead;
       return this;
     }
 

@@ -5,8 +5,10 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A record: an optional key, a value, headers and a timestamp. On the consumer side it also tells
- * the stream, the {@link Shard} it came from and its {@link Position} there. Immutable.
+ * A record: an optional key, a value, headers and a timestamp. A record with a key and no value
+ * (null) is a tombstone: on a compacted stream it deletes its key (backends with {@link
+ * Capabilities.Capability#TOMBSTONES} only). On the consumer side it also tells the stream, the
+ * {@link Shard} it came from and its {@link Position} there. Immutable.
  *
  * <pre>{@code
  * producer.send(Record.of("user-42", "clicked"));
@@ -28,7 +30,7 @@ public final class Record<K, V> {
 
   private final @Nullable String stream;
   private final @Nullable K key;
-  private final V value;
+  private final @Nullable V value;
   private final Headers headers;
   private final long timestampMillis;
   private final @Nullable Shard shard;
@@ -37,7 +39,7 @@ public final class Record<K, V> {
   private Record(
       @Nullable String stream,
       @Nullable K key,
-      V value,
+      @Nullable V value,
       Headers headers,
       long timestampMillis,
       @Nullable Shard shard,
@@ -51,13 +53,16 @@ public final class Record<K, V> {
     this.position = position;
   }
 
-  /** A record to send with this key (may be null: the backend then spreads records) and value. */
-  public static <K, V> Record<K, V> of(@Nullable K key, V value) {
+  /**
+   * A record to send with this key (may be null: the backend then spreads records) and value (null
+   * for a tombstone, which needs a key).
+   */
+  public static <K, V> Record<K, V> of(@Nullable K key, @Nullable V value) {
     return new Record<>(null, key, value, Headers.empty(), NO_TIMESTAMP, null, null);
   }
 
   /** A builder for a record to send, to add headers, a timestamp or a target shard. */
-  public static <K, V> Builder<K, V> builder(@Nullable K key, V value) {
+  public static <K, V> Builder<K, V> builder(@Nullable K key, @Nullable V value) {
     return new Builder<>(key, value);
   }
 
@@ -69,7 +74,7 @@ public final class Record<K, V> {
       Shard shard,
       Position position,
       @Nullable K key,
-      V value,
+      @Nullable V value,
       Headers headers,
       long timestampMillis) {
     return new Record<>(
@@ -83,7 +88,7 @@ public final class Record<K, V> {
   }
 
   /** This record with another key and value and everything else the same (used by serdes). */
-  public <K2, V2> Record<K2, V2> withKeyAndValue(@Nullable K2 newKey, V2 newValue) {
+  public <K2, V2> Record<K2, V2> withKeyAndValue(@Nullable K2 newKey, @Nullable V2 newValue) {
     return new Record<>(stream, newKey, newValue, headers, timestampMillis, shard, position);
   }
 
@@ -109,9 +114,17 @@ public final class Record<K, V> {
     return key;
   }
 
-  /** The value, never null. */
-  public V value() {
+  /**
+   * The value; null only on a tombstone (a record sent with a key and no value, on a backend with
+   * {@link Capabilities.Capability#TOMBSTONES}). An empty value is not a tombstone.
+   */
+  public @Nullable V value() {
     return value;
+  }
+
+  /** True if this record has no value: it deletes its key on a compacted stream. */
+  public boolean isTombstone() {
+    return value == null;
   }
 
   public Headers headers() {
@@ -170,12 +183,12 @@ public final class Record<K, V> {
   /** Builds a record to send. */
   public static final class Builder<K, V> {
     private final @Nullable K key;
-    private final V value;
+    private final @Nullable V value;
     private Headers headers = Headers.empty();
     private long timestampMillis = NO_TIMESTAMP;
     private @Nullable Shard shard;
 
-    private Builder(@Nullable K key, V value) {
+    private Builder(@Nullable K key, @Nullable V value) {
       this.key = key;
       this.value = value;
     }

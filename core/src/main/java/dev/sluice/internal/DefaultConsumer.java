@@ -259,7 +259,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         bytes = ((SizedBatch) records).keyAndValueBytes();
       } else {
         for (Record<byte[], byte[]> r : records) {
-          bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+          byte[] value = r.value();
+          bytes += (value == null ? 0 : value.length) + (r.key() == null ? 0 : r.key().length);
         }
       }
       meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
@@ -631,7 +632,9 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     byte[] keyBytes = r.key();
     try {
       K key = keyBytes == null ? null : settings.keySerde().deserialize(keyBytes);
-      V value = settings.valueSerde().deserialize(r.value());
+      byte[] valueBytes = r.value();
+      // A tombstone (no value) stays one: the serde never sees null.
+      V value = valueBytes == null ? null : settings.valueSerde().deserialize(valueBytes);
       return r.withKeyAndValue(key, value);
     } catch (SluiceException e) {
       throw new SluiceException(

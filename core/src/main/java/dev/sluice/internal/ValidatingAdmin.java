@@ -30,7 +30,25 @@ final class ValidatingAdmin implements StreamAdmin {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "A stream needs at least one shard, not " + spec.shards());
     }
+    if (spec.cleanupPolicy() == StreamSpec.CleanupPolicy.COMPACT
+        && !runtime.capabilities().supports(Capabilities.Capability.COMPACTION)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "Backend '"
+              + runtime.backendName()
+              + "' cannot compact a stream (no COMPACTION capability): create '"
+              + stream
+              + "' with the DELETE cleanup policy");
+    }
     Duration retention = spec.retention();
+    if (retention != null && spec.cleanupPolicy() == StreamSpec.CleanupPolicy.COMPACT) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Stream '"
+              + stream
+              + "': a compacted stream keeps the latest record of every key however old; a"
+              + " retention applies only to the DELETE cleanup policy");
+    }
     if (retention != null) {
       Capabilities caps = runtime.capabilities();
       Duration min = caps.minRetention();

@@ -6,6 +6,7 @@ import dev.sluice.Headers;
 import dev.sluice.Record;
 import dev.sluice.SluiceException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Pattern;
 
@@ -80,7 +81,17 @@ public final class Validation {
     byte[] key = record.key();
     byte[] value = record.value();
     if (value == null) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record value must not be null");
+      if (key == null) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "A record value must not be null (a tombstone, a record with no value, needs a key)");
+      }
+      if (!caps.supports(Capabilities.Capability.TOMBSTONES)) {
+        throw new SluiceException(
+            ErrorCode.UNSUPPORTED,
+            "A record value must not be null: this backend has no tombstones (no TOMBSTONES"
+                + " capability), so a record with no value cannot be stored");
+      }
     }
     long millis = record.timestampMillis();
     if (millis != Record.NO_TIMESTAMP
@@ -97,7 +108,24 @@ public final class Validation {
               + " to "
               + caps.maxTimestamp());
     }
-    long size = value.length;
+    Duration ahead = caps.maxTimestampAhead();
+    if (millis != Record.NO_TIMESTAMP && ahead != null) {
+      long now = System.currentTimeMillis();
+      if (millis > now && millis - now > ahead.toMillis()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Timestamp "
+                + Instant.ofEpochMilli(millis)
+                + " ("
+                + millis
+                + " ms) is more than "
+                + ahead
+                + " after now ("
+                + Instant.ofEpochMilli(now)
+                + "), the latest the backend stores");
+      }
+    }
+    long size = value == null ? 0 : value.length;
     if (key != null) {
       if (key.length > caps.maxKeyBytes()) {
         throw new SluiceException(
