@@ -82,6 +82,7 @@ public final class Capabilities {
   }
 
   public boolean supports(Capability capability) {
+    Validation.notNull(capability, "capability");
     return features.contains(capability);
   }
 

@@ -121,6 +121,7 @@ public final class Position implements Comparable<Position> {
 
   /** True if this position is after {@code other} in the same shard. */
   public boolean isAfter(Position other) {
+    Validation.notNull(other, "other");
     return compareTo(other) > 0;
   }
 

@@ -74,6 +74,7 @@ public final class StreamDescription {
 
   /** The description of one shard, or null. */
   public @Nullable ShardDescription shard(Shard shard) {
+    Validation.notNull(shard, "shard");
     for (ShardDescription d : shards) {
       if (d.shard().equals(shard)) {
         return d;

@@ -336,6 +336,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public List<Record<K, V>> poll(Duration timeout) {
+    Validation.notNull(timeout, "timeout");
     if (handler != null) {
       throw new SluiceException(
           ErrorCode.FAILED_PRECONDITION,
@@ -393,6 +394,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void checkpoint(Record<?, ?> record) {
+    Validation.notNull(record, "record");
     if (record.shard() == null || record.position() == null) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Only a received record can be checkpointed: " + record);
@@ -411,6 +413,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void checkpoint(Shard shard, Position position) {
+    Validation.notNull(shard, "shard");
+    Validation.notNull(position, "position");
     checkRunning();
     ShardState state = shards.get(shard);
     if (state == null) {
@@ -434,6 +438,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void pause(Shard... toPause) {
+    shardsNotNull(toPause);
     checkRunning();
     for (Shard s : toPause) {
       ShardState state = shards.get(s);
@@ -446,6 +451,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void resume(Shard... toResume) {
+    shardsNotNull(toResume);
     checkRunning();
     for (Shard s : toResume) {
       ShardState state = shards.get(s);
@@ -464,7 +470,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    return driver.unwrap(type);
+    return driver.unwrap(Validation.notNull(type, "type"));
+  }
+
+  private static void shardsNotNull(Shard[] shards) {
+    for (Shard s : Validation.notNull(shards, "shards")) {
+      Validation.notNull(s, "shards");
+    }
   }
 
   @Override

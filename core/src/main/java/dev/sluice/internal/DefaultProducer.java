@@ -197,6 +197,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public <T> T unwrap(Class<T> type) {
+    Validation.notNull(type, "type");
     checkOpen();
     return driver.unwrap(type);
   }

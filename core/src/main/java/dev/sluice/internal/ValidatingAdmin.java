@@ -9,7 +9,6 @@ import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 /** The portable admin: validation and error mapping around the backend's admin driver. */
@@ -25,7 +24,7 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void createStream(String stream, StreamSpec spec) {
     Validation.streamName(stream);
-    Objects.requireNonNull(spec, "spec");
+    Validation.notNull(spec, "spec");
     if (spec.shards() < 1) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "A stream needs at least one shard, not " + spec.shards());
@@ -109,7 +108,7 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void splitShard(String stream, Shard shard) {
     Validation.streamName(stream);
-    Objects.requireNonNull(shard, "shard");
+    Validation.notNull(shard, "shard");
     requireSplitAndMerge("split a shard");
     run(() -> driver.splitShard(stream, shard));
   }
@@ -117,8 +116,8 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void mergeShards(String stream, Shard first, Shard second) {
     Validation.streamName(stream);
-    Objects.requireNonNull(first, "first");
-    Objects.requireNonNull(second, "second");
+    Validation.notNull(first, "first");
+    Validation.notNull(second, "second");
     if (first.equals(second)) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Cannot merge shard " + first + " with itself");
