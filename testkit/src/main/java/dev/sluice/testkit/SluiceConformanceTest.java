@@ -545,7 +545,8 @@ public abstract class SluiceConformanceTest {
             .hasMessageContaining(max.toString());
       }
       if (ahead != null) {
-        Instant t = Instant.now().plus(ahead).plus(Duration.ofMinutes(5));
+        Instant t =
+            Instant.now().plus(ahead).plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS);
         assertThat(
                 failureOf(
                     producer.send(Record.<String, String>builder("k", "v").timestamp(t).build())))
