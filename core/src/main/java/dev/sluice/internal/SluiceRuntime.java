@@ -38,6 +38,8 @@ public final class SluiceRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
   private static final AtomicLong CLIENT_IDS = new AtomicLong();
   private static final long PROCESS_ID = ProcessHandle.current().pid();
+  private static final byte[] DEAD_LETTER_PROBE_KEY =
+      "sluice-dead-letter-check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   /** Where each known backend lives, for the "add this artifact" message. */
   private static final Map<String, String> KNOWN_ARTIFACTS =
@@ -330,6 +332,25 @@ public final class SluiceRuntime {
    * the consumer then stops: better to refuse the start.
    */
   private void requireDeadLetterStream(ConsumerSettings<?, ?> settings) {
+    Producer<byte[], byte[]> producer = settings.failurePolicy().deadLetterProducer();
+    if (producer != null) {
+      // The application's producer may write to another backend: ask it where a record would go,
+      // which needs the stream (NOT_FOUND if it is missing, CLOSED if the producer is).
+      try {
+        producer.shardFor(DEAD_LETTER_PROBE_KEY);
+      } catch (SluiceException e) {
+        if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.CLOSED) {
+          throw new SluiceException(
+              e.code(),
+              "Dead-letter stream '"
+                  + producer.stream()
+                  + "' of the failure policy cannot take records: "
+                  + e.getMessage(),
+              e);
+        }
+        LOG.warn("Could not check dead-letter stream '{}' at start", producer.stream(), e);
+      }
+    }
     String deadLetters = settings.failurePolicy().deadLetterStream();
     if (deadLetters != null && !admin.exists(deadLetters)) {
       throw new SluiceException(

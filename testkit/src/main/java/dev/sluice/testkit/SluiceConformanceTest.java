@@ -2195,6 +2195,19 @@ public abstract class SluiceConformanceTest {
       SluiceException pull = thrown(() -> track(consumerOf(stream).failurePolicy(policy).open()));
       assertThat(pull).hasCode(ErrorCode.NOT_FOUND);
       assertThat(pull.getMessage()).contains(missing);
+      Producer<byte[], byte[]> toMissing = track(sluice().producer(missing));
+      SluiceException own =
+          thrown(
+              () ->
+                  track(
+                      consumerOf(stream)
+                          .group(group())
+                          .failurePolicy(
+                              FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO)
+                                  .thenDeadLetter(toMissing))
+                          .start(r -> handled.add(r.value()))));
+      assertThat(own).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(own.getMessage()).contains(missing);
       assertThat(handled).isEmpty();
     }
   }
