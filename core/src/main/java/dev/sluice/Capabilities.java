@@ -1,8 +1,9 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +33,20 @@ public final class Capabilities {
     /** Consumers can start at a timestamp. */
     SEEK_BY_TIMESTAMP,
     /** Records can be retained forever. */
-    UNLIMITED_RETENTION
+    UNLIMITED_RETENTION,
+    /**
+     * A record with a key and a null value (a tombstone) can be sent, and is received with {@code
+     * value() == null}, distinct from an empty value. Without it, sending one fails with {@code
+     * UNSUPPORTED}.
+     */
+    TOMBSTONES,
+    /**
+     * Streams can be created with {@link StreamSpec.CleanupPolicy#COMPACT}: the backend keeps the
+     * latest record of each key whatever its age, and may drop older records of a key and, after a
+     * while, keys whose latest record is a tombstone. When it does is the backend's choice (memory
+     * never does: it keeps every record), so a consumer may see superseded records and tombstones.
+     */
+    COMPACTION
   }
 
   /** How far the ordering guarantee reaches. */
@@ -49,6 +63,9 @@ public final class Capabilities {
   private final @Nullable Duration minRetention;
   private final @Nullable Duration maxRetention;
   private final OrderingScope orderingScope;
+  private final Instant minTimestamp;
+  private final Instant maxTimestamp;
+  private final @Nullable Duration maxTimestampAhead;
 
   private Capabilities(Builder b) {
     this.features = Set.copyOf(b.features);
@@ -59,6 +76,9 @@ public final class Capabilities {
     this.minRetention = b.minRetention;
     this.maxRetention = b.maxRetention;
     this.orderingScope = b.orderingScope;
+    this.minTimestamp = b.minTimestamp;
+    this.maxTimestamp = b.maxTimestamp;
+    this.maxTimestampAhead = b.maxTimestampAhead;
   }
 
   public static Builder builder() {
@@ -66,6 +86,7 @@ public final class Capabilities {
   }
 
   public boolean supports(Capability capability) {
+    Validation.notNull(capability, "capability");
     return features.contains(capability);
   }
 
@@ -130,6 +151,30 @@ public final class Capabilities {
     return orderingScope;
   }
 
+  /**
+   * The earliest timestamp a record sent with one keeps exactly (Kafka: the epoch, as Kafka has no
+   * negative timestamps). An earlier one fails the send with {@code INVALID_ARGUMENT} before it
+   * reaches the broker; a timestamp in range is never replaced.
+   */
+  public Instant minTimestamp() {
+    return minTimestamp;
+  }
+
+  /** The latest timestamp a record sent with one keeps exactly; see {@link #minTimestamp()}. */
+  public Instant maxTimestamp() {
+    return maxTimestamp;
+  }
+
+  /**
+   * How far after the time of sending a record's timestamp may be, or null if only {@link
+   * #maxTimestamp()} limits it. Kafka 4 brokers refuse timestamps more than an hour ahead by
+   * default ({@code message.timestamp.after.max.ms}); a later one fails the send with {@code
+   * INVALID_ARGUMENT} before it reaches the broker.
+   */
+  public @Nullable Duration maxTimestampAhead() {
+    return maxTimestampAhead;
+  }
+
   @Override
   public String toString() {
     return "Capabilities{features="
@@ -146,6 +191,11 @@ public final class Capabilities {
         + (maxRetention == null ? "unlimited" : maxRetention)
         + ", ordering="
         + orderingScope
+        + ", timestamps="
+        + minTimestamp
+        + ".."
+        + maxTimestamp
+        + (maxTimestampAhead == null ? "" : " and at most now + " + maxTimestampAhead)
         + "}";
   }
 
@@ -159,12 +209,15 @@ public final class Capabilities {
     private @Nullable Duration minRetention;
     private @Nullable Duration maxRetention;
     private OrderingScope orderingScope = OrderingScope.SHARD;
+    private Instant minTimestamp = Instant.ofEpochMilli(Record.NO_TIMESTAMP + 1);
+    private Instant maxTimestamp = Instant.ofEpochMilli(Long.MAX_VALUE);
+    private @Nullable Duration maxTimestampAhead;
 
     private Builder() {}
 
     public Builder supports(Capability... capabilities) {
-      for (Capability c : capabilities) {
-        features.add(c);
+      for (Capability c : Validation.notNull(capabilities, "capabilities")) {
+        features.add(Validation.notNull(c, "capabilities"));
       }
       return this;
     }
@@ -196,7 +249,23 @@ public final class Capabilities {
     }
 
     public Builder orderingScope(OrderingScope scope) {
-      this.orderingScope = Objects.requireNonNull(scope);
+      this.orderingScope = Validation.notNull(scope, "scope");
+      return this;
+    }
+
+    /**
+     * The timestamps the backend stores exactly, to the millisecond (default: every one a record
+     * can carry, from {@code Record.NO_TIMESTAMP + 1} to {@code Long.MAX_VALUE} milliseconds).
+     */
+    public Builder timestamps(Instant min, Instant max) {
+      this.minTimestamp = Validation.notNull(min, "min");
+      this.maxTimestamp = Validation.notNull(max, "max");
+      return this;
+    }
+
+    /** See {@link Capabilities#maxTimestampAhead()}; null (the default) for no such limit. */
+    public Builder maxTimestampAhead(@Nullable Duration ahead) {
+      this.maxTimestampAhead = ahead;
       return this;
     }
 

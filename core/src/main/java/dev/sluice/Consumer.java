@@ -98,6 +98,7 @@ public interface Consumer<K, V> extends AutoCloseable {
 
   /** Waits for the consumer to stop; true if it stopped within the timeout. */
   default boolean awaitTermination(Duration timeout) {
+    dev.sluice.internal.Validation.notNull(timeout, "timeout");
     try {
       termination().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       return true;

@@ -2,8 +2,8 @@ package dev.sluice;
 
 import dev.sluice.internal.ConsumerSettings;
 import dev.sluice.internal.SluiceRuntime;
+import dev.sluice.internal.Validation;
 import java.time.Duration;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,24 +44,25 @@ public final class ConsumerBuilder<K, V> {
    * are stored by the backend. Without a group the consumer is standalone and reads every shard.
    */
   public ConsumerBuilder<K, V> group(String group) {
-    this.group = Objects.requireNonNull(group, "group");
+    this.group = Validation.notNull(group, "group");
     return this;
   }
 
   /** Where shards without a checkpoint start; earliest by default. */
   public ConsumerBuilder<K, V> startPosition(StartPosition startPosition) {
-    this.startPosition = Objects.requireNonNull(startPosition, "startPosition");
+    this.startPosition = Validation.notNull(startPosition, "startPosition");
     return this;
   }
 
   /** Automatic (default) or manual checkpoints. */
   public ConsumerBuilder<K, V> checkpointing(CheckpointMode mode) {
-    this.checkpointMode = Objects.requireNonNull(mode, "mode");
+    this.checkpointMode = Validation.notNull(mode, "mode");
     return this;
   }
 
   /** How often checkpoints are written to the backend; 1 s by default. */
   public ConsumerBuilder<K, V> checkpointInterval(Duration interval) {
+    Validation.notNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "checkpointInterval must be positive");
     }
@@ -71,13 +72,13 @@ public final class ConsumerBuilder<K, V> {
 
   /** Told when shards are assigned and revoked. */
   public ConsumerBuilder<K, V> listener(ShardListener listener) {
-    this.listener = Objects.requireNonNull(listener, "listener");
+    this.listener = Validation.notNull(listener, "listener");
     return this;
   }
 
   /** What happens when the handler throws; {@link FailurePolicy#defaults()} by default. */
   public ConsumerBuilder<K, V> failurePolicy(FailurePolicy policy) {
-    this.failurePolicy = Objects.requireNonNull(policy, "policy");
+    this.failurePolicy = Validation.notNull(policy, "policy");
     return this;
   }
 
@@ -119,7 +120,7 @@ public final class ConsumerBuilder<K, V> {
    * (its record then counts as unprocessed); 30 s by default.
    */
   public ConsumerBuilder<K, V> revocationTimeout(Duration timeout) {
-    this.revocationTimeout = Objects.requireNonNull(timeout, "timeout");
+    this.revocationTimeout = Validation.notNull(timeout, "timeout");
     return this;
   }
 
@@ -132,7 +133,7 @@ public final class ConsumerBuilder<K, V> {
    *     the stream
    */
   public Consumer<K, V> start(RecordHandler<K, V> handler) {
-    Objects.requireNonNull(handler, "handler");
+    Validation.notNull(handler, "handler");
     return runtime.startConsumer(settings(), handler);
   }
 

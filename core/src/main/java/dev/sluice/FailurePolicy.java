@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,7 +71,7 @@ public final class FailurePolicy {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
-    this.outcome = Objects.requireNonNull(outcome);
+    this.outcome = Validation.notNull(outcome, "outcome");
     this.deadLetterStream = deadLetterStream;
     this.deadLetterProducer = deadLetterProducer;
   }
@@ -91,6 +91,8 @@ public final class FailurePolicy {
    * initialBackoff}, doubling up to {@code maxBackoff}, between them; then stops.
    */
   public static FailurePolicy retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    Validation.notNull(initialBackoff, "initialBackoff");
+    Validation.notNull(maxBackoff, "maxBackoff");
     return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.STOP, null, null);
   }
 
@@ -109,7 +111,7 @@ public final class FailurePolicy {
    * exist). Its key, value and headers are kept; {@code sluice.dlq.*} headers are added.
    */
   public FailurePolicy thenDeadLetter(String stream) {
-    Objects.requireNonNull(stream, "stream");
+    Validation.notNull(stream, "stream");
     return new FailurePolicy(
         maxAttempts, initialBackoff, maxBackoff, Outcome.DEAD_LETTER, stream, null);
   }
@@ -119,7 +121,7 @@ public final class FailurePolicy {
    * (the application keeps it open while the consumer runs, and closes it).
    */
   public FailurePolicy thenDeadLetter(Producer<byte[], byte[]> producer) {
-    Objects.requireNonNull(producer, "producer");
+    Validation.notNull(producer, "producer");
     return new FailurePolicy(
         maxAttempts, initialBackoff, maxBackoff, Outcome.DEAD_LETTER, null, producer);
   }

@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.math.BigInteger;
-import java.util.Objects;
 
 /**
  * The range of 128-bit hash keys a shard owns (Kinesis and memory): a record goes to the shard
@@ -20,8 +20,8 @@ public final class HashKeyRange {
   }
 
   public static HashKeyRange of(BigInteger start, BigInteger end) {
-    Objects.requireNonNull(start, "start");
-    Objects.requireNonNull(end, "end");
+    Validation.notNull(start, "start");
+    Validation.notNull(end, "end");
     if (start.signum() < 0 || end.compareTo(MAX) > 0 || start.compareTo(end) > 0) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Not a hash key range: " + start + ".." + end);
@@ -38,6 +38,7 @@ public final class HashKeyRange {
   }
 
   public boolean contains(BigInteger hashKey) {
+    Validation.notNull(hashKey, "hashKey");
     return start.compareTo(hashKey) <= 0 && hashKey.compareTo(end) <= 0;
   }
 

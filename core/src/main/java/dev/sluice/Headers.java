@@ -1,12 +1,12 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,6 +61,7 @@ public final class Headers implements Iterable<Headers.Header> {
 
   /** The value of the last header with this name, or null. */
   public byte @Nullable [] last(String name) {
+    Validation.notNull(name, "name");
     for (int i = headers.size() - 1; i >= 0; i--) {
       if (headers.get(i).name.equals(name)) {
         return headers.get(i).value();
@@ -77,6 +78,7 @@ public final class Headers implements Iterable<Headers.Header> {
 
   /** The values of every header with this name, in order. */
   public List<byte[]> all(String name) {
+    Validation.notNull(name, "name");
     List<byte[]> values = new ArrayList<>();
     for (Header h : headers) {
       if (h.name.equals(name)) {
@@ -118,8 +120,8 @@ public final class Headers implements Iterable<Headers.Header> {
 
     /** A header; the value is copied. */
     public static Header of(String name, byte[] value) {
-      Objects.requireNonNull(name, "header name");
-      Objects.requireNonNull(value, "header value");
+      Validation.notNull(name, "name");
+      Validation.notNull(value, "value");
       return new Header(name, value.clone());
     }
 
@@ -174,21 +176,21 @@ public final class Headers implements Iterable<Headers.Header> {
 
     /** Adds a header with a UTF-8 text value. */
     public Builder add(String name, String value) {
-      Objects.requireNonNull(value, "header value");
+      Validation.notNull(value, "value");
       headers.add(
-          new Header(
-              Objects.requireNonNull(name, "header name"), value.getBytes(StandardCharsets.UTF_8)));
+          new Header(Validation.notNull(name, "name"), value.getBytes(StandardCharsets.UTF_8)));
       return this;
     }
 
     /** Adds every header of {@code other}. */
     public Builder addAll(Headers other) {
-      headers.addAll(other.headers);
+      headers.addAll(Validation.notNull(other, "other").headers);
       return this;
     }
 
     /** Removes every header with this name. */
     public Builder remove(String name) {
+      Validation.notNull(name, "name");
       headers.removeIf(h -> h.name.equals(name));
       return this;
     }

@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.util.Objects;
 
 /**
@@ -44,7 +45,7 @@ public final class Position implements Comparable<Position> {
 
   /** The position at this sequence number and sub-sequence (a record of an aggregated record). */
   public static Position of(String sequenceNumber, long subSequence) {
-    Objects.requireNonNull(sequenceNumber, "sequenceNumber");
+    Validation.notNull(sequenceNumber, "sequenceNumber");
     if (sequenceNumber.isEmpty() || subSequence < 0) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, DIGITS_ERROR + ": " + sequenceNumber);
     }
@@ -63,7 +64,7 @@ public final class Position implements Comparable<Position> {
 
   /** Parses what {@link #toString()} wrote. */
   public static Position parse(String text) {
-    Objects.requireNonNull(text, "text");
+    Validation.notNull(text, "text");
     int colon = text.indexOf(':');
     if (colon < 0) {
       return of(text, 0);
@@ -120,6 +121,7 @@ public final class Position implements Comparable<Position> {
 
   /** True if this position is after {@code other} in the same shard. */
   public boolean isAfter(Position other) {
+    Validation.notNull(other, "other");
     return compareTo(other) > 0;
   }
 

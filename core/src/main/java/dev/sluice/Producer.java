@@ -29,13 +29,16 @@ public interface Producer<K, V> extends AutoCloseable {
   String stream();
 
   /**
-   * Sends a record with this key (null: no key; the backend spreads such records) and value.
+   * Sends a record with this key (null: no key; the backend spreads such records) and value. A null
+   * value with a key sends a tombstone, which deletes the key on a compacted stream; it fails with
+   * {@code UNSUPPORTED} on a backend without {@link Capabilities.Capability#TOMBSTONES}, and with
+   * {@code INVALID_ARGUMENT} without a key.
    *
    * <p>The future completes on the backend client's I/O thread (Kafka's network thread, the AWS
    * SDK's event loop): chain blocking work with the {@code *Async} methods of {@link
    * CompletableFuture} and an executor of your own, or every send of this producer waits for it.
    */
-  CompletableFuture<SendResult> send(@Nullable K key, V value);
+  CompletableFuture<SendResult> send(@Nullable K key, @Nullable V value);
 
   /** Sends a record with headers, a timestamp or an explicit target shard. */
   CompletableFuture<SendResult> send(Record<K, V> record);
@@ -74,7 +77,9 @@ public interface Producer<K, V> extends AutoCloseable {
    * {@link #send(Record, BiConsumer)}.
    */
   default void send(
-      @Nullable K key, V value, BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+      @Nullable K key,
+      @Nullable V value,
+      BiConsumer<? super SendResult, ? super Throwable> onComplete) {
     send(Record.of(key, value), onComplete);
   }
 

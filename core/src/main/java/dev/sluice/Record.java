@@ -1,12 +1,14 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Instant;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A record: an optional key, a value, headers and a timestamp. On the consumer side it also tells
- * the stream, the {@link Shard} it came from and its {@link Position} there. Immutable.
+ * A record: an optional key, a value, headers and a timestamp. A record with a key and no value
+ * (null) is a tombstone: on a compacted stream it deletes its key (backends with {@link
+ * Capabilities.Capability#TOMBSTONES} only). On the consumer side it also tells the stream, the
+ * {@link Shard} it came from and its {@link Position} there. Immutable.
  *
  * <pre>{@code
  * producer.send(Record.of("user-42", "clicked"));
@@ -18,12 +20,17 @@ import org.jspecify.annotations.Nullable;
  * @param <V> value type
  */
 public final class Record<K, V> {
-  /** The timestamp of a record that has none yet; the producer or broker stamps it. */
-  public static final long NO_TIMESTAMP = -1L;
+  /**
+   * The timestamp of a record that has none yet; the producer or broker stamps it. It is {@code
+   * Long.MIN_VALUE}, which no record can carry as a timestamp, so every other millisecond (-1, 0,
+   * {@code Long.MAX_VALUE}) is a timestamp of its own; which of them a backend stores is its {@link
+   * Capabilities#minTimestamp()} to {@link Capabilities#maxTimestamp()}.
+   */
+  public static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
   private final @Nullable String stream;
   private final @Nullable K key;
-  private final V value;
+  private final @Nullable V value;
   private final Headers headers;
   private final long timestampMillis;
   private final @Nullable Shard shard;
@@ -32,7 +39,7 @@ public final class Record<K, V> {
   private Record(
       @Nullable String stream,
       @Nullable K key,
-      V value,
+      @Nullable V value,
       Headers headers,
       long timestampMillis,
       @Nullable Shard shard,
@@ -46,13 +53,16 @@ public final class Record<K, V> {
     this.position = position;
   }
 
-  /** A record to send with this key (may be null: the backend then spreads records) and value. */
-  public static <K, V> Record<K, V> of(@Nullable K key, V value) {
+  /**
+   * A record to send with this key (may be null: the backend then spreads records) and value (null
+   * for a tombstone, which needs a key).
+   */
+  public static <K, V> Record<K, V> of(@Nullable K key, @Nullable V value) {
     return new Record<>(null, key, value, Headers.empty(), NO_TIMESTAMP, null, null);
   }
 
   /** A builder for a record to send, to add headers, a timestamp or a target shard. */
-  public static <K, V> Builder<K, V> builder(@Nullable K key, V value) {
+  public static <K, V> Builder<K, V> builder(@Nullable K key, @Nullable V value) {
     return new Builder<>(key, value);
   }
 
@@ -64,28 +74,34 @@ public final class Record<K, V> {
       Shard shard,
       Position position,
       @Nullable K key,
-      V value,
+      @Nullable V value,
       Headers headers,
       long timestampMillis) {
     return new Record<>(
-        Objects.requireNonNull(stream, "stream"),
+        Validation.notNull(stream, "stream"),
         key,
         value,
-        Objects.requireNonNull(headers, "headers"),
+        Validation.notNull(headers, "headers"),
         timestampMillis,
-        Objects.requireNonNull(shard, "shard"),
-        Objects.requireNonNull(position, "position"));
+        Validation.notNull(shard, "shard"),
+        Validation.notNull(position, "position"));
   }
 
   /** This record with another key and value and everything else the same (used by serdes). */
-  public <K2, V2> Record<K2, V2> withKeyAndValue(@Nullable K2 newKey, V2 newValue) {
+  public <K2, V2> Record<K2, V2> withKeyAndValue(@Nullable K2 newKey, @Nullable V2 newValue) {
     return new Record<>(stream, newKey, newValue, headers, timestampMillis, shard, position);
   }
 
   /** This record with other headers and everything else the same. */
   public Record<K, V> withHeaders(Headers newHeaders) {
     return new Record<>(
-        stream, key, value, Objects.requireNonNull(newHeaders), timestampMillis, shard, position);
+        stream,
+        key,
+        value,
+        Validation.notNull(newHeaders, "newHeaders"),
+        timestampMillis,
+        shard,
+        position);
   }
 
   /** The stream a received record came from; null on a record being sent. */
@@ -98,9 +114,17 @@ public final class Record<K, V> {
     return key;
   }
 
-  /** The value, never null. */
-  public V value() {
+  /**
+   * The value; null only on a tombstone (a record sent with a key and no value, on a backend with
+   * {@link Capabilities.Capability#TOMBSTONES}). An empty value is not a tombstone.
+   */
+  public @Nullable V value() {
     return value;
+  }
+
+  /** True if this record has no value: it deletes its key on a compacted stream. */
+  public boolean isTombstone() {
+    return value == null;
   }
 
   public Headers headers() {
@@ -159,18 +183,18 @@ public final class Record<K, V> {
   /** Builds a record to send. */
   public static final class Builder<K, V> {
     private final @Nullable K key;
-    private final V value;
+    private final @Nullable V value;
     private Headers headers = Headers.empty();
     private long timestampMillis = NO_TIMESTAMP;
     private @Nullable Shard shard;
 
-    private Builder(@Nullable K key, V value) {
+    private Builder(@Nullable K key, @Nullable V value) {
       this.key = key;
       this.value = value;
     }
 
     public Builder<K, V> headers(Headers headers) {
-      this.headers = Objects.requireNonNull(headers, "headers");
+      this.headers = Validation.notNull(headers, "headers");
       return this;
     }
 
@@ -186,15 +210,39 @@ public final class Record<K, V> {
       return this;
     }
 
-    /** The record's timestamp; without one the producer stamps the time of sending. */
+    /**
+     * The record's timestamp, kept as it is (to the millisecond); without one the producer stamps
+     * the time of sending. A send fails with {@code INVALID_ARGUMENT} if the timestamp is outside
+     * the backend's {@link Capabilities#minTimestamp()} to {@link Capabilities#maxTimestamp()}.
+     *
+     * @throws SluiceException {@code INVALID_ARGUMENT} if the instant is not a millisecond count
+     *     after {@code Long.MIN_VALUE} (the years before -292,275,055 or after 292,278,994)
+     */
     public Builder<K, V> timestamp(Instant timestamp) {
-      this.timestampMillis = timestamp.toEpochMilli();
+      Validation.notNull(timestamp, "timestamp");
+      long millis;
+      try {
+        millis = timestamp.toEpochMilli();
+      } catch (ArithmeticException e) {
+        millis = NO_TIMESTAMP;
+      }
+      if (millis == NO_TIMESTAMP) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Timestamp "
+                + timestamp
+                + " does not fit a record: a timestamp is a count of milliseconds from "
+                + Instant.ofEpochMilli(NO_TIMESTAMP + 1)
+                + " to "
+                + Instant.ofEpochMilli(Long.MAX_VALUE));
+      }
+      this.timestampMillis = millis;
       return this;
     }
 
     /** Sends the record to this shard instead of routing it by key. */
     public Builder<K, V> shard(Shard shard) {
-      this.shard = Objects.requireNonNull(shard, "shard");
+      this.shard = Validation.notNull(shard, "shard");
       return this;
     }
 

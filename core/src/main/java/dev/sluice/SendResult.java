@@ -1,6 +1,6 @@
 package dev.sluice;
 
-import java.util.Objects;
+import dev.sluice.internal.Validation;
 
 /** Where a sent record was stored: its shard, its position there and its timestamp. */
 public final class SendResult {
@@ -16,8 +16,8 @@ public final class SendResult {
 
   public static SendResult of(Shard shard, Position position, long timestampMillis) {
     return new SendResult(
-        Objects.requireNonNull(shard, "shard"),
-        Objects.requireNonNull(position, "position"),
+        Validation.notNull(shard, "shard"),
+        Validation.notNull(position, "position"),
         timestampMillis);
   }
 

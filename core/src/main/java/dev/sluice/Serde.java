@@ -1,9 +1,9 @@
 package dev.sluice;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.internal.Validation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * Turns keys and values into bytes and back. Sluice stores bytes; a serde gives a typed view.
@@ -39,11 +39,12 @@ public interface Serde<T> {
 
   /** JSON through Jackson, with the application's {@code ObjectMapper}. */
   static <T> Serde<T> json(Class<T> type, ObjectMapper mapper) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(mapper, "mapper");
+    Validation.notNull(type, "type");
+    Validation.notNull(mapper, "mapper");
     return new Serde<>() {
       @Override
       public byte[] serialize(T value) {
+        Validation.notNull(value, "value");
         try {
           return mapper.writeValueAsBytes(value);
         } catch (IOException e) {
@@ -56,6 +57,7 @@ public interface Serde<T> {
 
       @Override
       public T deserialize(byte[] bytes) {
+        Validation.notNull(bytes, "bytes");
         try {
           return mapper.readValue(bytes, type);
         } catch (IOException e) {
@@ -82,12 +84,12 @@ final class Serdes {
       new Serde<>() {
         @Override
         public byte[] serialize(byte[] value) {
-          return value;
+          return Validation.notNull(value, "value");
         }
 
         @Override
         public byte[] deserialize(byte[] bytes) {
-          return bytes;
+          return Validation.notNull(bytes, "bytes");
         }
 
         @Override
@@ -100,12 +102,12 @@ final class Serdes {
       new Serde<>() {
         @Override
         public byte[] serialize(String value) {
-          return value.getBytes(StandardCharsets.UTF_8);
+          return Validation.notNull(value, "value").getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
         public String deserialize(byte[] bytes) {
-          return new String(bytes, StandardCharsets.UTF_8);
+          return new String(Validation.notNull(bytes, "bytes"), StandardCharsets.UTF_8);
         }
 
         @Override

@@ -1,6 +1,6 @@
 package dev.sluice;
 
-import java.util.Objects;
+import dev.sluice.internal.Validation;
 
 /**
  * One shard of a stream: a Kafka partition or a Kinesis shard. Records with the same key land on
@@ -32,7 +32,7 @@ public final class Shard implements Comparable<Shard> {
 
   /** The shard with this id. */
   public static Shard of(String id) {
-    Objects.requireNonNull(id, "shard id");
+    Validation.notNull(id, "id");
     if (id.isEmpty()) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A shard id must not be empty");
     }

@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +25,10 @@ public final class ShardDescription {
   public static ShardDescription of(
       Shard shard, List<Shard> parents, @Nullable HashKeyRange hashKeyRange, boolean open) {
     return new ShardDescription(
-        Objects.requireNonNull(shard, "shard"), List.copyOf(parents), hashKeyRange, open);
+        Validation.notNull(shard, "shard"),
+        List.copyOf(Validation.notNull(parents, "parents")),
+        hashKeyRange,
+        open);
   }
 
   public Shard shard() {

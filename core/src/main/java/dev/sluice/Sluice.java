@@ -3,12 +3,12 @@ package dev.sluice;
 import dev.sluice.Capabilities.Capability;
 import dev.sluice.internal.ConfigLoader;
 import dev.sluice.internal.SluiceRuntime;
+import dev.sluice.internal.Validation;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -77,7 +77,7 @@ public final class Sluice implements AutoCloseable {
 
   /** Opens Sluice with these settings on top of system properties, environment and defaults. */
   public static Sluice open(Map<String, String> settings) {
-    return builder().properties(settings).open();
+    return builder().properties(Validation.notNull(settings, "settings")).open();
   }
 
   public static Builder builder() {
@@ -106,7 +106,10 @@ public final class Sluice implements AutoCloseable {
 
   /** A producer of typed keys and values. */
   public <K, V> Producer<K, V> producer(String stream, Serde<K> keySerde, Serde<V> valueSerde) {
-    return runtime.producer(stream, keySerde, valueSerde);
+    return runtime.producer(
+        stream,
+        Validation.notNull(keySerde, "keySerde"),
+        Validation.notNull(valueSerde, "valueSerde"));
   }
 
   /** A consumer of raw bytes, to configure. */
@@ -122,8 +125,8 @@ public final class Sluice implements AutoCloseable {
     return new ConsumerBuilder<>(
         runtime,
         stream,
-        Objects.requireNonNull(keySerde, "keySerde"),
-        Objects.requireNonNull(valueSerde, "valueSerde"));
+        Validation.notNull(keySerde, "keySerde"),
+        Validation.notNull(valueSerde, "valueSerde"));
   }
 
   /** The configuration in effect, after all sources were merged (secrets masked). */
@@ -133,7 +136,7 @@ public final class Sluice implements AutoCloseable {
 
   /** The backend's shared native client of this type (e.g. Kafka's {@code Admin}). */
   public <T> T unwrap(Class<T> type) {
-    return runtime.unwrap(type);
+    return runtime.unwrap(Validation.notNull(type, "type"));
   }
 
   /**
@@ -164,28 +167,30 @@ public final class Sluice implements AutoCloseable {
 
     /** Selects the backend: {@code memory}, {@code kafka}, {@code kinesis}. */
     public Builder backend(String name) {
-      return set(ConfigLoader.BACKEND, name);
+      return set(ConfigLoader.BACKEND, Validation.notNull(name, "name"));
     }
 
     /** Sets one key, e.g. {@code set("sluice.kafka.bootstrap.servers", "127.0.0.1:9092")}. */
     public Builder set(String key, String value) {
-      settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      settings.put(Validation.notNull(key, "key"), Validation.notNull(value, "value"));
       return this;
     }
 
     public Builder properties(Map<String, String> values) {
-      values.forEach(this::set);
+      Validation.notNull(values, "values").forEach(this::set);
       return this;
     }
 
     public Builder properties(Properties values) {
-      values.stringPropertyNames().forEach(k -> set(k, values.getProperty(k)));
+      Validation.notNull(values, "values")
+          .stringPropertyNames()
+          .forEach(k -> set(k, values.getProperty(k)));
       return this;
     }
 
     /** Reads this properties file as the lowest-precedence source (above defaults). */
     public Builder propertiesFile(Path file) {
-      this.propertiesFile = Objects.requireNonNull(file, "file");
+      this.propertiesFile = Validation.notNull(file, "file");
       return this;
     }
 
@@ -200,7 +205,7 @@ public final class Sluice implements AutoCloseable {
 
     /** Records Sluice's meters (and the backend client's own, where it has any) here. */
     public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      this.meterRegistry = Validation.notNull(registry, "registry");
       return this;
     }
 
@@ -209,8 +214,8 @@ public final class Sluice implements AutoCloseable {
      * these.
      */
     public Builder require(Capability... capabilities) {
-      for (Capability c : capabilities) {
-        required.add(c);
+      for (Capability c : Validation.notNull(capabilities, "capabilities")) {
+        required.add(Validation.notNull(c, "capabilities"));
       }
       return this;
     }

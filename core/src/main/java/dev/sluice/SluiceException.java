@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,6 +34,9 @@ public class SluiceException extends RuntimeException {
   public SluiceException(
       ErrorCode code, String message, @Nullable Throwable cause, boolean retryable) {
     super("[" + code + "] " + message, cause);
+    // No Validation.notNull here: it would build a SluiceException in a SluiceException's
+    // constructor. A null code is a bug in Sluice or a backend; fail at once.
+    Objects.requireNonNull(code, "code");
     this.code = code;
     this.retryable = retryable;
   }

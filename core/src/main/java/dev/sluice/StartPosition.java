@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -65,7 +66,7 @@ public final class StartPosition {
   /** The first record whose timestamp is at or after {@code timestamp}. */
   public static StartPosition atTimestamp(Instant timestamp) {
     return new StartPosition(
-        Kind.AT_TIMESTAMP, Objects.requireNonNull(timestamp, "timestamp"), null, false, null);
+        Kind.AT_TIMESTAMP, Validation.notNull(timestamp, "timestamp"), null, false, null);
   }
 
   /**
@@ -73,12 +74,12 @@ public final class StartPosition {
    * at the earliest record unless {@link #orElse} says otherwise.
    */
   public static StartPosition at(Map<Shard, Position> positions) {
-    return new StartPosition(Kind.POSITIONS, null, Map.copyOf(positions), true, EARLIEST);
+    return new StartPosition(Kind.POSITIONS, null, copy(positions), true, EARLIEST);
   }
 
   /** Shard {@code shard} starts at {@code position}; other shards at the earliest record. */
   public static StartPosition at(Shard shard, Position position) {
-    return at(Map.of(shard, position));
+    return at(Map.of(Validation.notNull(shard, "shard"), Validation.notNull(position, "position")));
   }
 
   /**
@@ -87,11 +88,22 @@ public final class StartPosition {
    * otherwise.
    */
   public static StartPosition after(Map<Shard, Position> positions) {
-    return new StartPosition(Kind.POSITIONS, null, Map.copyOf(positions), false, EARLIEST);
+    return new StartPosition(Kind.POSITIONS, null, copy(positions), false, EARLIEST);
+  }
+
+  private static Map<Shard, Position> copy(Map<Shard, Position> positions) {
+    Validation.notNull(positions, "positions");
+    positions.forEach(
+        (shard, position) -> {
+          Validation.notNull(shard, "positions (a shard)");
+          Validation.notNull(position, "positions (the position of " + shard + ")");
+        });
+    return Map.copyOf(positions);
   }
 
   /** For a position start: where the shards not listed start (earliest by default). */
   public StartPosition orElse(StartPosition otherShards) {
+    Validation.notNull(otherShards, "otherShards");
     if (kind != Kind.POSITIONS) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "orElse applies only to StartPosition.at or .after");
@@ -134,6 +146,7 @@ public final class StartPosition {
    * else the fallback (or this start itself).
    */
   public StartPosition forShard(Shard shard) {
+    Validation.notNull(shard, "shard");
     if (kind != Kind.POSITIONS) {
       return this;
     }

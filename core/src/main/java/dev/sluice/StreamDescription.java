@@ -1,22 +1,31 @@
 package dev.sluice;
 
+import dev.sluice.StreamSpec.CleanupPolicy;
+import dev.sluice.internal.Validation;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
-/** A stream as the backend describes it: its shards (open and closed) and its retention. */
+/**
+ * A stream as the backend describes it: its shards (open and closed), its retention and its cleanup
+ * policy.
+ */
 public final class StreamDescription {
   private final String name;
   private final List<ShardDescription> shards;
   private final @Nullable Duration retention;
+  private final CleanupPolicy cleanupPolicy;
 
   private StreamDescription(
-      String name, List<ShardDescription> shards, @Nullable Duration retention) {
+      String name,
+      List<ShardDescription> shards,
+      @Nullable Duration retention,
+      CleanupPolicy cleanupPolicy) {
     this.name = name;
     this.shards = shards;
     this.retention = retention;
+    this.cleanupPolicy = cleanupPolicy;
   }
 
   /**
@@ -26,8 +35,24 @@ public final class StreamDescription {
    */
   public static StreamDescription of(
       String name, List<ShardDescription> shards, @Nullable Duration retention) {
+    return of(name, shards, retention, CleanupPolicy.DELETE);
+  }
+
+  /**
+   * A description of a stream with this cleanup policy.
+   *
+   * @param retention null if records are kept forever
+   */
+  public static StreamDescription of(
+      String name,
+      List<ShardDescription> shards,
+      @Nullable Duration retention,
+      CleanupPolicy cleanupPolicy) {
     return new StreamDescription(
-        Objects.requireNonNull(name, "name"), List.copyOf(shards), retention);
+        Validation.notNull(name, "name"),
+        List.copyOf(Validation.notNull(shards, "shards")),
+        retention,
+        Validation.notNull(cleanupPolicy, "cleanupPolicy"));
   }
 
   public String name() {
@@ -49,6 +74,7 @@ public final class StreamDescription {
 
   /** The description of one shard, or null. */
   public @Nullable ShardDescription shard(Shard shard) {
+    Validation.notNull(shard, "shard");
     for (ShardDescription d : shards) {
       if (d.shard().equals(shard)) {
         return d;
@@ -62,8 +88,21 @@ public final class StreamDescription {
     return retention;
   }
 
+  /** Whether old records are deleted or the stream is compacted by key. */
+  public CleanupPolicy cleanupPolicy() {
+    return cleanupPolicy;
+  }
+
   @Override
   public String toString() {
-    return "StreamDescription{" + name + ", shards=" + shards + ", retention=" + retention + "}";
+    return "StreamDescription{"
+        + name
+        + ", shards="
+        + shards
+        + ", retention="
+        + retention
+        + ", cleanupPolicy="
+        + cleanupPolicy
+        + "}";
   }
 }

@@ -1,7 +1,7 @@
 package dev.sluice;
 
+import dev.sluice.internal.Validation;
 import java.time.Duration;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,22 +12,51 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class StreamSpec {
-  private final int shards;
-  private final @Nullable Duration retention;
-
-  private StreamSpec(int shards, @Nullable Duration retention) {
-    this.shards = shards;
-    this.retention = retention;
+  /** What the backend does with old records. */
+  public enum CleanupPolicy {
+    /** Records older than the retention are deleted (every backend; the default). */
+    DELETE,
+    /**
+     * The stream is compacted: the backend may drop a record once a later record of the same key is
+     * stored, and a tombstone (a record with a key and no value) lets it drop the key. Needs {@link
+     * Capabilities.Capability#COMPACTION}. When compaction runs is up to the backend, so a consumer
+     * may still see superseded records and tombstones; it always sees the latest record of every
+     * key that has not been deleted.
+     */
+    COMPACT
   }
 
-  /** A stream with this many shards and the backend's default retention. */
+  private final int shards;
+  private final @Nullable Duration retention;
+  private final CleanupPolicy cleanupPolicy;
+
+  private StreamSpec(int shards, @Nullable Duration retention, CleanupPolicy cleanupPolicy) {
+    this.shards = shards;
+    this.retention = retention;
+    this.cleanupPolicy = cleanupPolicy;
+  }
+
+  /** A stream with this many shards, the backend's default retention, and DELETE cleanup. */
   public static StreamSpec withShards(int shards) {
-    return new StreamSpec(shards, null);
+    return new StreamSpec(shards, null, CleanupPolicy.DELETE);
   }
 
   /** The same spec with this retention. */
   public StreamSpec retention(Duration retention) {
-    return new StreamSpec(shards, Objects.requireNonNull(retention, "retention"));
+    return new StreamSpec(shards, Validation.notNull(retention, "retention"), cleanupPolicy);
+  }
+
+  /**
+   * The same spec with this cleanup policy; creating a {@link CleanupPolicy#COMPACT} stream fails
+   * with {@code UNSUPPORTED} on a backend without {@link Capabilities.Capability#COMPACTION}.
+   */
+  public StreamSpec cleanupPolicy(CleanupPolicy policy) {
+    return new StreamSpec(shards, retention, Validation.notNull(policy, "policy"));
+  }
+
+  /** DELETE unless asked otherwise. */
+  public CleanupPolicy cleanupPolicy() {
+    return cleanupPolicy;
   }
 
   public int shards() {
@@ -44,6 +73,7 @@ public final class StreamSpec {
     return "StreamSpec{shards="
         + shards
         + (retention == null ? "" : ", retention=" + retention)
+        + (cleanupPolicy == CleanupPolicy.DELETE ? "" : ", cleanupPolicy=" + cleanupPolicy)
         + "}";
   }
 }

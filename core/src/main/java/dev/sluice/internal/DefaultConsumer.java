@@ -273,7 +273,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         bytes = ((SizedBatch) records).keyAndValueBytes();
       } else {
         for (Record<byte[], byte[]> r : records) {
-          bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+          byte[] value = r.value();
+          bytes += (value == null ? 0 : value.length) + (r.key() == null ? 0 : r.key().length);
         }
       }
       meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
@@ -349,6 +350,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public List<Record<K, V>> poll(Duration timeout) {
+    Validation.notNull(timeout, "timeout");
     if (handler != null) {
       throw new SluiceException(
           ErrorCode.FAILED_PRECONDITION,
@@ -406,6 +408,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void checkpoint(Record<?, ?> record) {
+    Validation.notNull(record, "record");
     if (record.shard() == null || record.position() == null) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Only a received record can be checkpointed: " + record);
@@ -424,6 +427,8 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void checkpoint(Shard shard, Position position) {
+    Validation.notNull(shard, "shard");
+    Validation.notNull(position, "position");
     checkRunning();
     ShardState state = shards.get(shard);
     if (state == null) {
@@ -447,6 +452,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void pause(Shard... toPause) {
+    shardsNotNull(toPause);
     checkRunning();
     for (Shard s : toPause) {
       ShardState state = shards.get(s);
@@ -459,6 +465,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public void resume(Shard... toResume) {
+    shardsNotNull(toResume);
     checkRunning();
     for (Shard s : toResume) {
       ShardState state = shards.get(s);
@@ -477,7 +484,13 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
 
   @Override
   public <T> T unwrap(Class<T> type) {
-    return driver.unwrap(type);
+    return driver.unwrap(Validation.notNull(type, "type"));
+  }
+
+  private static void shardsNotNull(Shard[] shards) {
+    for (Shard s : Validation.notNull(shards, "shards")) {
+      Validation.notNull(s, "shards");
+    }
   }
 
   /**
@@ -656,7 +669,9 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
     byte[] keyBytes = r.key();
     try {
       K key = keyBytes == null ? null : settings.keySerde().deserialize(keyBytes);
-      V value = settings.valueSerde().deserialize(r.value());
+      byte[] valueBytes = r.value();
+      // A tombstone (no value) stays one: the serde never sees null.
+      V value = valueBytes == null ? null : settings.valueSerde().deserialize(valueBytes);
       return r.withKeyAndValue(key, value);
     } catch (SluiceException e) {
       throw new SluiceException(

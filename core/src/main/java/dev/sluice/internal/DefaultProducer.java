@@ -59,7 +59,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   }
 
   @Override
-  public CompletableFuture<SendResult> send(@Nullable K key, V value) {
+  public CompletableFuture<SendResult> send(@Nullable K key, @Nullable V value) {
     return send(Record.of(key, value));
   }
 
@@ -96,7 +96,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
    */
   private void dispatch(@Nullable Record<K, V> record, Outcome out) {
     if (record == null) {
-      out.reject(new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record must not be null"));
+      out.reject(new SluiceException(ErrorCode.INVALID_ARGUMENT, "'record' must not be null"));
       return;
     }
     if (closed.get()) {
@@ -115,7 +115,9 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     }
     if (meters != null) {
       out.started(
-          System.nanoTime(), raw.value().length + (raw.key() == null ? 0 : raw.key().length));
+          System.nanoTime(),
+          (raw.value() == null ? 0 : raw.value().length)
+              + (raw.key() == null ? 0 : raw.key().length));
     }
     try {
       driver.send(raw, out);
@@ -126,7 +128,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public List<CompletableFuture<SendResult>> sendAll(List<Record<K, V>> records) {
-    Objects.requireNonNull(records, "records");
+    Validation.notNull(records, "records");
     List<CompletableFuture<SendResult>> futures = new ArrayList<>(records.size());
     for (Record<K, V> r : records) {
       futures.add(send(r));
@@ -137,15 +139,13 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   @SuppressWarnings("unchecked")
   private Record<byte[], byte[]> serialize(Record<K, V> record) {
     V value = record.value();
-    if (value == null) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record value must not be null");
-    }
     if (rawBytes) {
       return (Record<byte[], byte[]>) (Record<?, ?>) record;
     }
     K key = record.key();
     byte[] keyBytes = key == null ? null : serialize(keySerde, key, "key");
-    byte[] valueBytes = serialize(valueSerde, value, "value");
+    // A null value is a tombstone: the serde never sees it (Validation decides if it may be sent).
+    byte[] valueBytes = value == null ? null : serialize(valueSerde, value, "value");
     return record.withKeyAndValue(keyBytes, valueBytes);
   }
 
@@ -197,6 +197,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public <T> T unwrap(Class<T> type) {
+    Validation.notNull(type, "type");
     checkOpen();
     return driver.unwrap(type);
   }

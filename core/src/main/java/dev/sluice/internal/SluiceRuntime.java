@@ -38,6 +38,8 @@ public final class SluiceRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
   private static final AtomicLong CLIENT_IDS = new AtomicLong();
   private static final long PROCESS_ID = ProcessHandle.current().pid();
+  private static final byte[] DEAD_LETTER_PROBE_KEY =
+      "sluice-dead-letter-check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   /** Where each known backend lives, for the "add this artifact" message. */
   private static final Map<String, String> KNOWN_ARTIFACTS =
@@ -465,6 +467,7 @@ public final class SluiceRuntime {
     if (settings.group() != null) {
       Validation.groupName(settings.group());
     }
+    requireDeadLetterStream(settings);
     String clientId = nextClientId("consumer");
     ConsumerDriver driver;
     try {
@@ -490,6 +493,44 @@ public final class SluiceRuntime {
       throw translate(e);
     }
     return consumer;
+  }
+
+  /**
+   * A dead-letter stream that does not exist would only be found at the first poison record, when
+   * the consumer then stops: better to refuse the start.
+   */
+  private void requireDeadLetterStream(ConsumerSettings<?, ?> settings) {
+    Producer<byte[], byte[]> producer = settings.failurePolicy().deadLetterProducer();
+    if (producer != null) {
+      // The application's producer may write to another backend: ask it where a record would go,
+      // which needs the stream (NOT_FOUND if it is missing, CLOSED if the producer is).
+      try {
+        producer.shardFor(DEAD_LETTER_PROBE_KEY);
+      } catch (SluiceException e) {
+        if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.CLOSED) {
+          throw new SluiceException(
+              e.code(),
+              "Dead-letter stream '"
+                  + producer.stream()
+                  + "' of the failure policy cannot take records: "
+                  + e.getMessage(),
+              e);
+        }
+        LOG.warn("Could not check dead-letter stream '{}' at start", producer.stream(), e);
+      }
+    }
+    String deadLetters = settings.failurePolicy().deadLetterStream();
+    if (deadLetters != null && !admin.exists(deadLetters)) {
+      throw new SluiceException(
+          ErrorCode.NOT_FOUND,
+          "Dead-letter stream '"
+              + deadLetters
+              + "' of the failure policy does not exist on "
+              + backendName
+              + "; create it before starting the consumer of '"
+              + settings.stream()
+              + "'");
+    }
   }
 
   void forget(AutoCloseable resource) {

@@ -9,7 +9,6 @@ import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 /** The portable admin: validation and error mapping around the backend's admin driver. */
@@ -25,12 +24,30 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void createStream(String stream, StreamSpec spec) {
     Validation.streamName(stream);
-    Objects.requireNonNull(spec, "spec");
+    Validation.notNull(spec, "spec");
     if (spec.shards() < 1) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "A stream needs at least one shard, not " + spec.shards());
     }
+    if (spec.cleanupPolicy() == StreamSpec.CleanupPolicy.COMPACT
+        && !runtime.capabilities().supports(Capabilities.Capability.COMPACTION)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "Backend '"
+              + runtime.backendName()
+              + "' cannot compact a stream (no COMPACTION capability): create '"
+              + stream
+              + "' with the DELETE cleanup policy");
+    }
     Duration retention = spec.retention();
+    if (retention != null && spec.cleanupPolicy() == StreamSpec.CleanupPolicy.COMPACT) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Stream '"
+              + stream
+              + "': a compacted stream keeps the latest record of every key however old; a"
+              + " retention applies only to the DELETE cleanup policy");
+    }
     if (retention != null) {
       Capabilities caps = runtime.capabilities();
       Duration min = caps.minRetention();
@@ -91,7 +108,7 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void splitShard(String stream, Shard shard) {
     Validation.streamName(stream);
-    Objects.requireNonNull(shard, "shard");
+    Validation.notNull(shard, "shard");
     requireSplitAndMerge("split a shard");
     run(() -> driver.splitShard(stream, shard));
   }
@@ -99,8 +116,8 @@ final class ValidatingAdmin implements StreamAdmin {
   @Override
   public void mergeShards(String stream, Shard first, Shard second) {
     Validation.streamName(stream);
-    Objects.requireNonNull(first, "first");
-    Objects.requireNonNull(second, "second");
+    Validation.notNull(first, "first");
+    Validation.notNull(second, "second");
     if (first.equals(second)) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Cannot merge shard " + first + " with itself");

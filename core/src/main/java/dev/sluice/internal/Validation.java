@@ -6,6 +6,8 @@ import dev.sluice.Headers;
 import dev.sluice.Record;
 import dev.sluice.SluiceException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /** Checks done once in core, before anything reaches a backend. */
@@ -23,9 +25,22 @@ public final class Validation {
 
   private Validation() {}
 
+  /**
+   * Returns {@code value}, or throws {@code INVALID_ARGUMENT} naming the parameter if it is null:
+   * every public entry point checks its parameters with this, so a null fails the same way
+   * everywhere, before anything reaches a backend.
+   */
+  public static <T> T notNull(T value, String parameter) {
+    if (value == null) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "'" + parameter + "' must not be null");
+    }
+    return value;
+  }
+
   public static void streamName(String stream) {
     if (stream == null) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be null");
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "'stream' (a stream name) must not be null");
     }
     if (stream.isEmpty()) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A stream name must not be empty");
@@ -66,9 +81,51 @@ public final class Validation {
     byte[] key = record.key();
     byte[] value = record.value();
     if (value == null) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "A record value must not be null");
+      if (key == null) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "A record value must not be null (a tombstone, a record with no value, needs a key)");
+      }
+      if (!caps.supports(Capabilities.Capability.TOMBSTONES)) {
+        throw new SluiceException(
+            ErrorCode.UNSUPPORTED,
+            "A record value must not be null: this backend has no tombstones (no TOMBSTONES"
+                + " capability), so a record with no value cannot be stored");
+      }
     }
-    long size = value.length;
+    long millis = record.timestampMillis();
+    if (millis != Record.NO_TIMESTAMP
+        && (millis < caps.minTimestamp().toEpochMilli()
+            || millis > caps.maxTimestamp().toEpochMilli())) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Timestamp "
+              + Instant.ofEpochMilli(millis)
+              + " ("
+              + millis
+              + " ms) is outside the range the backend stores: "
+              + caps.minTimestamp()
+              + " to "
+              + caps.maxTimestamp());
+    }
+    Duration ahead = caps.maxTimestampAhead();
+    if (millis != Record.NO_TIMESTAMP && ahead != null) {
+      long now = System.currentTimeMillis();
+      if (millis > now && millis - now > ahead.toMillis()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "Timestamp "
+                + Instant.ofEpochMilli(millis)
+                + " ("
+                + millis
+                + " ms) is more than "
+                + ahead
+                + " after now ("
+                + Instant.ofEpochMilli(now)
+                + "), the latest the backend stores");
+      }
+    }
+    long size = value == null ? 0 : value.length;
     if (key != null) {
       if (key.length > caps.maxKeyBytes()) {
         throw new SluiceException(

@@ -27,7 +27,9 @@ final class MemoryBackend implements Backend {
                 Capability.SHRINK_SHARDS,
                 Capability.SPLIT_AND_MERGE,
                 Capability.SEEK_BY_TIMESTAMP,
-                Capability.UNLIMITED_RETENTION)
+                Capability.UNLIMITED_RETENTION,
+                Capability.TOMBSTONES,
+                Capability.COMPACTION)
             .maxRecordBytes(maxRecordBytes)
             .maxKeyBytes(maxKeyBytes)
             .maxHeaders(255)

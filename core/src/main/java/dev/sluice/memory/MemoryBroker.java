@@ -25,7 +25,8 @@ final class MemoryBroker {
   }
 
   MemoryStream create(String name, StreamSpec spec) {
-    MemoryStream stream = new MemoryStream(name, spec.shards(), spec.retention());
+    MemoryStream stream =
+        new MemoryStream(name, spec.shards(), spec.retention(), spec.cleanupPolicy());
     if (streams.putIfAbsent(name, stream) != null) {
       throw new SluiceException(
           ErrorCode.ALREADY_EXISTS,

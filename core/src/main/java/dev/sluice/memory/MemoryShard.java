@@ -27,7 +27,7 @@ final class MemoryShard {
 
   /** Appends; returns the offset, or -1 if the shard was closed meanwhile (caller re-routes). */
   synchronized long append(
-      byte @Nullable [] key, byte[] value, Headers headers, long timestamp, long now) {
+      byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp, long now) {
     if (!open) {
       return -1;
     }

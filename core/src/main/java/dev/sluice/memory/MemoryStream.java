@@ -6,6 +6,7 @@ import dev.sluice.Shard;
 import dev.sluice.ShardDescription;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamDescription;
+import dev.sluice.StreamSpec.CleanupPolicy;
 import dev.sluice.internal.HashRouting;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -24,6 +25,14 @@ import org.jspecify.annotations.Nullable;
 final class MemoryStream {
   final String name;
   private final @Nullable Duration retention;
+
+  /**
+   * Kept and described, but memory never compacts: it keeps every record, superseded ones and
+   * tombstones too. Kafka compacts when it likes, so a consumer of a compacted stream must already
+   * expect to see them; what memory never does is drop the latest record of a key.
+   */
+  private final CleanupPolicy cleanupPolicy;
+
   private volatile List<MemoryShard> all;
   private volatile List<MemoryShard> open;
 
@@ -42,7 +51,8 @@ final class MemoryStream {
   private final AtomicInteger waiters = new AtomicInteger();
   private final Object signal = new Object();
 
-  MemoryStream(String name, int shards, @Nullable Duration retention) {
+  MemoryStream(String name, int shards, @Nullable Duration retention, CleanupPolicy cleanupPolicy) {
+    this.cleanupPolicy = cleanupPolicy;
     this.name = name;
     this.retention = retention;
     List<MemoryShard> initial = new ArrayList<>();
@@ -73,7 +83,7 @@ final class MemoryStream {
   MemoryShard append(
       byte @Nullable [] key,
       @Nullable Shard target,
-      byte[] value,
+      byte @Nullable [] value,
       dev.sluice.Headers headers,
       long timestamp,
       long[] offsetOut) {
@@ -127,7 +137,9 @@ final class MemoryStream {
   }
 
   private void maybeTrim(long now) {
-    if (retention != null && now - lastTrim > 1000) {
+    // A compacted stream keeps the latest record of every key however old (as Kafka's compact
+    // policy, which does not delete by time).
+    if (retention != null && cleanupPolicy == CleanupPolicy.DELETE && now - lastTrim > 1000) {
       lastTrim = now;
       long cutoff = now - retention.toMillis();
       for (MemoryShard s : all) {
@@ -206,7 +218,7 @@ final class MemoryStream {
     for (MemoryShard s : all) {
       shards.add(s.describe());
     }
-    return StreamDescription.of(name, shards, retention);
+    return StreamDescription.of(name, shards, retention, cleanupPolicy);
   }
 
   synchronized void split(Shard id) {

@@ -43,7 +43,9 @@ final class RecordLog {
   /** -1: no key. */
   private int[] keyLengths = new int[INITIAL_CAPACITY];
 
+  /** -1: no value (a tombstone). */
   private int[] valueLengths = new int[INITIAL_CAPACITY];
+
   private Headers[] headers = new Headers[INITIAL_CAPACITY];
   private int head;
   private int size;
@@ -68,9 +70,14 @@ final class RecordLog {
 
   /** Appends a copy of the record; returns its offset. */
   long append(
-      byte @Nullable [] key, byte[] value, Headers recordHeaders, long timestamp, long arrival) {
+      byte @Nullable [] key,
+      byte @Nullable [] value,
+      Headers recordHeaders,
+      long timestamp,
+      long arrival) {
     int keyLength = key == null ? 0 : key.length;
-    int bytes = keyLength + value.length;
+    int valueLength = value == null ? 0 : value.length;
+    int bytes = keyLength + valueLength;
     byte[] slab = slabs.isEmpty() ? null : slabs.get(slabs.size() - 1);
     if (slab == null || slab.length - slabUsed < bytes) {
       int next = slab == null ? FIRST_SLAB_BYTES : Math.min(SLAB_BYTES, slab.length * 2);
@@ -82,7 +89,9 @@ final class RecordLog {
     if (key != null) {
       System.arraycopy(key, 0, slab, slabUsed, keyLength);
     }
-    System.arraycopy(value, 0, slab, slabUsed + keyLength, value.length);
+    if (value != null) {
+      System.arraycopy(value, 0, slab, slabUsed + keyLength, valueLength);
+    }
     if (head + size == timestamps.length) {
       makeRoom();
     }
@@ -91,7 +100,7 @@ final class RecordLog {
     arrivals[i] = arrival;
     locations[i] = (slabNumber << 32) | slabUsed;
     keyLengths[i] = key == null ? -1 : keyLength;
-    valueLengths[i] = value.length;
+    valueLengths[i] = value == null ? -1 : valueLength;
     headers[i] = recordHeaders;
     slabUsed += bytes;
     size++;
@@ -110,7 +119,8 @@ final class RecordLog {
       key = Arrays.copyOfRange(slab, at, at + keyLength);
       at += keyLength;
     }
-    byte[] value = Arrays.copyOfRange(slab, at, at + valueLengths[i]);
+    int valueLength = valueLengths[i];
+    byte[] value = valueLength < 0 ? null : Arrays.copyOfRange(slab, at, at + valueLength);
     return Record.received(
         stream, shard, Position.of(offset), key, value, headers[i], timestamps[i]);
   }

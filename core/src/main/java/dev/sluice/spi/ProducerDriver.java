@@ -16,8 +16,10 @@ public interface ProducerDriver extends AutoCloseable {
   /**
    * Sends one record: key and value are bytes; headers, timestamp ({@link Record#NO_TIMESTAMP} for
    * "now") and target shard ({@code null}: route by key) as given. The record has been validated
-   * against the backend's {@code Capabilities}. Must not block for long (it may block while the
-   * driver's buffer is full).
+   * against the backend's {@code Capabilities}: a null value (a tombstone, always with a key) comes
+   * only to a backend declaring {@code TOMBSTONES}, and must be stored as one and received with a
+   * null value; a timestamp is in the declared range and must be stored as it is. Must not block
+   * for long (it may block while the driver's buffer is full).
    */
   void send(Record<byte[], byte[]> record, SendCallback callback);
 

@@ -24,6 +24,7 @@ import dev.sluice.StreamSpec;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KafkaBrokerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -568,6 +569,65 @@ class KafkaAdapterIT {
                   .shard())
           .isEqualTo(Shard.of(4));
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a COMPACT stream is a topic with cleanup.policy=compact, a default one cleanup.policy=delete,"
+          + " and a tombstone is a Kafka record with a null value")
+  void compactedTopic() throws Exception {
+    String compacted = fresh("compacted");
+    String plain = fresh("plain");
+    sluice
+        .admin()
+        .createStream(
+            compacted, StreamSpec.withShards(1).cleanupPolicy(StreamSpec.CleanupPolicy.COMPACT));
+    sluice.admin().createStream(plain, StreamSpec.withShards(1));
+    Admin admin = sluice.unwrap(Admin.class);
+    for (Map.Entry<String, String> e : Map.of(compacted, "compact", plain, "delete").entrySet()) {
+      org.apache.kafka.common.config.ConfigResource topic =
+          new org.apache.kafka.common.config.ConfigResource(
+              org.apache.kafka.common.config.ConfigResource.Type.TOPIC, e.getKey());
+      assertThat(
+              admin
+                  .describeConfigs(List.of(topic))
+                  .values()
+                  .get(topic)
+                  .get(30, TimeUnit.SECONDS)
+                  .get("cleanup.policy")
+                  .value())
+          .as("cleanup.policy of %s", e.getKey())
+          .isEqualTo(e.getValue());
+    }
+
+    try (Producer<String, String> p = sluice.producer(compacted, Serde.string(), Serde.string())) {
+      p.send("k", null).get(30, TimeUnit.SECONDS);
+    }
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> raw =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers", broker.bootstrapServers(),
+                "key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
+                "value.deserializer",
+                    "org.apache.kafka.common.serialization.ByteArrayDeserializer"))) {
+      org.apache.kafka.common.TopicPartition tp =
+          new org.apache.kafka.common.TopicPartition(compacted, 0);
+      raw.assign(List.of(tp));
+      raw.seekToBeginning(List.of(tp));
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> got =
+          new ArrayList<>();
+      await(
+          "the tombstone",
+          Duration.ofSeconds(30),
+          () -> {
+            raw.poll(Duration.ofMillis(200)).forEach(got::add);
+            return !got.isEmpty();
+          });
+      assertThat(got.get(0).key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+      assertThat(got.get(0).value()).as("Kafka's own tombstone: a null value").isNull();
+    }
+    sluice.admin().deleteStream(compacted);
+    sluice.admin().deleteStream(plain);
   }
 
   @Test

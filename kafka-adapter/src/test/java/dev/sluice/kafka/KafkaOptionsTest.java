@@ -44,7 +44,11 @@ class KafkaOptionsTest {
               Capability.NATIVE_HEADERS,
               Capability.TRANSACTIONS,
               Capability.SEEK_BY_TIMESTAMP,
-              Capability.UNLIMITED_RETENTION);
+              Capability.UNLIMITED_RETENTION,
+              Capability.TOMBSTONES,
+              Capability.COMPACTION);
+      assertThat(sluice.capabilities().minTimestamp()).isEqualTo(java.time.Instant.EPOCH);
+      assertThat(sluice.capabilities().maxTimestampAhead()).isEqualTo(Duration.ofHours(1));
       assertThat(sluice.capabilities().maxRetention()).isNull();
       assertThat(sluice.unwrap(org.apache.kafka.clients.admin.Admin.class)).isNotNull();
       assertThatThrownBy(() -> sluice.unwrap(String.class))

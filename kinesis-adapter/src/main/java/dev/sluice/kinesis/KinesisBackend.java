@@ -3,6 +3,7 @@ package dev.sluice.kinesis;
 import dev.sluice.Capabilities;
 import dev.sluice.Capabilities.Capability;
 import dev.sluice.ErrorCode;
+import dev.sluice.Record;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamAdmin;
 import dev.sluice.kinesis.KinesisOptions.ConsumerType;
@@ -13,6 +14,7 @@ import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.Unwrap;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -60,6 +62,9 @@ final class KinesisBackend implements Backend {
             .maxHeaders(Envelope.MAX_HEADERS)
             .maxHeaderNameBytes(Envelope.MAX_HEADER_NAME_BYTES)
             .retention(Duration.ofHours(24), Duration.ofHours(8760))
+            // The envelope carries any signed 64-bit millisecond count but Record.NO_TIMESTAMP.
+            .timestamps(
+                Instant.ofEpochMilli(Record.NO_TIMESTAMP + 1), Instant.ofEpochMilli(Long.MAX_VALUE))
             .build();
     this.credentials = credentials(settings);
     this.kinesis = kinesisClient(settings, credentials);

@@ -208,6 +208,52 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
+    @DisplayName(
+        "keeps edge timestamps exactly: the backend's declared minimum and maximum, the epoch and"
+            + " -1 ms where they are in range")
+    void edgeTimestamps() {
+      String stream = stream(1);
+      Instant min = caps().minTimestamp();
+      Instant max = latestTimestamp();
+      List<Instant> edges = new ArrayList<>();
+      edges.add(min);
+      for (Instant t : List.of(Instant.ofEpochMilli(-1), Instant.EPOCH, Instant.ofEpochMilli(1))) {
+        if (!t.isBefore(min) && !t.isAfter(max) && !edges.contains(t)) {
+          edges.add(t);
+        }
+      }
+      // The latest last, and in the same shard: on Kafka a shard whose newest timestamp is the
+      // epoch could be deleted at once by time-based retention.
+      edges.add(max);
+      Producer<String, String> producer = strings(stream);
+      List<SendResult> sent = new ArrayList<>();
+      for (Instant t : edges) {
+        sent.add(
+            await(
+                producer.send(
+                    Record.<String, String>builder("k", t.toString()).timestamp(t).build())));
+      }
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream)).awaitCount(edges.size(), timeout());
+
+      assertThat(got.stream().map(Record::value).collect(Collectors.toList()))
+          .as("every record arrives, in order")
+          .containsExactlyElementsOf(
+              edges.stream().map(Instant::toString).collect(Collectors.toList()));
+      assertThat(got.stream().map(Record::timestamp).collect(Collectors.toList()))
+          .as("each with the timestamp it was sent with")
+          .containsExactlyElementsOf(edges);
+      for (int i = 0; i < edges.size(); i++) {
+        if (sent.get(i).timestampMillis() != Record.NO_TIMESTAMP) {
+          assertThat(sent.get(i).timestampMillis())
+              .as("the stored timestamp the send reports")
+              .isEqualTo(edges.get(i).toEpochMilli());
+        }
+      }
+    }
+
+    @Test
     @DisplayName("sent without a timestamp is stamped with the time it was sent")
     void stampedTimestamp() {
       String stream = stream(1);
@@ -346,6 +392,125 @@ public abstract class SluiceConformanceTest {
     }
   }
 
+  // ------------------------------------------------------------------------------ tombstones
+
+  @Nested
+  @DisplayName("Tombstones and compaction")
+  class Tombstones {
+    @Test
+    @DisplayName(
+        "a record with a key and no value arrives with value() == null, distinct from an empty"
+            + " value, where the backend has TOMBSTONES; elsewhere the send fails with UNSUPPORTED")
+    void tombstoneRoundTrip() {
+      String stream = stream(1);
+      Producer<String, String> producer = strings(stream);
+      Producer<byte[], byte[]> bytes = track(sluice().producer(stream));
+      byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+      if (!caps().supports(Capability.TOMBSTONES)) {
+        for (CompletableFuture<SendResult> send :
+            List.of(producer.send("k", nullString()), bytes.send(key, null))) {
+          assertThat(failureOf(send))
+              .hasCode(ErrorCode.UNSUPPORTED)
+              .hasMessageContaining("TOMBSTONES");
+        }
+        return;
+      }
+      await(producer.send("k", "v1"));
+      await(producer.send("k", ""));
+      await(producer.send(Record.<String, String>builder("k", null).header("why", "gone").build()));
+      await(bytes.send(key, null));
+
+      List<Record<String, String>> got = collect(consumerOf(stream)).awaitCount(4, timeout());
+
+      assertThat(got.stream().map(Record::value).collect(Collectors.toList()))
+          .containsExactly("v1", "", null, null);
+      assertThat(got.get(1).isTombstone()).as("an empty value is not a tombstone").isFalse();
+      assertThat(got.get(2).isTombstone()).isTrue();
+      assertThat(got.get(2).key()).isEqualTo("k");
+      assertThat(got.get(2).headers().lastString("why")).isEqualTo("gone");
+      Record<byte[], byte[]> raw = bytesCollector(stream).awaitCount(4, timeout()).get(3);
+      assertThat(raw.value()).isNull();
+      assertThat(raw.key()).isEqualTo(key);
+    }
+
+    @Test
+    @DisplayName(
+        "a stream is described with the cleanup policy it was created with: DELETE by default,"
+            + " COMPACT where the backend has COMPACTION; elsewhere COMPACT fails with UNSUPPORTED"
+            + " and creates nothing")
+    void cleanupPolicy() {
+      String plain = stream(1);
+      assertThat(sluice().admin().describeStream(plain).cleanupPolicy())
+          .isEqualTo(StreamSpec.CleanupPolicy.DELETE);
+
+      String compacted = harnessNow().newStreamName();
+      StreamSpec spec = StreamSpec.withShards(2).cleanupPolicy(StreamSpec.CleanupPolicy.COMPACT);
+      if (!caps().supports(Capability.COMPACTION)) {
+        assertThat(thrown(() -> sluice().admin().createStream(compacted, spec)))
+            .hasCode(ErrorCode.UNSUPPORTED)
+            .hasMessageContaining("COMPACTION");
+        assertThat(sluice().admin().exists(compacted)).isFalse();
+        return;
+      }
+      streams.add(compacted);
+      sluice().admin().createStream(compacted, spec);
+
+      StreamDescription d = sluice().admin().describeStream(compacted);
+      assertThat(d.cleanupPolicy()).isEqualTo(StreamSpec.CleanupPolicy.COMPACT);
+      assertThat(d.openShards()).hasSize(2);
+    }
+
+    @Test
+    @DisplayName(
+        "on a compacted stream, every key's latest record is readable, a tombstone included"
+            + " (whether superseded ones are still there is the backend's choice)")
+    void compactedStreamKeepsLatest() {
+      Assumptions.assumeTrue(
+          caps().supports(Capability.COMPACTION), backend() + " cannot compact (no COMPACTION)");
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+      sluice()
+          .admin()
+          .createStream(
+              stream, StreamSpec.withShards(1).cleanupPolicy(StreamSpec.CleanupPolicy.COMPACT));
+      Producer<String, String> producer = strings(stream);
+      for (String[] kv :
+          new String[][] {{"a", "a1"}, {"b", "b1"}, {"a", "a2"}, {"b", null}, {"c", "c1"}}) {
+        await(producer.send(kv[0], kv[1]));
+      }
+
+      List<Record<String, String>> got =
+          collect(consumerOf(stream))
+              .await(
+                  "the latest record of a, b and c",
+                  timeout(),
+                  rs -> rs.stream().anyMatch(r -> "c1".equals(r.value())));
+      Map<String, String> latest = new java.util.HashMap<>();
+      got.forEach(r -> latest.put(r.key(), r.value()));
+      assertThat(latest).containsEntry("a", "a2").containsEntry("b", null).containsEntry("c", "c1");
+    }
+
+    @Test
+    @DisplayName("a compacted stream with a retention fails with INVALID_ARGUMENT")
+    void compactWithRetention() {
+      Assumptions.assumeTrue(
+          caps().supports(Capability.COMPACTION), backend() + " cannot compact (no COMPACTION)");
+      String stream = harnessNow().newStreamName();
+      assertThat(
+              thrown(
+                  () ->
+                      sluice()
+                          .admin()
+                          .createStream(
+                              stream,
+                              StreamSpec.withShards(1)
+                                  .retention(allowedRetention(Duration.ofHours(48)))
+                                  .cleanupPolicy(StreamSpec.CleanupPolicy.COMPACT))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      assertThat(sluice().admin().exists(stream)).isFalse();
+    }
+  }
+
   // ------------------------------------------------------------------------------ bad input
 
   @Nested
@@ -410,14 +575,67 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
-    @DisplayName("a null value fails with INVALID_ARGUMENT")
+    @DisplayName(
+        "a timestamp outside the backend's declared range fails with INVALID_ARGUMENT naming it and"
+            + " the range, before the broker (even for a stream that does not exist)")
+    void timestampOutOfRange() {
+      Instant min = caps().minTimestamp();
+      Instant max = caps().maxTimestamp();
+      Duration ahead = caps().maxTimestampAhead();
+      Producer<String, String> producer =
+          track(
+              sluice().producer(harnessNow().missingStreamName(), Serde.string(), Serde.string()));
+      List<Instant> outside = new ArrayList<>();
+      if (min.toEpochMilli() > Record.NO_TIMESTAMP + 1) {
+        outside.add(min.minusMillis(1));
+      }
+      if (max.toEpochMilli() < Long.MAX_VALUE) {
+        outside.add(max.plusMillis(1));
+      }
+      for (Instant t : outside) {
+        assertThat(
+                failureOf(
+                    producer.send(Record.<String, String>builder("k", "v").timestamp(t).build())))
+            .as("a send at %s", t)
+            .hasCode(ErrorCode.INVALID_ARGUMENT)
+            .hasMessageContaining(t.toString())
+            .hasMessageContaining(min.toString())
+            .hasMessageContaining(max.toString());
+      }
+      if (ahead != null) {
+        Instant t =
+            Instant.now().plus(ahead).plus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MILLIS);
+        assertThat(
+                failureOf(
+                    producer.send(Record.<String, String>builder("k", "v").timestamp(t).build())))
+            .as("a send at %s, more than %s ahead", t, ahead)
+            .hasCode(ErrorCode.INVALID_ARGUMENT)
+            .hasMessageContaining(t.toString())
+            .hasMessageContaining(ahead.toString());
+      }
+      // What no record can carry, whatever the backend: refused by the builder.
+      for (Instant t :
+          List.of(Instant.ofEpochMilli(Record.NO_TIMESTAMP), Instant.MAX, Instant.MIN)) {
+        assertThat(thrown(() -> Record.<String, String>builder("k", "v").timestamp(t)))
+            .as("a record at %s", t)
+            .hasCode(ErrorCode.INVALID_ARGUMENT)
+            .hasMessageContaining(t.toString());
+      }
+    }
+
+    @Test
+    @DisplayName(
+        "a null value without a key fails with INVALID_ARGUMENT (only a record with a key can be a"
+            + " tombstone)")
     void nullValue() {
       String stream = stream(1);
       Producer<String, String> producer = strings(stream);
       String nothing = nullString();
 
-      assertThat(failureOf(producer.send("k", nothing))).hasCode(ErrorCode.INVALID_ARGUMENT);
-      assertThat(failureOf(producer.send(Record.of("k", nothing))))
+      assertThat(failureOf(producer.send(null, nothing)))
+          .hasCode(ErrorCode.INVALID_ARGUMENT)
+          .hasMessageContaining("key");
+      assertThat(failureOf(producer.send(Record.of(null, nothing))))
           .hasCode(ErrorCode.INVALID_ARGUMENT);
     }
 
@@ -2202,6 +2420,47 @@ public abstract class SluiceConformanceTest {
       assertThat(second.headers().lastString(FailurePolicy.HEADER_ATTEMPTS)).isEqualTo("2");
       assertThat(c.consumer().termination()).isNotDone();
     }
+
+    @Test
+    @DisplayName(
+        "a dead-letter stream that does not exist fails the consumer's start with NOT_FOUND naming it,"
+            + " before any record is handled")
+    void missingDeadLetterStream() {
+      String stream = stream(1);
+      String missing = harnessNow().missingStreamName();
+      sendValuesList(stream, List.of("poison"));
+      FailurePolicy policy =
+          FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO).thenDeadLetter(missing);
+      List<String> handled = new CopyOnWriteArrayList<>();
+
+      SluiceException e =
+          thrown(
+              () ->
+                  track(
+                      consumerOf(stream)
+                          .group(group())
+                          .failurePolicy(policy)
+                          .start(r -> handled.add(r.value()))));
+      assertThat(e).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(e.getMessage()).contains(missing);
+      SluiceException pull = thrown(() -> track(consumerOf(stream).failurePolicy(policy).open()));
+      assertThat(pull).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(pull.getMessage()).contains(missing);
+      Producer<byte[], byte[]> toMissing = track(sluice().producer(missing));
+      SluiceException own =
+          thrown(
+              () ->
+                  track(
+                      consumerOf(stream)
+                          .group(group())
+                          .failurePolicy(
+                              FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO)
+                                  .thenDeadLetter(toMissing))
+                          .start(r -> handled.add(r.value()))));
+      assertThat(own).hasCode(ErrorCode.NOT_FOUND);
+      assertThat(own.getMessage()).contains(missing);
+      assertThat(handled).isEmpty();
+    }
   }
 
   // ------------------------------------------------------------------------------ bad input
@@ -2246,8 +2505,8 @@ public abstract class SluiceConformanceTest {
             expect(ErrorCode.RECORD_TOO_LARGE, sends.get(1));
           });
       cases.put(
-          "a null value: INVALID_ARGUMENT",
-          () -> expect(ErrorCode.INVALID_ARGUMENT, producer.send("k", nullString())));
+          "a null value without a key: INVALID_ARGUMENT",
+          () -> expect(ErrorCode.INVALID_ARGUMENT, producer.send(null, nullString())));
       cases.put(
           "a key over maxKeyBytes: INVALID_ARGUMENT",
           () -> {
@@ -3141,6 +3400,19 @@ public abstract class SluiceConformanceTest {
     }
     track(consumer);
     return terminationError(consumer);
+  }
+
+  /**
+   * The latest timestamp a record sent now keeps: maxTimestamp, or a minute short of now + ahead.
+   */
+  private Instant latestTimestamp() {
+    Duration ahead = caps().maxTimestampAhead();
+    if (ahead == null) {
+      return caps().maxTimestamp();
+    }
+    Instant soon =
+        Instant.now().plus(ahead).minus(Duration.ofMinutes(1)).truncatedTo(ChronoUnit.MILLIS);
+    return soon.isBefore(caps().maxTimestamp()) ? soon : caps().maxTimestamp();
   }
 
   private Duration allowedRetention(Duration wanted) {

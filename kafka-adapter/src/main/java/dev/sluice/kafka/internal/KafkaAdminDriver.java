@@ -7,6 +7,7 @@ import dev.sluice.SluiceException;
 import dev.sluice.StreamAdmin;
 import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
+import dev.sluice.StreamSpec.CleanupPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,10 +48,17 @@ final class KafkaAdminDriver implements StreamAdmin {
   @Override
   public void createStream(String stream, StreamSpec spec) {
     NewTopic topic = new NewTopic(stream, Optional.of(spec.shards()), Optional.empty());
+    Map<String, String> configs = new HashMap<>();
     Duration retention = spec.retention();
     if (retention != null) {
-      topic.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis())));
+      configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
     }
+    configs.put(
+        TopicConfig.CLEANUP_POLICY_CONFIG,
+        spec.cleanupPolicy() == CleanupPolicy.COMPACT
+            ? TopicConfig.CLEANUP_POLICY_COMPACT
+            : TopicConfig.CLEANUP_POLICY_DELETE);
+    topic.configs(configs);
     try {
       KafkaBackend.await(admin.createTopics(List.of(topic)).all(), TIMEOUT);
     } catch (TopicExistsException e) {
@@ -68,7 +76,8 @@ final class KafkaAdminDriver implements StreamAdmin {
       shards.add(ShardDescription.of(Shard.of(p.partition()), List.of(), null, true));
     }
     shards.sort((a, b) -> a.shard().compareTo(b.shard()));
-    return StreamDescription.of(stream, shards, retention(stream));
+    Config config = config(stream);
+    return StreamDescription.of(stream, shards, retention(config), cleanupPolicy(config));
   }
 
   @Override
@@ -159,16 +168,31 @@ final class KafkaAdminDriver implements StreamAdmin {
     }
   }
 
-  private @Nullable Duration retention(String stream) {
+  private Config config(String stream) {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, stream);
-    Config config;
     try {
-      config =
-          KafkaBackend.await(
-              admin.describeConfigs(List.of(resource)).values().get(resource), TIMEOUT);
+      return KafkaBackend.await(
+          admin.describeConfigs(List.of(resource)).values().get(resource), TIMEOUT);
     } catch (UnknownTopicOrPartitionException e) {
       throw notFound(stream, e);
     }
+  }
+
+  /** "compact" and "compact,delete" both compact; "delete" (or none) does not. */
+  private static CleanupPolicy cleanupPolicy(Config config) {
+    ConfigEntry entry = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+    if (entry == null || entry.value() == null) {
+      return CleanupPolicy.DELETE;
+    }
+    for (String policy : entry.value().split(",")) {
+      if (policy.trim().equals(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+        return CleanupPolicy.COMPACT;
+      }
+    }
+    return CleanupPolicy.DELETE;
+  }
+
+  private static @Nullable Duration retention(Config config) {
     ConfigEntry entry = config.get(TopicConfig.RETENTION_MS_CONFIG);
     if (entry == null || entry.value() == null) {
       return null;

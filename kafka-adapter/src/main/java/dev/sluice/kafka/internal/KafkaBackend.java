@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -86,10 +87,18 @@ final class KafkaBackend implements Backend {
             Capability.NATIVE_HEADERS,
             Capability.TRANSACTIONS,
             Capability.SEEK_BY_TIMESTAMP,
-            Capability.UNLIMITED_RETENTION)
+            Capability.UNLIMITED_RETENTION,
+            Capability.TOMBSTONES,
+            Capability.COMPACTION)
         .maxRecordBytes(maxRecord)
         // Kafka has no key limit of its own: a long key is just part of a large record.
         .retention(null, null)
+        // Kafka's record format has no negative timestamps (-1 there means "none"), and its
+        // producer refuses them. Kafka 4 brokers refuse timestamps over an hour ahead
+        // (message.timestamp.after.max.ms); a topic set otherwise is enforced by the broker, and
+        // the send then fails with INVALID_ARGUMENT too.
+        .timestamps(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))
+        .maxTimestampAhead(Duration.ofHours(1))
         .build();
   }
 

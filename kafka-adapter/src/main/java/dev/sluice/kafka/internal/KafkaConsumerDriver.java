@@ -766,9 +766,10 @@ final class KafkaConsumerDriver implements ConsumerDriver {
                 shard,
                 Position.of(r.offset()),
                 r.key(),
-                r.value() == null ? new byte[0] : r.value(),
+                r.value(), // null: a tombstone
                 headers(r),
-                r.timestamp());
+                // Kafka's -1 means "no timestamp" (only old message formats have none).
+                r.timestamp() < 0 ? Record.NO_TIMESTAMP : r.timestamp());
         built[index] = made;
       }
       return made;

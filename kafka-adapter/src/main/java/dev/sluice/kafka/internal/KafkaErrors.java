@@ -82,7 +82,9 @@ final class KafkaErrors {
         || e instanceof InvalidReplicationFactorException
         || e instanceof InvalidConfigurationException
         || e instanceof PolicyViolationException
-        || e instanceof InvalidRequestException) {
+        || e instanceof InvalidRequestException
+        // A timestamp outside the topic's message.timestamp.before/after.max.ms window.
+        || e instanceof org.apache.kafka.common.errors.InvalidTimestampException) {
       return new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "Kafka refused the request: " + detail, e);
     }

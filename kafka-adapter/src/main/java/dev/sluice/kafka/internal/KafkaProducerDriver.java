@@ -375,7 +375,10 @@ final class KafkaProducerDriver implements ProducerDriver {
                 : error != null ? error : new IllegalStateException("Kafka reported no result"));
       } else {
         callback.sent(
-            Shard.of(metadata.partition()), Position.of(metadata.offset()), metadata.timestamp());
+            Shard.of(metadata.partition()),
+            Position.of(metadata.offset()),
+            // Kafka reports -1 when it does not know the stored timestamp.
+            metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
       }
     }
   }
