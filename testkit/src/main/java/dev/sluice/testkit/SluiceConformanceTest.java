@@ -1674,6 +1674,7 @@ public abstract class SluiceConformanceTest {
 
       // m1..m7 wait behind m0 when the member starts leaving; m0 is finished during the close.
       CompletableFuture<Void> leaving = CompletableFuture.runAsync(first::close);
+      // Calls on a consumer fail with CLOSED as soon as its close has begun.
       Await.until(
           "the first member is closing",
           timeout(),
