@@ -1727,14 +1727,25 @@ public abstract class SluiceConformanceTest {
       Consumer<String, String> second = track(consumerOf(open(), stream).group(group).open());
       List<Record<String, String>> got = new ArrayList<>();
       Await.until(
-          "the second consumer owns a shard and polled its records",
+          "the second consumer owns a shard and polled its records (values per owned shard)",
           timeout(),
           () -> {
             got.addAll(second.poll(Duration.ofMillis(100)));
-            Set<Shard> owned = second.assignment();
-            return !owned.isEmpty()
-                && owned.stream().allMatch(s -> collectorValues(got).containsAll(sent.get(s)));
-          });
+            Map<Shard, List<String>> perOwnedShard = new TreeMap<>();
+            for (Shard s : second.assignment()) {
+              perOwnedShard.put(
+                  s,
+                  got.stream()
+                      .filter(r -> r.shard().equals(s))
+                      .map(Record::value)
+                      .collect(Collectors.toList()));
+            }
+            return perOwnedShard;
+          },
+          perOwnedShard ->
+              !perOwnedShard.isEmpty()
+                  && perOwnedShard.entrySet().stream()
+                      .allMatch(e -> e.getValue().containsAll(sent.get(e.getKey()))));
       for (Shard s : second.assignment()) {
         assertThat(got.stream().filter(r -> r.shard().equals(s)).collect(Collectors.toList()))
             .as("the records of %s the first consumer polled last", s)
