@@ -23,6 +23,7 @@ import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KafkaBrokerExtension;
+import dev.sluice.testkit.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -337,8 +339,8 @@ class KafkaAdapterIT {
           producer.flush();
         }
         await("every record", Duration.ofSeconds(30), () -> handled.size() == records);
-        Thread.sleep(500);
-        assertThat(listener.revocations).isEmpty();
+        Await.holdsFor(
+            "no shard is revoked", Duration.ofMillis(500), () -> listener.revocations.isEmpty());
       }
       assertThat(handled.values()).allMatch(n -> n.get() == 1);
     } finally {
@@ -418,7 +420,20 @@ class KafkaAdapterIT {
                     count.incrementAndGet();
                   })) {
         await("every acknowledged record", Duration.ofSeconds(30), () -> count.get() >= total);
-        Thread.sleep(300);
+        // Records whose send failed may still have been stored and arrive too; a duplicate would
+        // come with them. Wait until nothing has arrived for 300 ms, then check.
+        AtomicInteger seen = new AtomicInteger(-1);
+        AtomicLong quietSince = new AtomicLong();
+        Await.until(
+            "no record arrives for 300 ms",
+            Duration.ofSeconds(30),
+            () -> {
+              int n = count.get();
+              if (seen.getAndSet(n) != n) {
+                quietSince.set(System.nanoTime());
+              }
+              return System.nanoTime() - quietSince.get() >= Duration.ofMillis(300).toNanos();
+            });
       }
       for (Map.Entry<String, List<Integer>> e : acked.entrySet()) {
         List<Integer> got = read.get(e.getKey());
@@ -911,7 +926,8 @@ class KafkaAdapterIT {
               .startPosition(StartPosition.earliest())
               .start(r -> secondRun.add(r.value()))) {
         await("second run", Duration.ofSeconds(20), () -> secondRun.size() >= 10);
-        Thread.sleep(500);
+        Await.holdsFor(
+            "nothing more arrives", Duration.ofMillis(500), () -> secondRun.size() == 10);
       }
       assertThat(secondRun).hasSize(10).allMatch(v -> v.startsWith("b"));
     }

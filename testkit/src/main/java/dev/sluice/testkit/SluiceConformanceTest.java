@@ -1426,6 +1426,41 @@ public abstract class SluiceConformanceTest {
     void closeSluiceStopsEveryConsumerAtOnce() throws Exception {
       closeWhileHandling(2, true);
     }
+
+    @Test
+    @DisplayName(
+        "closing a group consumer while its handler runs does not checkpoint the record in hand:"
+            + " a restarted group gets it again")
+    void closeWhileHandlerRuns() throws Exception {
+      String stream = stream(1);
+      String group = group();
+      sendValuesList(stream, List.of("c0", "c1", "c2"));
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      RecordCollector<String, String> first =
+          collect(
+              consumerOf(open(), stream).group(group).revocationTimeout(Duration.ofMillis(500)),
+              r -> {
+                if (r.value().equals("c1")) {
+                  busy.countDown();
+                  release.await(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+              });
+      assertThat(busy.await(timeout().toMillis(), TimeUnit.MILLISECONDS))
+          .as("the handler got c1")
+          .isTrue();
+
+      // The handler still holds c1 when the close gives up waiting for it.
+      first.close();
+      release.countDown();
+
+      RecordCollector<String, String> again = collect(consumerOf(open(), stream).group(group));
+      List<Record<String, String>> got =
+          again.await("c1 and c2", timeout(), rs -> collectorValues(rs).contains("c2"));
+      assertThat(collectorValues(got))
+          .as("c1 was in hand, not processed, when the consumer closed")
+          .containsSubsequence("c1", "c2");
+    }
   }
 
   /**
@@ -2080,6 +2115,112 @@ public abstract class SluiceConformanceTest {
           .hasCode(ErrorCode.INVALID_ARGUMENT);
       c.consumer().checkpoint(last); // a delivered one is fine
     }
+
+    @Test
+    @DisplayName(
+        "a member leaving while records wait for its handler hands them to the next member:"
+            + " none lost, none handled twice")
+    void memberLeavesWithRecordsWaiting() throws Exception {
+      String stream = stream(1);
+      String group = group();
+      List<String> values =
+          IntStream.range(0, 8).mapToObj(i -> "m" + i).collect(Collectors.toList());
+      sendValuesList(stream, values);
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      RecordCollector<String, String> first =
+          collect(
+              consumerOf(open(), stream).group(group),
+              r -> {
+                if (r.value().equals("m0")) {
+                  busy.countDown();
+                  release.await(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+              });
+      assertThat(busy.await(timeout().toMillis(), TimeUnit.MILLISECONDS))
+          .as("the handler got m0")
+          .isTrue();
+
+      // m1..m7 wait behind m0 when the member starts leaving; m0 is finished during the close.
+      CompletableFuture<Void> leaving = CompletableFuture.runAsync(first::close);
+      // Calls on a consumer fail with CLOSED as soon as its close has begun.
+      Await.until(
+          "the first member is closing",
+          timeout(),
+          () -> catchThrowable(() -> first.consumer().pause()) != null);
+      release.countDown();
+      leaving.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+      RecordCollector<String, String> next = collect(consumerOf(open(), stream).group(group));
+
+      List<String> rest = values.subList(1, values.size());
+      next.await("m1..m7", timeout(), rs -> collectorValues(rs).containsAll(rest));
+      Await.holdsFor("no record handled twice", quietPeriod(), () -> next.size() == rest.size());
+      assertThat(first.values()).as("handled by the member that left").containsExactly("m0");
+      assertThat(next.records()).hasValuesInOrder(rest);
+    }
+
+    @Test
+    @DisplayName(
+        "in pull style with AUTO checkpoints, a shard lost between two polls goes to its next"
+            + " owner with the records of the last poll")
+    void pullConsumerLosesShardBetweenPolls() {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      Sluice metered = harnessNow().builder().meterRegistry(registry).open();
+      opened.add(metered);
+      String stream = stream(2);
+      String group = group();
+      List<Shard> open = sluice().admin().describeStream(stream).openShards();
+      Producer<String, String> producer = strings(stream);
+      Map<Shard, List<String>> sent = new HashMap<>();
+      for (Shard s : open) {
+        for (int i = 0; i < 3; i++) {
+          String v = s.id() + "/" + i;
+          sent.computeIfAbsent(s, x -> new ArrayList<>()).add(v);
+          await(producer.send(Record.<String, String>builder(null, v).shard(s).build()));
+        }
+      }
+      Consumer<String, String> first =
+          track(consumerOf(metered, stream).group(group).maxPollRecords(100).open());
+      Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
+      Await.until(
+          "every record buffered by the first consumer",
+          timeout(),
+          () ->
+              registry.find("sluice.receive.records").tags(tags).counters().stream()
+                      .mapToDouble(Counter::count)
+                      .sum()
+                  >= 6);
+      assertThat(first.poll(timeout())).as("one poll returns every record").hasSize(6);
+
+      // The first consumer polls no more: none of its records is processed yet.
+      Consumer<String, String> second = track(consumerOf(open(), stream).group(group).open());
+      List<Record<String, String>> got = new ArrayList<>();
+      Await.until(
+          "the second consumer owns a shard and polled its records (values per owned shard)",
+          timeout(),
+          () -> {
+            got.addAll(second.poll(Duration.ofMillis(100)));
+            Map<Shard, List<String>> perOwnedShard = new TreeMap<>();
+            for (Shard s : second.assignment()) {
+              perOwnedShard.put(
+                  s,
+                  got.stream()
+                      .filter(r -> r.shard().equals(s))
+                      .map(Record::value)
+                      .collect(Collectors.toList()));
+            }
+            return perOwnedShard;
+          },
+          perOwnedShard ->
+              !perOwnedShard.isEmpty()
+                  && perOwnedShard.entrySet().stream()
+                      .allMatch(e -> e.getValue().containsAll(sent.get(e.getKey()))));
+      for (Shard s : second.assignment()) {
+        assertThat(got.stream().filter(r -> r.shard().equals(s)).collect(Collectors.toList()))
+            .as("the records of %s the first consumer polled last", s)
+            .hasValuesInOrder(sent.get(s));
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------ handler
@@ -2460,6 +2601,74 @@ public abstract class SluiceConformanceTest {
       assertThat(own).hasCode(ErrorCode.NOT_FOUND);
       assertThat(own.getMessage()).contains(missing);
       assertThat(handled).isEmpty();
+    }
+
+    @Test
+    @DisplayName(
+        "a failing record first in its chunk is not checkpointed: the consumer stops, and a"
+            + " restarted group gets it again")
+    void failingRecordFirstInItsChunk() {
+      String stream = stream(1);
+      String group = group();
+      List<SendResult> before = sendValuesList(stream, List.of("ok1", "ok2"));
+      RecordCollector<String, String> c1 =
+          collect(
+              consumerOf(open(), stream)
+                  .group(group)
+                  .failurePolicy(
+                      FailurePolicy.retry(2, Duration.ofMillis(1), Duration.ofMillis(1))),
+              r -> {
+                if (r.value().equals("poison")) {
+                  throw new IllegalStateException("cannot digest " + r.value());
+                }
+              });
+      SendResult ok2 = before.get(1);
+      // Once ok2 is processed the worker has nothing queued: poison starts a chunk of its own.
+      Await.until(
+          "ok2 processed",
+          timeout(),
+          () -> ok2.position().equals(c1.consumer().processedPositions().get(ok2.shard())));
+      sendValuesList(stream, List.of("poison", "ok3"));
+
+      assertThat(terminationError(c1.consumer())).hasCode(ErrorCode.HANDLER_FAILED);
+      RecordCollector<String, String> c2 = collect(consumerOf(open(), stream).group(group));
+      List<Record<String, String>> got =
+          c2.await("poison and ok3", timeout(), rs -> collectorValues(rs).contains("ok3"));
+      assertThat(got).hasValuesInOrder("poison", "ok3");
+    }
+
+    @Test
+    @DisplayName(
+        "a dead-letter send that fails stops the consumer with HANDLER_FAILED: the record is not"
+            + " skipped, a restarted group gets it again")
+    void deadLetterSendFails() {
+      String stream = stream(1);
+      String deadLetters = stream(1);
+      String group = group();
+      sendValuesList(stream, List.of("ok1"));
+      RecordCollector<String, String> c1 =
+          collect(
+              consumerOf(open(), stream)
+                  .group(group)
+                  .failurePolicy(
+                      FailurePolicy.retry(1, Duration.ZERO, Duration.ZERO)
+                          .thenDeadLetter(deadLetters)),
+              r -> {
+                if (r.value().equals("poison")) {
+                  throw new IllegalStateException("cannot digest " + r.value());
+                }
+              });
+      c1.awaitCount(1, timeout());
+      // The dead-letter stream goes away while the consumer runs, so sending to it fails.
+      sluice().admin().deleteStream(deadLetters);
+      sendValuesList(stream, List.of("poison", "ok2"));
+
+      assertThat(terminationError(c1.consumer())).hasCode(ErrorCode.HANDLER_FAILED);
+      assertThat(c1.values()).doesNotContain("ok2");
+      RecordCollector<String, String> c2 = collect(consumerOf(open(), stream).group(group));
+      List<Record<String, String>> got =
+          c2.await("poison and ok2", timeout(), rs -> collectorValues(rs).contains("ok2"));
+      assertThat(got).hasValuesInOrder("poison", "ok2");
     }
   }
 
