@@ -41,6 +41,9 @@ final class KinesisAdmin implements StreamAdmin {
 
   @Override
   public void createStream(String stream, StreamSpec spec) {
+    Duration retention = spec.retention();
+    // Checked before the stream exists, so that a refused retention leaves nothing behind.
+    int hours = retention == null ? DEFAULT_RETENTION_HOURS : wholeHours(retention);
     try {
       join(kinesis.createStream(b -> b.streamName(stream).shardCount(spec.shards())));
     } catch (RuntimeException e) {
@@ -51,16 +54,12 @@ final class KinesisAdmin implements StreamAdmin {
       throw e;
     }
     awaitActive(stream);
-    Duration retention = spec.retention();
-    if (retention != null) {
-      // A new stream keeps 24 hours, the least Kinesis allows: only a longer one needs a call.
-      int hours = wholeHours(retention);
-      if (hours > DEFAULT_RETENTION_HOURS) {
-        join(
-            kinesis.increaseStreamRetentionPeriod(
-                b -> b.streamName(stream).retentionPeriodHours(hours)));
-        awaitActive(stream);
-      }
+    // A new stream keeps 24 hours, the least Kinesis allows: only a longer one needs a call.
+    if (hours > DEFAULT_RETENTION_HOURS) {
+      join(
+          kinesis.increaseStreamRetentionPeriod(
+              b -> b.streamName(stream).retentionPeriodHours(hours)));
+      awaitActive(stream);
     }
   }
 
