@@ -137,12 +137,19 @@ public final class Capabilities {
     return maxHeaderNameBytes;
   }
 
-  /** The shortest retention a stream can have, or null if there is no lower bound. */
+  /**
+   * The shortest retention a stream can have, at creation or through {@link
+   * StreamAdmin#setRetention}, or null if there is no lower bound; a shorter one fails with {@code
+   * INVALID_ARGUMENT} before it reaches the broker.
+   */
   public @Nullable Duration minRetention() {
     return minRetention;
   }
 
-  /** The longest retention a stream can have, or null if records can be kept forever. */
+  /**
+   * The longest retention a stream can have, or null if records can be kept forever; see {@link
+   * #minRetention()}.
+   */
   public @Nullable Duration maxRetention() {
     return maxRetention;
   }

@@ -1,10 +1,12 @@
 package dev.sluice;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
- * Creates, describes, lists, deletes and reshards streams. Every call blocks until the backend has
- * done it (a created stream is ready for records when {@link #createStream} returns).
+ * Creates, describes, lists, deletes and reshards streams, and changes their retention. Every call
+ * blocks until the backend has done it (a created stream is ready for records when {@link
+ * #createStream} returns).
  *
  * <pre>{@code
  * StreamAdmin admin = sluice.admin();
@@ -52,6 +54,19 @@ public interface StreamAdmin {
    * @throws SluiceException {@code UNSUPPORTED} when lowering on a backend that cannot
    */
   void setShardCount(String stream, int shards);
+
+  /**
+   * Changes how long a stream keeps its records and waits until the backend shows the new value in
+   * {@link #describeStream}. Records older than a shorter retention may be deleted from then on.
+   * The value must lie within {@link Capabilities#minRetention()} and {@link
+   * Capabilities#maxRetention()} (Kinesis: 24 to 8,760 whole hours).
+   *
+   * @throws SluiceException {@code INVALID_ARGUMENT} for a retention not positive, outside those
+   *     bounds or finer than the backend keeps (Kinesis: not whole hours), or for a stream created
+   *     with {@link StreamSpec.CleanupPolicy#COMPACT} (it keeps every key's latest record however
+   *     old); {@code NOT_FOUND}
+   */
+  void setRetention(String stream, Duration retention);
 
   /**
    * Splits an open shard in two at the middle of its hash-key range.

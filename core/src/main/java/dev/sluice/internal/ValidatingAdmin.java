@@ -49,25 +49,7 @@ final class ValidatingAdmin implements StreamAdmin {
               + " retention applies only to the DELETE cleanup policy");
     }
     if (retention != null) {
-      Capabilities caps = runtime.capabilities();
-      Duration min = caps.minRetention();
-      Duration max = caps.maxRetention();
-      if (retention.isNegative() || retention.isZero()) {
-        throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "Retention must be positive");
-      }
-      if ((min != null && retention.compareTo(min) < 0)
-          || (max != null && retention.compareTo(max) > 0)) {
-        throw new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "Retention "
-                + retention
-                + " is outside what backend '"
-                + runtime.backendName()
-                + "' allows: "
-                + (min == null ? "0" : min)
-                + " to "
-                + (max == null ? "unlimited" : max));
-      }
+      checkRetention(retention);
     }
     run(() -> driver.createStream(stream, spec));
   }
@@ -103,6 +85,48 @@ final class ValidatingAdmin implements StreamAdmin {
           ErrorCode.INVALID_ARGUMENT, "A stream needs at least one shard, not " + shards);
     }
     run(() -> driver.setShardCount(stream, shards));
+  }
+
+  @Override
+  public void setRetention(String stream, Duration retention) {
+    Validation.streamName(stream);
+    Validation.notNull(retention, "retention");
+    checkRetention(retention);
+    // Describing first gives NOT_FOUND for a missing stream and shows its cleanup policy.
+    StreamDescription current = describeStream(stream);
+    if (current.cleanupPolicy() == StreamSpec.CleanupPolicy.COMPACT) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Stream '"
+              + stream
+              + "' is compacted: it keeps the latest record of every key however old; a retention"
+              + " applies only to the DELETE cleanup policy");
+    }
+    run(() -> driver.setRetention(stream, retention));
+  }
+
+  /** A retention must be positive and within the backend's bounds, checked before the broker. */
+  private void checkRetention(Duration retention) {
+    if (retention.isNegative() || retention.isZero()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "Retention must be positive, not " + retention);
+    }
+    Capabilities caps = runtime.capabilities();
+    Duration min = caps.minRetention();
+    Duration max = caps.maxRetention();
+    if ((min != null && retention.compareTo(min) < 0)
+        || (max != null && retention.compareTo(max) > 0)) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Retention "
+              + retention
+              + " is outside what backend '"
+              + runtime.backendName()
+              + "' allows: "
+              + (min == null ? "0" : min)
+              + " to "
+              + (max == null ? "unlimited" : max));
+    }
   }
 
   @Override

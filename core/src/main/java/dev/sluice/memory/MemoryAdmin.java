@@ -4,6 +4,7 @@ import dev.sluice.Shard;
 import dev.sluice.StreamAdmin;
 import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec;
+import java.time.Duration;
 import java.util.List;
 
 /** Admin for memory streams: every operation takes effect at once. */
@@ -42,6 +43,11 @@ final class MemoryAdmin implements StreamAdmin {
   @Override
   public void setShardCount(String stream, int shards) {
     broker.stream(stream).setShardCount(shards);
+  }
+
+  @Override
+  public void setRetention(String stream, Duration retention) {
+    broker.stream(stream).setRetention(retention);
   }
 
   @Override

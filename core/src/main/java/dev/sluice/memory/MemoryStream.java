@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class MemoryStream {
   final String name;
-  private final @Nullable Duration retention;
+  private volatile @Nullable Duration retention;
 
   /**
    * Kept and described, but memory never compacts: it keeps every record, superseded ones and
@@ -139,9 +139,14 @@ final class MemoryStream {
   private void maybeTrim(long now) {
     // A compacted stream keeps the latest record of every key however old (as Kafka's compact
     // policy, which does not delete by time).
-    if (retention != null && cleanupPolicy == CleanupPolicy.DELETE && now - lastTrim > 1000) {
+    Duration keep = retention;
+    // A retention longer than the time since the epoch deletes nothing (and would overflow).
+    if (keep != null
+        && cleanupPolicy == CleanupPolicy.DELETE
+        && now - lastTrim > 1000
+        && keep.compareTo(Duration.ofMillis(now)) < 0) {
       lastTrim = now;
-      long cutoff = now - retention.toMillis();
+      long cutoff = now - keep.toMillis();
       for (MemoryShard s : all) {
         s.trim(cutoff);
       }
@@ -212,6 +217,11 @@ final class MemoryStream {
   }
 
   // ------------------------------------------------------------------ admin
+
+  /** Records older than the new retention go at the next trim (within a second of a send). */
+  synchronized void setRetention(Duration retention) {
+    this.retention = retention;
+  }
 
   synchronized StreamDescription describe() {
     List<ShardDescription> shards = new ArrayList<>();

@@ -646,6 +646,41 @@ class KafkaAdapterIT {
   }
 
   @Test
+  @DisplayName(
+      "setRetention writes the topic's retention.ms; a retention finer than a millisecond is"
+          + " refused, at creation and when changed")
+  void retentionMs() throws Exception {
+    String stream = stream(1);
+    sluice.admin().setRetention(stream, Duration.ofMinutes(90));
+    org.apache.kafka.common.config.ConfigResource topic =
+        new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, stream);
+    assertThat(
+            sluice
+                .unwrap(Admin.class)
+                .describeConfigs(List.of(topic))
+                .values()
+                .get(topic)
+                .get(30, TimeUnit.SECONDS)
+                .get("retention.ms")
+                .value())
+        .isEqualTo(Long.toString(Duration.ofMinutes(90).toMillis()));
+
+    Duration fine = Duration.ofMillis(1500).plusNanos(1);
+    assertThatThrownBy(() -> sluice.admin().setRetention(stream, fine))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining(fine.toString());
+    assertThat(sluice.admin().describeStream(stream).retention()).isEqualTo(Duration.ofMinutes(90));
+    String refused = fresh("fine");
+    assertThatThrownBy(
+            () -> sluice.admin().createStream(refused, StreamSpec.withShards(1).retention(fine)))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    assertThat(sluice.admin().exists(refused)).isFalse();
+  }
+
+  @Test
   @DisplayName("admin: create with retention, describe, list, grow, refuse to shrink, delete")
   void admin() {
     String stream = fresh("admin");

@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  */
 final class KinesisAdmin implements StreamAdmin {
   private static final long POLL_MILLIS = 50;
+  private static final int DEFAULT_RETENTION_HOURS = 24;
   private static final Duration WAIT_LIMIT = Duration.ofMinutes(10);
 
   private final KinesisAsyncClient kinesis;
@@ -40,6 +41,9 @@ final class KinesisAdmin implements StreamAdmin {
 
   @Override
   public void createStream(String stream, StreamSpec spec) {
+    Duration retention = spec.retention();
+    // Checked before the stream exists, so that a refused retention leaves nothing behind.
+    int hours = retention == null ? DEFAULT_RETENTION_HOURS : wholeHours(retention);
     try {
       join(kinesis.createStream(b -> b.streamName(stream).shardCount(spec.shards())));
     } catch (RuntimeException e) {
@@ -50,15 +54,12 @@ final class KinesisAdmin implements StreamAdmin {
       throw e;
     }
     awaitActive(stream);
-    Duration retention = spec.retention();
-    if (retention != null) {
-      long hours = (retention.toMinutes() + 59) / 60;
-      if (hours > 24) {
-        join(
-            kinesis.increaseStreamRetentionPeriod(
-                b -> b.streamName(stream).retentionPeriodHours((int) hours)));
-        awaitActive(stream);
-      }
+    // A new stream keeps 24 hours, the least Kinesis allows: only a longer one needs a call.
+    if (hours > DEFAULT_RETENTION_HOURS) {
+      join(
+          kinesis.increaseStreamRetentionPeriod(
+              b -> b.streamName(stream).retentionPeriodHours(hours)));
+      awaitActive(stream);
     }
   }
 
@@ -77,8 +78,7 @@ final class KinesisAdmin implements StreamAdmin {
       shards.add(ShardDescription.of(Shard.of(s.shardId()), parents, range(s), isOpen(s)));
     }
     shards.sort((a, b) -> a.shard().compareTo(b.shard()));
-    Integer hours = summary.retentionPeriodHours();
-    return StreamDescription.of(stream, shards, Duration.ofHours(hours == null ? 24 : hours));
+    return StreamDescription.of(stream, shards, Duration.ofHours(retentionHours(summary)));
   }
 
   @Override
@@ -160,6 +160,46 @@ final class KinesisAdmin implements StreamAdmin {
       awaitActive(stream);
       current = step;
     }
+  }
+
+  @Override
+  public void setRetention(String stream, Duration retention) {
+    int hours = wholeHours(retention);
+    awaitActive(stream);
+    int current = retentionHours(summary(stream));
+    if (hours > current) {
+      join(
+          kinesis.increaseStreamRetentionPeriod(
+              b -> b.streamName(stream).retentionPeriodHours(hours)));
+    } else if (hours < current) {
+      join(
+          kinesis.decreaseStreamRetentionPeriod(
+              b -> b.streamName(stream).retentionPeriodHours(hours)));
+    } else {
+      return;
+    }
+    // The stream is UPDATING for a while; resharding or deleting it meanwhile would fail.
+    awaitActive(stream);
+  }
+
+  /** Kinesis keeps whole hours: a retention between two is refused rather than rounded. */
+  private static int wholeHours(Duration retention) {
+    if (!retention.equals(Duration.ofHours(retention.toHours()))) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Retention "
+              + retention
+              + " is not a whole number of hours, which is all Kinesis keeps; use "
+              + Duration.ofHours(retention.toHours())
+              + " or "
+              + Duration.ofHours(retention.toHours() + 1));
+    }
+    return Math.toIntExact(retention.toHours());
+  }
+
+  private static int retentionHours(StreamDescriptionSummary summary) {
+    Integer hours = summary.retentionPeriodHours();
+    return hours == null ? DEFAULT_RETENTION_HOURS : hours;
   }
 
   @Override

@@ -1,14 +1,17 @@
 package dev.sluice.kinesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.Consumer;
+import dev.sluice.ErrorCode;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
 import dev.sluice.Shard;
 import dev.sluice.Sluice;
+import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
 import dev.sluice.testbrokers.DynamoDbEmulator;
@@ -77,6 +80,38 @@ class KinesisAdapterIT {
 
   private static String newGroup() {
     return "it-group-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  @DisplayName(
+      "a retention that is not whole hours is refused, at creation and when changed; whole hours"
+          + " reach Kinesis as they are")
+  void retentionInWholeHours() {
+    String refusedAtCreation = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    Duration between = Duration.ofHours(48).plusMinutes(30);
+    assertThatThrownBy(
+            () ->
+                sluice
+                    .admin()
+                    .createStream(refusedAtCreation, StreamSpec.withShards(1).retention(between)))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining(between.toString());
+    assertThat(sluice.admin().exists(refusedAtCreation)).isFalse();
+
+    String stream = newStream(1);
+    sluice.admin().setRetention(stream, Duration.ofHours(49));
+    assertThat(
+            KinesisAdmin.join(raw.describeStreamSummary(b -> b.streamName(stream)))
+                .streamDescriptionSummary()
+                .retentionPeriodHours())
+        .isEqualTo(49);
+
+    assertThatThrownBy(() -> sluice.admin().setRetention(stream, between))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining(between.toString());
+    assertThat(sluice.admin().describeStream(stream).retention()).isEqualTo(Duration.ofHours(49));
   }
 
   @Test

@@ -743,6 +743,21 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
+    @DisplayName("cannot have its retention changed: NOT_FOUND")
+    void setRetention() {
+      String missing = harnessNow().missingStreamName();
+
+      assertThat(
+              thrown(
+                  () ->
+                      sluice()
+                          .admin()
+                          .setRetention(missing, allowedRetention(Duration.ofHours(48)))))
+          .hasCode(ErrorCode.NOT_FOUND);
+      assertThat(sluice().admin().exists(missing)).isFalse();
+    }
+
+    @Test
     @DisplayName("gets a producer, but its sends fail with NOT_FOUND and shardFor throws NOT_FOUND")
     void send() {
       String missing = harnessNow().missingStreamName();
@@ -883,6 +898,81 @@ public abstract class SluiceConformanceTest {
       sluice().admin().createStream(stream, StreamSpec.withShards(1).retention(wanted));
 
       assertThat(sluice().admin().describeStream(stream).retention()).isEqualTo(wanted);
+    }
+
+    @Test
+    @DisplayName("changing the retention up and then down shows in the description")
+    void changeRetention() {
+      Duration created = allowedRetention(Duration.ofHours(48));
+      Duration longer = allowedRetention(Duration.ofHours(96));
+      Duration shorter = allowedRetention(Duration.ofHours(36));
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+      sluice().admin().createStream(stream, StreamSpec.withShards(1).retention(created));
+      await(strings(stream).send("k", "kept"));
+
+      sluice().admin().setRetention(stream, longer);
+      assertThat(sluice().admin().describeStream(stream).retention()).isEqualTo(longer);
+
+      sluice().admin().setRetention(stream, shorter);
+      assertThat(sluice().admin().describeStream(stream).retention()).isEqualTo(shorter);
+      assertThat(collect(consumerOf(stream)).awaitCount(1, timeout()))
+          .as("a record younger than the new retention stays")
+          .hasValuesInOrder("kept");
+    }
+
+    @Test
+    @DisplayName(
+        "a retention not positive or outside the backend's bounds fails with INVALID_ARGUMENT and"
+            + " leaves the stream's retention as it was")
+    void retentionOutOfRange() {
+      Duration created = allowedRetention(Duration.ofHours(48));
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+      sluice().admin().createStream(stream, StreamSpec.withShards(1).retention(created));
+      List<Duration> refused = new ArrayList<>(List.of(Duration.ZERO, Duration.ofHours(-1)));
+      Duration min = caps().minRetention();
+      if (min != null) {
+        refused.add(min.minusHours(1));
+      }
+      Duration max = caps().maxRetention();
+      if (max != null) {
+        refused.add(max.plusHours(1));
+      }
+
+      for (Duration bad : refused) {
+        SluiceException e = thrown(() -> sluice().admin().setRetention(stream, bad));
+        assertThat(e).as("retention %s", bad).hasCode(ErrorCode.INVALID_ARGUMENT);
+        assertThat(e.getMessage()).as("the message names the value").contains(bad.toString());
+        assertThat(sluice().admin().describeStream(stream).retention())
+            .as("retention after %s was refused", bad)
+            .isEqualTo(created);
+      }
+    }
+
+    @Test
+    @DisplayName("changing the retention of a compacted stream fails with INVALID_ARGUMENT")
+    void retentionOfCompactedStream() {
+      Assumptions.assumeTrue(
+          caps().supports(Capability.COMPACTION), backend() + " cannot compact (no COMPACTION)");
+      String stream = harnessNow().newStreamName();
+      streams.add(stream);
+      sluice()
+          .admin()
+          .createStream(
+              stream, StreamSpec.withShards(1).cleanupPolicy(StreamSpec.CleanupPolicy.COMPACT));
+      Duration before = sluice().admin().describeStream(stream).retention();
+
+      assertThat(
+              thrown(
+                  () ->
+                      sluice()
+                          .admin()
+                          .setRetention(stream, allowedRetention(Duration.ofHours(48)))))
+          .hasCode(ErrorCode.INVALID_ARGUMENT);
+      StreamDescription after = sluice().admin().describeStream(stream);
+      assertThat(after.cleanupPolicy()).isEqualTo(StreamSpec.CleanupPolicy.COMPACT);
+      assertThat(after.retention()).isEqualTo(before);
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
@@ -51,7 +52,7 @@ final class KafkaAdminDriver implements StreamAdmin {
     Map<String, String> configs = new HashMap<>();
     Duration retention = spec.retention();
     if (retention != null) {
-      configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
+      configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMillis(retention)));
     }
     configs.put(
         TopicConfig.CLEANUP_POLICY_CONFIG,
@@ -141,6 +142,46 @@ final class KafkaAdminDriver implements StreamAdmin {
     KafkaBackend.await(
         admin.createPartitions(Map.of(stream, NewPartitions.increaseTo(shards))).all(), TIMEOUT);
     awaitPartitions(stream, shards);
+  }
+
+  @Override
+  public void setRetention(String stream, Duration retention) {
+    long millis = retentionMillis(retention);
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, stream);
+    AlterConfigOp set =
+        new AlterConfigOp(
+            new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, Long.toString(millis)),
+            AlterConfigOp.OpType.SET);
+    try {
+      KafkaBackend.await(
+          admin.incrementalAlterConfigs(Map.of(resource, List.of(set))).all(), TIMEOUT);
+    } catch (UnknownTopicOrPartitionException e) {
+      throw notFound(stream, e);
+    }
+    // The controller answers before every broker has applied the change; describe it back.
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!Duration.ofMillis(millis).equals(retention(config(stream)))) {
+      pause(deadline, "waiting for stream '" + stream + "' to show retention " + retention);
+    }
+  }
+
+  /**
+   * Kafka keeps retention.ms: a finer retention, or one past a long of milliseconds, is refused.
+   */
+  private static long retentionMillis(Duration retention) {
+    try {
+      if (retention.toNanosPart() % 1_000_000 == 0) {
+        return retention.toMillis();
+      }
+    } catch (ArithmeticException e) {
+      // Past Long.MAX_VALUE milliseconds: refused below.
+    }
+    throw new SluiceException(
+        ErrorCode.INVALID_ARGUMENT,
+        "Retention "
+            + retention
+            + " cannot be kept by Kafka: retention.ms holds whole milliseconds up to "
+            + Long.MAX_VALUE);
   }
 
   @Override
