@@ -267,19 +267,10 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
       return;
     }
     ShardState state = shards.computeIfAbsent(shard, ShardState::new);
-    if (meters != null) {
-      long bytes = 0;
-      if (records instanceof SizedBatch) {
-        bytes = ((SizedBatch) records).keyAndValueBytes();
-      } else {
-        for (Record<byte[], byte[]> r : records) {
-          byte[] value = r.value();
-          bytes += (value == null ? 0 : value.length) + (r.key() == null ? 0 : r.key().length);
-        }
-      }
-      meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
-    }
     if (handler != null) {
+      // Counted as the batch enters the consumer: an application that sees the meter move (a
+      // test waiting for records to be buffered) finds them queued or in the poll buffer.
+      countReceived(shard, records, millisBehindLatest, recordsBehindLatest);
       state.enqueue(records);
     } else {
       state.delivered(records.get(records.size() - 1).position());
@@ -288,6 +279,7 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         if (state.revoked) {
           return;
         }
+        countReceived(shard, records, millisBehindLatest, recordsBehindLatest);
         pollBuffer.addAll(records);
         pause = pollBuffer.size() >= settings.maxBufferedRecords() && pollPaused.add(shard);
         if (pause) {
@@ -299,6 +291,26 @@ final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
         state.applyBackpressure();
       }
     }
+  }
+
+  private void countReceived(
+      Shard shard,
+      List<Record<byte[], byte[]>> records,
+      long millisBehindLatest,
+      long recordsBehindLatest) {
+    if (meters == null) {
+      return;
+    }
+    long bytes = 0;
+    if (records instanceof SizedBatch) {
+      bytes = ((SizedBatch) records).keyAndValueBytes();
+    } else {
+      for (Record<byte[], byte[]> r : records) {
+        byte[] value = r.value();
+        bytes += (value == null ? 0 : value.length) + (r.key() == null ? 0 : r.key().length);
+      }
+    }
+    meters.shard(shard).delivered(records.size(), bytes, millisBehindLatest, recordsBehindLatest);
   }
 
   @Override
