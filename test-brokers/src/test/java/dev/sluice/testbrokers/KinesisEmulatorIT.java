@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
@@ -202,6 +203,14 @@ class KinesisEmulatorIT {
                         .attributeType(ScalarAttributeType.S)
                         .build())
                 .billingMode(BillingMode.PAY_PER_REQUEST));
+    // As on AWS, a new table is CREATING for a moment (dynalite: 50 ms), and writes to it fail
+    // with ResourceNotFoundException until it is ACTIVE.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (dynamoClient.describeTable(b -> b.tableName(table)).table().tableStatus()
+        != TableStatus.ACTIVE) {
+      assertThat(System.nanoTime()).as("table %s ACTIVE within 10 s", table).isLessThan(deadline);
+      sleep(Duration.ofMillis(20));
+    }
   }
 
   @Test
