@@ -94,36 +94,8 @@ public final class Validation {
       }
     }
     long millis = record.timestampMillis();
-    if (millis != Record.NO_TIMESTAMP
-        && (millis < caps.minTimestamp().toEpochMilli()
-            || millis > caps.maxTimestamp().toEpochMilli())) {
-      throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT,
-          "Timestamp "
-              + Instant.ofEpochMilli(millis)
-              + " ("
-              + millis
-              + " ms) is outside the range the backend stores: "
-              + caps.minTimestamp()
-              + " to "
-              + caps.maxTimestamp());
-    }
-    Duration ahead = caps.maxTimestampAhead();
-    if (millis != Record.NO_TIMESTAMP && ahead != null) {
-      long now = System.currentTimeMillis();
-      if (millis > now && millis - now > ahead.toMillis()) {
-        throw new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "Timestamp "
-                + Instant.ofEpochMilli(millis)
-                + " ("
-                + millis
-                + " ms) is more than "
-                + ahead
-                + " after now ("
-                + Instant.ofEpochMilli(now)
-                + "), the latest the backend stores");
-      }
+    if (millis != Record.NO_TIMESTAMP) {
+      checkTimestamp(millis, caps);
     }
     long size = value == null ? 0 : value.length;
     if (key != null) {
@@ -172,6 +144,35 @@ public final class Validation {
               + size
               + " bytes (key + value + headers); the backend's limit is "
               + caps.maxRecordBytes());
+    }
+  }
+
+  /** A timestamp the backend would refuse or store differently fails here, naming its range. */
+  private static void checkTimestamp(long millis, Capabilities caps) {
+    String timestamp = "Timestamp " + Instant.ofEpochMilli(millis) + " (" + millis + " ms)";
+    if (millis < caps.minTimestamp().toEpochMilli()
+        || millis > caps.maxTimestamp().toEpochMilli()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          timestamp
+              + " is outside the range the backend stores: "
+              + caps.minTimestamp()
+              + " to "
+              + caps.maxTimestamp());
+    }
+    Duration ahead = caps.maxTimestampAhead();
+    if (ahead != null) {
+      long now = System.currentTimeMillis();
+      if (millis > now && millis - now > ahead.toMillis()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            timestamp
+                + " is more than "
+                + ahead
+                + " after now ("
+                + Instant.ofEpochMilli(now)
+                + "), the latest the backend stores");
+      }
     }
   }
 }

@@ -429,11 +429,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       return;
     }
     try {
-      unlessWoken(
-          () -> {
-            consumer.commitSync(offsets, COMMIT_TIMEOUT);
-            return null;
-          });
+      commitNow(offsets, COMMIT_TIMEOUT);
     } catch (KafkaException e) {
       LOG.warn(
           "{}: could not store the checkpoints {} of {} before giving its partitions up; their"
@@ -504,11 +500,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       while (leaving != null) {
         Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
         try {
-          unlessWoken(
-              () -> {
-                consumer.commitSync(offsets, left);
-                return null;
-              });
+          commitNow(offsets, left);
           return;
         } catch (RebalanceInProgressException e) {
           if (left.isZero()) {
@@ -534,11 +526,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       return;
     }
     try {
-      unlessWoken(
-          () -> {
-            consumer.commitSync(offsets, COMMIT_TIMEOUT);
-            return null;
-          });
+      commitNow(offsets, COMMIT_TIMEOUT);
       leaving = null;
     } catch (KafkaException e) {
       // commitBeforeLeaving tries again, until its deadline.
@@ -689,6 +677,15 @@ final class KafkaConsumerDriver implements ConsumerDriver {
    * Runs a blocking consumer call on the poll thread, repeating it if a wakeup meant for the poll
    * (another thread queued an action) interrupted it instead.
    */
+  /** A synchronous commit on the poll thread, as {@link #unlessWoken} makes every such call. */
+  private void commitNow(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+    unlessWoken(
+        () -> {
+          consumer.commitSync(offsets, timeout);
+          return null;
+        });
+  }
+
   private <T> T unlessWoken(Supplier<T> call) {
     for (int attempt = 1; ; attempt++) {
       try {
