@@ -1,7 +1,6 @@
 package dev.sluice;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +18,10 @@ import org.jspecify.annotations.Nullable;
  *       StartPosition#after(Map)} when it restarts.
  * </ul>
  *
- * <p>And in one of two styles: a {@link RecordHandler} ({@link ConsumerBuilder#start}) called
- * sequentially for the records of one shard and in parallel across shards; or pull ({@link
- * ConsumerBuilder#open} then {@link #poll}).
+ * <p>And in one of two styles, each its own type so neither can be used the other's way: a {@link
+ * RecordHandler} ({@link ConsumerBuilder#start} returns a {@code Consumer}) called sequentially for
+ * the records of one shard and in parallel across shards; or pull ({@link ConsumerBuilder#open}
+ * returns a {@link PullConsumer}, whose {@link PullConsumer#poll} the application calls).
  *
  * <p>Delivery is at least once: after a failure or a rebalance, records after the last checkpoint
  * are delivered again.
@@ -37,16 +37,6 @@ public interface Consumer<K, V> extends AutoCloseable {
 
   /** The shards this consumer owns now. */
   Set<Shard> assignment();
-
-  /**
-   * Returns the records that arrived, waiting up to {@code timeout} for at least one. Pull-style
-   * consumers only. With automatic checkpointing, calling {@code poll} again marks the records of
-   * the previous call as processed.
-   *
-   * @throws SluiceException {@code FAILED_PRECONDITION} on a consumer started with a handler,
-   *     {@code CLOSED} after close
-   */
-  List<Record<K, V>> poll(Duration timeout);
 
   /**
    * Marks {@code record} as processed: the group resumes after it. Written to the backend within

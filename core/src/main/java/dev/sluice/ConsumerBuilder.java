@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link Consumer}; made by {@link Sluice#consumer}. Finish with {@link #start} (a
- * handler called for each record) or {@link #open} (pull with {@link Consumer#poll}).
+ * handler called for each record) or {@link #open} (a {@link PullConsumer} the application polls).
  *
  * <pre>{@code
  * Consumer<String, String> consumer = sluice.consumer("orders", Serde.string(), Serde.string())
@@ -138,13 +138,13 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
-   * Opens a pull consumer: call {@link Consumer#poll} in a loop. With automatic checkpointing, the
-   * records of a poll count as processed when {@code poll} is called again or the consumer is
+   * Opens a pull consumer: call {@link PullConsumer#poll} in a loop. With automatic checkpointing,
+   * the records of a poll count as processed when {@code poll} is called again or the consumer is
    * closed (not when a rebalance takes their shard away first).
    *
    * @throws SluiceException as for {@link #start}
    */
-  public Consumer<K, V> open() {
+  public PullConsumer<K, V> open() {
     return runtime.startConsumer(settings(), null);
   }
 

@@ -85,6 +85,10 @@ class NullChecksTest {
     r.put(ConsumerBuilder.class, () -> sluice.consumer(STREAM, Serde.string(), Serde.string()));
     r.put(
         Consumer.class,
+        () ->
+            sluice.consumer(STREAM, Serde.string(), Serde.string()).group("g").start(record -> {}));
+    r.put(
+        PullConsumer.class,
         () -> sluice.consumer(STREAM, Serde.string(), Serde.string()).group("g").open());
     r.put(Record.class, () -> Record.of("k", "v"));
     r.put(Record.Builder.class, () -> Record.builder("k", "v"));

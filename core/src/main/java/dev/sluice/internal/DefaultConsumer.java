@@ -1,12 +1,12 @@
 package dev.sluice.internal;
 
 import dev.sluice.CheckpointMode;
-import dev.sluice.Consumer;
 import dev.sluice.ErrorCode;
 import dev.sluice.FailurePolicy;
 import dev.sluice.Headers;
 import dev.sluice.Position;
 import dev.sluice.Producer;
+import dev.sluice.PullConsumer;
 import dev.sluice.Record;
 import dev.sluice.RecordHandler;
 import dev.sluice.Serde;
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint bookkeeping, applies backpressure by pausing shards, and drains shards cleanly when
  * they are revoked.
  */
-final class DefaultConsumer<K, V> implements Consumer<K, V>, DeliverySink {
+final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultConsumer.class);
 
   /** Records a handler worker takes from its shard's queue at once. */

@@ -2,9 +2,9 @@ package dev.sluice.internal;
 
 import dev.sluice.Capabilities;
 import dev.sluice.Capabilities.Capability;
-import dev.sluice.Consumer;
 import dev.sluice.ErrorCode;
 import dev.sluice.Producer;
+import dev.sluice.PullConsumer;
 import dev.sluice.RecordHandler;
 import dev.sluice.Serde;
 import dev.sluice.SluiceException;
@@ -460,7 +460,7 @@ public final class SluiceRuntime {
     return Math.min(HANDLER_BATCH_RECORDS, settings.maxBufferedRecords());
   }
 
-  public <K, V> Consumer<K, V> startConsumer(
+  public <K, V> PullConsumer<K, V> startConsumer(
       ConsumerSettings<K, V> settings, @Nullable RecordHandler<K, V> handler) {
     checkOpen();
     Validation.streamName(settings.stream());

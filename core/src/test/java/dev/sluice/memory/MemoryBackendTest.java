@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Consumer;
 import dev.sluice.Producer;
+import dev.sluice.PullConsumer;
 import dev.sluice.Record;
 import dev.sluice.Serde;
 import dev.sluice.Shard;
@@ -90,7 +91,7 @@ class MemoryBackendTest {
       }
     }
     assertThat(sluice.admin().describeStream(stream).shards()).hasSize(3);
-    try (Consumer<String, String> c =
+    try (PullConsumer<String, String> c =
         sluice.consumer(stream, Serde.string(), Serde.string()).open()) {
       long deadline = System.currentTimeMillis() + 10_000;
       while (got.size() < 200 && System.currentTimeMillis() < deadline) {
@@ -118,7 +119,7 @@ class MemoryBackendTest {
     }
     List<Record<String, String>> first = new ArrayList<>();
     Map<Shard, dev.sluice.Position> positions;
-    try (Consumer<String, String> c =
+    try (PullConsumer<String, String> c =
         sluice.consumer(stream, Serde.string(), Serde.string()).open()) {
       while (first.size() < 50) {
         first.addAll(c.poll(Duration.ofMillis(200)));
@@ -130,7 +131,7 @@ class MemoryBackendTest {
       p.send("late", "50").join();
     }
     List<Record<String, String>> second = new ArrayList<>();
-    try (Consumer<String, String> c =
+    try (PullConsumer<String, String> c =
         sluice
             .consumer(stream, Serde.string(), Serde.string())
             .startPosition(StartPosition.after(positions))

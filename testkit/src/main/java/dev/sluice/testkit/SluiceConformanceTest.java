@@ -16,6 +16,7 @@ import dev.sluice.HashKeyRange;
 import dev.sluice.Headers;
 import dev.sluice.Position;
 import dev.sluice.Producer;
+import dev.sluice.PullConsumer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
@@ -1934,7 +1935,7 @@ public abstract class SluiceConformanceTest {
       String stream = stream(2);
       Keyed batch = keyed("pull", 4, 25);
       awaitAll(strings(stream).sendAll(batch.records));
-      Consumer<String, String> consumer = track(consumerOf(stream).maxPollRecords(30).open());
+      PullConsumer<String, String> consumer = track(consumerOf(stream).maxPollRecords(30).open());
 
       List<Record<String, String>> got = new ArrayList<>();
       Await.until(
@@ -1951,20 +1952,10 @@ public abstract class SluiceConformanceTest {
     }
 
     @Test
-    @DisplayName("poll on a consumer started with a handler fails with FAILED_PRECONDITION")
-    void pollOnHandlerConsumer() {
-      String stream = stream(1);
-      Consumer<String, String> consumer = track(consumerOf(stream).start(r -> {}));
-
-      assertThat(thrown(() -> consumer.poll(Duration.ofMillis(10))))
-          .hasCode(ErrorCode.FAILED_PRECONDITION);
-    }
-
-    @Test
     @DisplayName("poll after close fails with CLOSED")
     void pollAfterClose() {
       String stream = stream(1);
-      Consumer<String, String> consumer = consumerOf(stream).open();
+      PullConsumer<String, String> consumer = consumerOf(stream).open();
       consumer.close();
 
       assertThat(thrown(() -> consumer.poll(Duration.ofMillis(10)))).hasCode(ErrorCode.CLOSED);
@@ -2135,7 +2126,7 @@ public abstract class SluiceConformanceTest {
       String group = group();
       Keyed first = keyed("first", 4, 10);
       awaitAll(strings(stream).sendAll(first.records));
-      Consumer<String, String> c1 = track(consumerOf(open(), stream).group(group).open());
+      PullConsumer<String, String> c1 = track(consumerOf(open(), stream).group(group).open());
       List<Record<String, String>> polled = new ArrayList<>();
       Await.until(
           "40 records polled",
@@ -2149,7 +2140,7 @@ public abstract class SluiceConformanceTest {
 
       Keyed second = keyed("second", 4, 10);
       awaitAll(strings(stream).sendAll(second.records));
-      Consumer<String, String> c2 = track(consumerOf(open(), stream).group(group).open());
+      PullConsumer<String, String> c2 = track(consumerOf(open(), stream).group(group).open());
       List<Record<String, String>> got = new ArrayList<>();
       Await.until(
           "the second batch polled",
@@ -2269,7 +2260,7 @@ public abstract class SluiceConformanceTest {
           await(producer.send(Record.<String, String>builder(null, v).shard(s).build()));
         }
       }
-      Consumer<String, String> first =
+      PullConsumer<String, String> first =
           track(consumerOf(metered, stream).group(group).maxPollRecords(100).open());
       Tags tags = Tags.of("backend", backend(), "stream", stream, "group", group);
       Await.until(
@@ -2283,7 +2274,7 @@ public abstract class SluiceConformanceTest {
       assertThat(first.poll(timeout())).as("one poll returns every record").hasSize(6);
 
       // The first consumer polls no more: none of its records is processed yet.
-      Consumer<String, String> second = track(consumerOf(open(), stream).group(group).open());
+      PullConsumer<String, String> second = track(consumerOf(open(), stream).group(group).open());
       List<Record<String, String>> got = new ArrayList<>();
       Await.until(
           "the second consumer owns a shard and polled its records (values per owned shard)",
@@ -2977,15 +2968,9 @@ public abstract class SluiceConformanceTest {
           "a buffer of zero records: INVALID_ARGUMENT",
           () -> expect(ErrorCode.INVALID_ARGUMENT, () -> consumerOf(stream).maxBufferedRecords(0)));
       cases.put(
-          "poll on a handler consumer: FAILED_PRECONDITION",
-          () -> {
-            Consumer<String, String> c = track(consumerOf(stream).start(r -> {}));
-            expect(ErrorCode.FAILED_PRECONDITION, () -> c.poll(Duration.ZERO));
-          });
-      cases.put(
           "checkpointing a position not yet delivered: INVALID_ARGUMENT",
           () -> {
-            Consumer<String, String> c = track(consumerOf(stream).open());
+            PullConsumer<String, String> c = track(consumerOf(stream).open());
             Await.until("the consumer owns a shard", timeout(), () -> !c.assignment().isEmpty());
             Shard owned = c.assignment().iterator().next();
             expect(
@@ -2995,14 +2980,14 @@ public abstract class SluiceConformanceTest {
       cases.put(
           "poll after close: CLOSED",
           () -> {
-            Consumer<String, String> c = consumerOf(stream).open();
+            PullConsumer<String, String> c = consumerOf(stream).open();
             c.close();
             expect(ErrorCode.CLOSED, () -> c.poll(Duration.ZERO));
           });
       cases.put(
           "checkpoint after close: CLOSED",
           () -> {
-            Consumer<String, String> c = consumerOf(stream).open();
+            PullConsumer<String, String> c = consumerOf(stream).open();
             c.close();
             expect(ErrorCode.CLOSED, () -> c.checkpoint(first, Position.of(0)));
           });
