@@ -24,6 +24,15 @@ public interface ProducerDriver extends AutoCloseable {
   void send(Record<byte[], byte[]> record, SendCallback callback);
 
   /**
+   * Sends one record as {@link #send(Record, SendCallback)}, named by {@code id} so that a
+   * deduplicating consumer can drop a second copy. A backend that stores write ids (declares {@code
+   * Capability.DEDUPLICATION}) must store it with the record; the default ignores it.
+   */
+  default void send(Record<byte[], byte[]> record, WriteId id, SendCallback callback) {
+    send(record, callback);
+  }
+
+  /**
    * The shard records with this key are routed to now. May fetch stream metadata.
    *
    * @throws RuntimeException if the stream does not exist (translated by core)
