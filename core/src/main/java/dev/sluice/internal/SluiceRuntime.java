@@ -56,7 +56,7 @@ public final class SluiceRuntime {
       Map.of(
           "memory", "dev.sluice.memory.MemoryBackendProvider",
           "kafka", "dev.sluice.kafka.internal.KafkaBackendProvider",
-          "kinesis", "dev.sluice.kinesis.KinesisBackendProvider");
+          "kinesis", "dev.sluice.kinesis.internal.KinesisBackendProvider");
 
   static final Set<String> CORE_KEYS =
       Set.of(

@@ -1,5 +1,6 @@
 package dev.sluice.kinesis;
 
+import dev.sluice.kinesis.internal.KinesisSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collections;

@@ -8,10 +8,10 @@ import java.util.Map;
 /**
  * The Sluice configuration for the test emulator and the DynamoDB emulator, with fast KCL timings.
  */
-final class KinesisTestBrokers {
+public final class KinesisTestBrokers {
   private KinesisTestBrokers() {}
 
-  static KinesisOptions.Builder options(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
+  public static KinesisOptions.Builder options(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return KinesisOptions.builder()
         .region(kinesis.region())
         .endpoint(kinesis.endpoint())
@@ -20,11 +20,11 @@ final class KinesisTestBrokers {
         .fastGroupTimingsForTests();
   }
 
-  static Map<String, String> config(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
+  public static Map<String, String> config(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return options(kinesis, dynamo).build().toMap();
   }
 
-  static Sluice.Builder builder(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
+  public static Sluice.Builder builder(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {
     return Sluice.builder().ignoreEnvironment().properties(config(kinesis, dynamo));
   }
 }

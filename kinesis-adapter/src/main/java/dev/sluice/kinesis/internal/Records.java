@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import dev.sluice.Position;
 import dev.sluice.Record;

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.HashKeyRange;

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import dev.sluice.Headers;
 import dev.sluice.Record;
@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The Kinesis envelope (headers and timestamp around a value, docs/kinesis-envelope.md) on a
  * 100-byte value: a record without headers or timestamp goes as its plain value; one with two
- * headers and a timestamp is wrapped. In package {@code dev.sluice.kinesis} because the codec is
- * package-private.
+ * headers and a timestamp is wrapped. In package {@code dev.sluice.kinesis.internal} because the
+ * codec is package-private.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
@@ -16,36 +16,39 @@ import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.regions.Region;
 
 /** The {@code sluice.kinesis.*} configuration, parsed and checked once when the backend opens. */
-final class KinesisSettings {
-  static final String PREFIX = "sluice.kinesis.";
+public final class KinesisSettings {
+  public static final String PREFIX = "sluice.kinesis.";
 
-  static final String REGION = PREFIX + "region";
-  static final String ENDPOINT = PREFIX + "endpoint";
-  static final String DYNAMODB_ENDPOINT = PREFIX + "dynamodb.endpoint";
-  static final String ALLOW_SPLIT_ENDPOINTS = PREFIX + "allow.split.endpoints";
-  static final String CREDENTIALS = PREFIX + "credentials";
-  static final String ACCESS_KEY_ID = PREFIX + "access.key.id";
-  static final String SECRET_ACCESS_KEY = PREFIX + "secret.access.key";
-  static final String SESSION_TOKEN = PREFIX + "session.token";
-  static final String LEASE_TABLE_PREFIX = PREFIX + "lease.table.prefix";
-  static final String CONSUMER_TYPE = PREFIX + "consumer.type";
-  static final String HTTP_PROTOCOL = PREFIX + "http.protocol";
-  static final String POLL_INTERVAL_MS = PREFIX + "poll.interval.ms";
-  static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
-  static final String FAILOVER_TIME_MS = PREFIX + "failover.time.ms";
-  static final String LEASE_ASSIGNMENT_INTERVAL_MS = PREFIX + "lease.assignment.interval.ms";
-  static final String LEASE_ASSIGNMENT = PREFIX + "lease.assignment";
-  static final String SHARD_SYNC_INTERVAL_MS = PREFIX + "shard.sync.interval.ms";
-  static final String PARENT_SHARD_POLL_INTERVAL_MS = PREFIX + "parent.shard.poll.interval.ms";
-  static final String DISPATCH_INTERVAL_MS = PREFIX + "dispatch.interval.ms";
-  static final String WORKER_METRICS_CAPTURE_MS = PREFIX + "worker.metrics.capture.interval.ms";
-  static final String WORKER_METRICS_REPORT_MS = PREFIX + "worker.metrics.report.interval.ms";
-  static final String SHUTDOWN_TIMEOUT_MS = PREFIX + "shutdown.timeout.ms";
-  static final String LINGER_MS = PREFIX + "linger.ms";
-  static final String DELIVERY_TIMEOUT_MS = PREFIX + "delivery.timeout.ms";
-  static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
-  static final String RETRY_BACKOFF_MAX_MS = PREFIX + "retry.backoff.max.ms";
-  static final String BUFFER_MAX_BYTES = PREFIX + "buffer.max.bytes";
+  public static final String REGION = PREFIX + "region";
+  public static final String ENDPOINT = PREFIX + "endpoint";
+  public static final String DYNAMODB_ENDPOINT = PREFIX + "dynamodb.endpoint";
+  public static final String ALLOW_SPLIT_ENDPOINTS = PREFIX + "allow.split.endpoints";
+  public static final String CREDENTIALS = PREFIX + "credentials";
+  public static final String ACCESS_KEY_ID = PREFIX + "access.key.id";
+  public static final String SECRET_ACCESS_KEY = PREFIX + "secret.access.key";
+  public static final String SESSION_TOKEN = PREFIX + "session.token";
+  public static final String LEASE_TABLE_PREFIX = PREFIX + "lease.table.prefix";
+  public static final String CONSUMER_TYPE = PREFIX + "consumer.type";
+  public static final String HTTP_PROTOCOL = PREFIX + "http.protocol";
+  public static final String POLL_INTERVAL_MS = PREFIX + "poll.interval.ms";
+  public static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
+  public static final String FAILOVER_TIME_MS = PREFIX + "failover.time.ms";
+  public static final String LEASE_ASSIGNMENT_INTERVAL_MS = PREFIX + "lease.assignment.interval.ms";
+  public static final String LEASE_ASSIGNMENT = PREFIX + "lease.assignment";
+  public static final String SHARD_SYNC_INTERVAL_MS = PREFIX + "shard.sync.interval.ms";
+  public static final String PARENT_SHARD_POLL_INTERVAL_MS =
+      PREFIX + "parent.shard.poll.interval.ms";
+  public static final String DISPATCH_INTERVAL_MS = PREFIX + "dispatch.interval.ms";
+  public static final String WORKER_METRICS_CAPTURE_MS =
+      PREFIX + "worker.metrics.capture.interval.ms";
+  public static final String WORKER_METRICS_REPORT_MS =
+      PREFIX + "worker.metrics.report.interval.ms";
+  public static final String SHUTDOWN_TIMEOUT_MS = PREFIX + "shutdown.timeout.ms";
+  public static final String LINGER_MS = PREFIX + "linger.ms";
+  public static final String DELIVERY_TIMEOUT_MS = PREFIX + "delivery.timeout.ms";
+  public static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
+  public static final String RETRY_BACKOFF_MAX_MS = PREFIX + "retry.backoff.max.ms";
+  public static final String BUFFER_MAX_BYTES = PREFIX + "buffer.max.bytes";
 
   /** Every key the backend reads; core reports any other {@code sluice.kinesis.*} key. */
   static final Set<String> KEYS =

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.ErrorCode;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
+import dev.sluice.kinesis.KinesisOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;

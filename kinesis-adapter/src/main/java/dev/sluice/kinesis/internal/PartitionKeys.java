@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;

@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.BackendContext;
@@ -18,8 +18,8 @@ import java.util.Set;
  * parent.shard.poll.interval.ms}, {@code dispatch.interval.ms}, {@code
  * worker.metrics.capture.interval.ms}, {@code worker.metrics.report.interval.ms}, {@code
  * shutdown.timeout.ms}, {@code linger.ms}, {@code delivery.timeout.ms}, {@code retry.backoff.ms},
- * {@code retry.backoff.max.ms}, {@code buffer.max.bytes}. {@link KinesisOptions} documents each and
- * builds them in code.
+ * {@code retry.backoff.max.ms}, {@code buffer.max.bytes}. {@link dev.sluice.kinesis.KinesisOptions}
+ * documents each and builds them in code.
  */
 public final class KinesisBackendProvider implements BackendProvider {
 

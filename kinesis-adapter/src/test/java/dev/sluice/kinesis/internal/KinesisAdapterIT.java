@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,6 +14,7 @@ import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
+import dev.sluice.kinesis.KinesisTestBrokers;
 import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;

@@ -1,8 +1,8 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.kinesis.LeaseBalancer.OpenLease;
+import dev.sluice.kinesis.internal.LeaseBalancer.OpenLease;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

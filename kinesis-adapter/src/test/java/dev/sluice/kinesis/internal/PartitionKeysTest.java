@@ -1,4 +1,4 @@
-package dev.sluice.kinesis;
+package dev.sluice.kinesis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
