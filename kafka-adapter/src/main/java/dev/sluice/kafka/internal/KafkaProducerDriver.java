@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -55,6 +56,9 @@ final class KafkaProducerDriver implements ProducerDriver {
   /** While the topic is known to be gone, how often a send asks the cluster again. */
   static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** The index of the answered count in its array (see answeredLine). */
+  private static final int ANSWERED = 16;
+
   private final String topic;
   private final String clientId;
   private final KafkaSettings settings;
@@ -78,10 +82,13 @@ final class KafkaProducerDriver implements ProducerDriver {
   private long deletedCheckedAt; // guarded by topicCheck
   private boolean closed; // guarded by topicCheck
 
-  // Sends handed to Kafka and sends answered, for the watch; separate counters so that the
-  // sending threads and Kafka's I/O thread do not write to the same memory.
+  // Sends handed to Kafka and sends answered, for the watch. The sending threads count the first,
+  // Kafka's I/O thread (nearly always) the second, on every send: each count must sit on a cache
+  // line the other thread does not write, or every send moves that line between the two cores.
+  // Two LongAdders made one after the other are 32 bytes each and usually share a line, so the
+  // answers are counted in the middle of an array of 32 longs, 128 bytes from anything else.
   private final LongAdder started = new LongAdder();
-  private final LongAdder answered = new LongAdder();
+  private final AtomicLongArray answeredLine = new AtomicLongArray(2 * ANSWERED);
 
   // The watch's own state (its thread only).
   private long lastAnswered;
@@ -221,7 +228,7 @@ final class KafkaProducerDriver implements ProducerDriver {
    */
   private void checkStalled() {
     long now = System.nanoTime();
-    long done = answered.sum();
+    long done = answered();
     if (done != lastAnswered || started.sum() == done || deleted != null) {
       // Progress, nothing pending, or already known.
       lastAnswered = done;
@@ -260,9 +267,13 @@ final class KafkaProducerDriver implements ProducerDriver {
         "{}: stream {} was deleted; failing its {} pending sends with NOT_FOUND",
         clientId,
         topic,
-        started.sum() - answered.sum());
+        started.sum() - answered());
     // Discards every queued record; Kafka fails each through its callback (see Once).
     stale.close(Duration.ZERO);
+  }
+
+  private long answered() {
+    return answeredLine.get(ANSWERED);
   }
 
   private static int partitionOf(Shard shard) {
@@ -366,7 +377,7 @@ final class KafkaProducerDriver implements ProducerDriver {
       if (!compareAndSet(false, true)) {
         return;
       }
-      driver.answered.increment();
+      driver.answeredLine.getAndIncrement(ANSWERED);
       if (error != null || metadata == null) {
         SluiceException gone = driver.deleted;
         callback.failed(
