@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -110,6 +111,15 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   private @Nullable Map<TopicPartition, OffsetAndMetadata> leaving;
 
   private @Nullable Set<Integer> initialPartitions;
+
+  /**
+   * The group metadata (generation, member id) as of the last poll or rebalance callback, for a
+   * transaction that commits this consumer's checkpoints (KIP-447). Kept here because the Kafka
+   * consumer may only be asked on the poll thread; a commit made with a stale copy is refused by
+   * the group coordinator, which is the fencing wanted.
+   */
+  private volatile @Nullable ConsumerGroupMetadata groupMetadata;
+
   private long nextDiscovery;
 
   KafkaConsumerDriver(ConsumerSpec spec, KafkaSettings settings, KafkaBackend backend) {
@@ -123,6 +133,23 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.metrics = backend.bindMetrics(consumer);
     this.pollThread = new Thread(this::run, spec.clientId() + "-poll");
     pollThread.setDaemon(true);
+  }
+
+  /** The topic read. */
+  String topic() {
+    return topic;
+  }
+
+  /** See {@link #groupMetadata}; null before the consumer joined its group. */
+  @Nullable ConsumerGroupMetadata groupMetadata() {
+    return groupMetadata;
+  }
+
+  /** Poll thread: refreshes {@link #groupMetadata}. */
+  private void refreshGroupMetadata() {
+    if (spec.isGroup()) {
+      groupMetadata = consumer.groupMetadata();
+    }
   }
 
   // ------------------------------------------------------------------ ConsumerDriver (any thread)
@@ -271,6 +298,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
         } finally {
           wakeable = false;
         }
+        refreshGroupMetadata();
         deliver(out, records);
       }
     } catch (RuntimeException | Error e) {
@@ -823,6 +851,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       boolean was = wakeable;
       wakeable = false;
       try {
+        refreshGroupMetadata();
         Map<TopicPartition, OffsetAndMetadata> committed =
             unlessWoken(() -> consumer.committed(new HashSet<>(partitions)));
         for (TopicPartition tp : partitions) {
@@ -856,6 +885,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       boolean was = wakeable;
       wakeable = false;
       try {
+        refreshGroupMetadata();
         gaveUp(out, partitions, lost);
       } finally {
         wakeable = was;
