@@ -578,6 +578,7 @@ final class DefaultProcessor<K, V> implements Processor {
     @Override
     public <K2, V2> void send(Destination<K2, V2> to, Record<K2, V2> record) {
       Validation.notNull(to, "to");
+      Validation.notNull(record, "record");
       if (done) {
         throw new SluiceException(
             ErrorCode.FAILED_PRECONDITION,
