@@ -21,11 +21,21 @@ public final class Capabilities {
     /** Headers travel in the broker's own record format (else in a Sluice envelope). */
     NATIVE_HEADERS,
     /**
-     * The broker can write atomically across records and streams. Sluice's API has no transactions
-     * yet: this describes the backend, not a producer feature (Kafka's {@code transactional.id} is
-     * refused at open).
+     * Records written to one or more streams can be committed atomically ({@link
+     * Sluice#transactionalProducer}): consumers see all of them once the transaction commits and
+     * none if it aborts. A processor ({@link Sluice#processor}) with {@link
+     * ProcessingGuarantee#EXACTLY_ONCE} commits its outputs and its input checkpoints in one
+     * transaction on such a backend.
      */
     TRANSACTIONS,
+    /**
+     * Records carry write ids that a deduplicating consumer uses to drop a second copy of a write
+     * (a send retried after a lost acknowledgement, a processor's outputs re-sent after a restart):
+     * effectively-once delivery without transactions. A processor with {@link
+     * ProcessingGuarantee#EXACTLY_ONCE} on such a backend gives its outputs deterministic ids, so
+     * its downstream consumers in deduplicating mode see each output once.
+     */
+    DEDUPLICATION,
     /** The shard count of a stream can be lowered. */
     SHRINK_SHARDS,
     /** Single shards can be split and pairs merged, with parent-before-child ordering. */

@@ -35,6 +35,13 @@ public enum ErrorCode {
   CLOSED(false),
   /** A key or value could not be serialized or deserialized by its {@link Serde}. */
   SERIALIZATION(false),
+  /**
+   * Another instance took over this one's work: a transactional producer with the same identity
+   * started, or a processor's shards moved to another member of its group while it still held an
+   * open transaction. The transaction is aborted; the instance that got this must not go on with
+   * the same identity (a processor rejoins its group and processes its uncommitted input again).
+   */
+  FENCED(false),
   /** A record handler failed and the consumer's failure policy gave up on it. */
   HANDLER_FAILED(false),
   /** Anything else: a bug or an error the backend did not explain. */

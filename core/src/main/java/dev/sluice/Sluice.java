@@ -129,6 +129,32 @@ public final class Sluice implements AutoCloseable {
         Validation.notNull(valueSerde, "valueSerde"));
   }
 
+  /**
+   * A producer that writes to several streams atomically, in transactions; see {@link
+   * TransactionalProducer} for what the identity does.
+   *
+   * @throws SluiceException {@code UNSUPPORTED} on a backend without {@link
+   *     Capability#TRANSACTIONS} (Kinesis); {@code INVALID_ARGUMENT} for a bad id
+   */
+  public TransactionalProducer transactionalProducer(String transactionalId) {
+    return runtime.transactionalProducer(transactionalId);
+  }
+
+  /**
+   * A consume → transform → produce stage reading {@code stream}, to configure: a group, its
+   * outputs, its {@link ProcessingGuarantee}; see {@link ProcessorBuilder}.
+   */
+  public <K, V> ProcessorBuilder<K, V> processor(
+      String stream, Serde<K> keySerde, Serde<V> valueSerde) {
+    runtime.checkOpen();
+    runtime.validateStreamName(stream);
+    return new ProcessorBuilder<>(
+        runtime,
+        stream,
+        Validation.notNull(keySerde, "keySerde"),
+        Validation.notNull(valueSerde, "valueSerde"));
+  }
+
   /** The configuration in effect, after all sources were merged (secrets masked). */
   public Map<String, String> configuration() {
     return runtime.maskedConfiguration();

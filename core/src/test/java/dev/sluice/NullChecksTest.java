@@ -54,6 +54,7 @@ import org.junit.jupiter.api.Test;
  */
 class NullChecksTest {
   private static final String STREAM = "null-checks";
+  private static final String OUTPUT = "null-checks-output";
 
   private static Sluice sluice;
   private static final AtomicReference<@Nullable Throwable> CALLBACK_ERROR =
@@ -68,6 +69,7 @@ class NullChecksTest {
             .set("sluice.memory.namespace", "null-checks-" + System.nanoTime())
             .open();
     sluice.admin().createStream(STREAM, StreamSpec.withShards(2));
+    sluice.admin().createStream(OUTPUT, StreamSpec.withShards(1));
   }
 
   @AfterAll
@@ -90,6 +92,23 @@ class NullChecksTest {
     r.put(
         PullConsumer.class,
         () -> sluice.consumer(STREAM, Serde.string(), Serde.string()).group("g").open());
+    r.put(ProcessorBuilder.class, () -> sluice.processor(STREAM, Serde.string(), Serde.string()));
+    r.put(
+        Processor.class,
+        () ->
+            sluice
+                .processor(STREAM, Serde.string(), Serde.string())
+                .group("p")
+                .output(Destination.bytes(OUTPUT))
+                .start((in, out) -> {}));
+    r.put(Outputs.class, NullChecksTest::outputs);
+    r.put(
+        TransactionalProducer.class,
+        () -> sluice.transactionalProducer("null-checks-" + System.nanoTime()));
+    r.put(
+        Transaction.class,
+        () -> sluice.transactionalProducer("null-checks-" + System.nanoTime()).begin());
+    r.put(Destination.class, () -> Destination.bytes(OUTPUT));
     r.put(Record.class, () -> Record.of("k", "v"));
     r.put(Record.Builder.class, () -> Record.builder("k", "v"));
     r.put(Headers.class, () -> Headers.builder().add("h", "v").build());
@@ -138,6 +157,10 @@ class NullChecksTest {
     s.put(CheckpointMode.class, () -> CheckpointMode.AUTO);
     s.put(ShardListener.class, () -> new ShardListener() {});
     s.put(RecordHandler.class, () -> (RecordHandler<Object, Object>) r -> {});
+    s.put(ProcessorFunction.class, () -> (ProcessorFunction<Object, Object>) (in, out) -> {});
+    s.put(ProcessingGuarantee.class, () -> ProcessingGuarantee.AT_LEAST_ONCE);
+    s.put(Destination.class, () -> Destination.of(OUTPUT, Serde.string(), Serde.string()));
+    s.put(TransactionalProducer.Work.class, () -> (TransactionalProducer.Work) tx -> {});
     s.put(
         BiConsumer.class,
         () -> (BiConsumer<Object, Throwable>) (result, error) -> CALLBACK_ERROR.set(error));
@@ -150,11 +173,31 @@ class NullChecksTest {
     return s;
   }
 
+  /**
+   * The {@link Outputs} a processor's function was given, kept after the call: its null checks come
+   * before its check that the call is over.
+   */
+  private static Outputs outputs() {
+    java.util.concurrent.CompletableFuture<Outputs> given =
+        new java.util.concurrent.CompletableFuture<>();
+    String input = "null-checks-in-" + System.nanoTime();
+    sluice.admin().createStream(input, StreamSpec.withShards(1));
+    sluice
+        .processor(input, Serde.string(), Serde.string())
+        .group("outputs")
+        .output(Destination.bytes(OUTPUT))
+        .start((in, out) -> given.complete(out));
+    sluice.producer(input, Serde.string(), Serde.string()).send("k", "v").join();
+    return given.join();
+  }
+
   private static final Set<String> CONTRACT_METHODS = Set.of("equals", "compareTo");
 
   private static final Set<Class<?>> APPLICATION_IMPLEMENTS =
       Set.of(
           RecordHandler.class,
+          ProcessorFunction.class,
+          TransactionalProducer.Work.class,
           ShardListener.class,
           ShardListener.Assigned.class,
           ShardListener.Revoked.class,

@@ -499,6 +499,11 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     return driver.unwrap(Validation.notNull(type, "type"));
   }
 
+  /** The driver, for a processor that commits this consumer's checkpoints in a transaction. */
+  ConsumerDriver driver() {
+    return driver;
+  }
+
   private static void shardsNotNull(Shard[] shards) {
     for (Shard s : Validation.notNull(shards, "shards")) {
       Validation.notNull(s, "shards");

@@ -10,6 +10,7 @@ import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.WriteId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +67,19 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   @Override
   public CompletableFuture<SendResult> send(Record<K, V> record) {
     SendFuture future = new SendFuture(runtime, meters);
-    dispatch(record, future);
+    dispatch(record, null, future);
     return future;
+  }
+
+  /**
+   * Sends a record named by {@code id}, for a deduplicating consumer (a processor's outputs); the
+   * outcome goes to {@code onComplete} as with {@link #send(Record, BiConsumer)}.
+   */
+  void send(
+      Record<K, V> record,
+      WriteId id,
+      BiConsumer<? super SendResult, ? super Throwable> onComplete) {
+    dispatch(record, id, new CallbackSend(runtime, meters, onComplete));
   }
 
   @Override
@@ -88,13 +100,13 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     } else {
       callback = new CallbackSend(runtime, meters, onComplete);
     }
-    dispatch(record, callback);
+    dispatch(record, null, callback);
   }
 
   /**
    * Serializes, validates and hands the record to the driver; every outcome goes to {@code out}.
    */
-  private void dispatch(@Nullable Record<K, V> record, Outcome out) {
+  private void dispatch(@Nullable Record<K, V> record, @Nullable WriteId id, Outcome out) {
     if (record == null) {
       out.reject(new SluiceException(ErrorCode.INVALID_ARGUMENT, "'record' must not be null"));
       return;
@@ -120,7 +132,11 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
               + (raw.key() == null ? 0 : raw.key().length));
     }
     try {
-      driver.send(raw, out);
+      if (id == null) {
+        driver.send(raw, out);
+      } else {
+        driver.send(raw, id, out);
+      }
     } catch (RuntimeException e) {
       out.failed(e);
     }

@@ -3,12 +3,15 @@ package dev.sluice.internal;
 import dev.sluice.Capabilities;
 import dev.sluice.Capabilities.Capability;
 import dev.sluice.ErrorCode;
+import dev.sluice.ProcessingGuarantee;
+import dev.sluice.Processor;
 import dev.sluice.Producer;
 import dev.sluice.PullConsumer;
 import dev.sluice.RecordHandler;
 import dev.sluice.Serde;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamAdmin;
+import dev.sluice.TransactionalProducer;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.BackendContext;
 import dev.sluice.spi.BackendProvider;
@@ -16,6 +19,8 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.TransactionDriver;
+import dev.sluice.spi.TransactionSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -441,6 +446,91 @@ public final class SluiceRuntime {
     return producer;
   }
 
+  /**
+   * A transactional producer with this identity.
+   *
+   * @throws SluiceException {@code UNSUPPORTED} on a backend without transactions; {@code
+   *     INVALID_ARGUMENT} for a bad id
+   */
+  public TransactionalProducer transactionalProducer(String transactionalId) {
+    checkOpen();
+    Validation.notNull(transactionalId, "transactionalId");
+    requireTransactions("A transactional producer");
+    Validation.identity(transactionalId, "transactional id");
+    TransactionDriver driver = transactionDriver(transactionalId, null);
+    DefaultTransactionalProducer producer =
+        new DefaultTransactionalProducer(this, transactionalId, driver);
+    resources.add(producer);
+    return producer;
+  }
+
+  /** Fails with {@code UNSUPPORTED} unless the backend has transactions. */
+  void requireTransactions(String what) {
+    if (!capabilities.supports(Capability.TRANSACTIONS)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          what
+              + " needs transactions, which backend '"
+              + backendName
+              + "' does not have (Capability.TRANSACTIONS; Kafka and memory have them)");
+    }
+  }
+
+  /** A new transaction driver; translated errors. */
+  TransactionDriver transactionDriver(
+      String transactionalId, java.time.@Nullable Duration timeout) {
+    try {
+      return backend.transactions(
+          new TransactionSpec(transactionalId, nextClientId("transactions"), timeout));
+    } catch (RuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  /**
+   * Starts a processor.
+   *
+   * @throws SluiceException see {@code ProcessorBuilder.start}
+   */
+  public <K, V> Processor startProcessor(ProcessorSettings<K, V> settings) {
+    checkOpen();
+    Validation.groupName(settings.group());
+    if (settings.guarantee() == ProcessingGuarantee.EXACTLY_ONCE
+        && !capabilities.supports(Capability.TRANSACTIONS)
+        && !capabilities.supports(Capability.DEDUPLICATION)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "ProcessingGuarantee.EXACTLY_ONCE needs transactions or deduplicating consumers, and"
+              + " backend '"
+              + backendName
+              + "' has neither (Capability.TRANSACTIONS, Capability.DEDUPLICATION); use"
+              + " AT_LEAST_ONCE there");
+    }
+    for (String output : settings.outputs().keySet()) {
+      if (!admin.exists(output)) {
+        throw new SluiceException(
+            ErrorCode.NOT_FOUND,
+            "Output stream '"
+                + output
+                + "' of the processor of '"
+                + settings.stream()
+                + "' does not exist on "
+                + backendName
+                + "; create it before starting the processor");
+      }
+    }
+    DefaultProcessor<K, V> processor = new DefaultProcessor<>(this, settings);
+    resources.add(processor);
+    try {
+      processor.start();
+    } catch (RuntimeException e) {
+      resources.remove(processor);
+      processor.close();
+      throw translate(e);
+    }
+    return processor;
+  }
+
   /** Largest batch a handler consumer asks its driver for (Kafka: {@code max.poll.records}). */
   static final int HANDLER_BATCH_RECORDS = 5000;
 
@@ -558,6 +648,13 @@ public final class SluiceRuntime {
     // Every consumer stops handling records before any is closed, and they close side by side: a
     // consumer that takes seconds to give up its shards (a KCL graceful shutdown) neither lets the
     // others go on handling records meanwhile nor adds its time to theirs.
+    // Processors before the consumers and producers they use: each commits its open transaction
+    // (or its acknowledged checkpoints) as it gives its shards up.
+    for (AutoCloseable r : resources) {
+      if (r instanceof DefaultProcessor) {
+        closeQuietly(r);
+      }
+    }
     List<AutoCloseable> consumers = new ArrayList<>();
     List<AutoCloseable> others = new ArrayList<>();
     for (AutoCloseable r : resources) {

@@ -76,6 +76,15 @@ public final class Validation {
     }
   }
 
+  /** Checks a name that identifies a writer ({@code what}: "transactional id"). */
+  public static void identity(String id, String what) {
+    if (id.isBlank() || id.length() > 255 || !STREAM_NAME.matcher(id).matches()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "A " + what + " must be 1 to 255 letters, digits, '.', '_' and '-', not '" + id + "'");
+    }
+  }
+
   /** Checks a serialized record against the backend's limits. */
   public static void record(Record<byte[], byte[]> record, Capabilities caps) {
     byte[] key = record.key();

@@ -10,6 +10,8 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.TransactionDriver;
+import dev.sluice.spi.TransactionSpec;
 import dev.sluice.spi.Unwrap;
 
 /** The memory backend, opened on one namespace. */
@@ -24,6 +26,7 @@ final class MemoryBackend implements Backend {
         Capabilities.builder()
             .supports(
                 Capability.NATIVE_HEADERS,
+                Capability.TRANSACTIONS,
                 Capability.SHRINK_SHARDS,
                 Capability.SPLIT_AND_MERGE,
                 Capability.SEEK_BY_TIMESTAMP,
@@ -57,6 +60,11 @@ final class MemoryBackend implements Backend {
   @Override
   public ConsumerDriver consumer(ConsumerSpec spec) {
     return new MemoryConsumer(broker, spec);
+  }
+
+  @Override
+  public TransactionDriver transactions(TransactionSpec spec) {
+    return new MemoryTransactions(broker, spec);
   }
 
   @Override

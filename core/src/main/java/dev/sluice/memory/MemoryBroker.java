@@ -16,6 +16,10 @@ final class MemoryBroker {
   private final String namespace;
   private final Map<String, MemoryStream> streams = new ConcurrentHashMap<>();
 
+  /** The epoch of each transactional identity: a new writer with the id fences older ones. */
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> epochs =
+      new ConcurrentHashMap<>();
+
   private MemoryBroker(String namespace) {
     this.namespace = namespace;
   }
@@ -42,6 +46,18 @@ final class MemoryBroker {
       throw notFound(name);
     }
     return stream;
+  }
+
+  /** Takes over a transactional identity; returns the new epoch. */
+  long fence(String transactionalId) {
+    return epochs
+        .computeIfAbsent(transactionalId, id -> new java.util.concurrent.atomic.AtomicLong())
+        .incrementAndGet();
+  }
+
+  /** True if {@code epoch} is still the newest of {@code transactionalId}. */
+  boolean holds(String transactionalId, long epoch) {
+    return epochs.get(transactionalId).get() == epoch;
   }
 
   boolean exists(String name) {

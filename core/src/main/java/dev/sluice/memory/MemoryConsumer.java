@@ -106,6 +106,15 @@ final class MemoryConsumer implements ConsumerDriver {
     }
   }
 
+  /** The group this consumer is a member of, or null (standalone, or not started). */
+  @Nullable MemoryGroup group() {
+    return group;
+  }
+
+  String streamName() {
+    return spec.stream();
+  }
+
   // ------------------------------------------------------------------ called by the group
 
   /** The group assigns these shards. Runs on the group's thread. */

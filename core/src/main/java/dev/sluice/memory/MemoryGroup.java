@@ -39,6 +39,15 @@ final class MemoryGroup {
   private final Map<MemoryConsumer, Set<Shard>> owned = new HashMap<>();
 
   private final Map<Shard, Position> checkpoints = new ConcurrentHashMap<>();
+
+  /**
+   * Who owns each shard, for transactional commits ({@link #commitIfOwner}); changed and read under
+   * its own lock. A shard's owner changes only after the old one's revocation returned, so a
+   * transaction that commits during the revocation (the processor's onRevoked) still finds itself
+   * the owner, and one that commits later finds it is not.
+   */
+  private final Map<Shard, MemoryConsumer> owners = new HashMap<>();
+
   private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
 
   MemoryGroup(MemoryStream stream, String name) {
@@ -78,6 +87,7 @@ final class MemoryGroup {
               members.remove(member);
               if (shards != null && !shards.isEmpty()) {
                 commit(member.revoke(shards, false));
+                disown(member, shards);
               }
               rebalance();
             }));
@@ -92,6 +102,7 @@ final class MemoryGroup {
           if (shards != null) {
             shards.remove(shard);
           }
+          disown(member, Set.of(shard));
           rebalance();
         });
   }
@@ -107,6 +118,31 @@ final class MemoryGroup {
 
   void commit(Map<Shard, Position> positions) {
     positions.forEach((s, p) -> checkpoints.merge(s, p, (a, b) -> a.compareTo(b) >= 0 ? a : b));
+  }
+
+  /**
+   * Runs {@code write} and stores {@code positions} as one step, if {@code member} owns every shard
+   * in {@code positions}; else changes nothing.
+   *
+   * @return false if {@code member} does not own them all (it was fenced by a rebalance)
+   */
+  boolean commitIfOwner(MemoryConsumer member, Map<Shard, Position> positions, Runnable write) {
+    synchronized (owners) {
+      for (Shard s : positions.keySet()) {
+        if (owners.get(s) != member) {
+          return false;
+        }
+      }
+      write.run();
+      commit(positions);
+      return true;
+    }
+  }
+
+  private void disown(MemoryConsumer member, Set<Shard> shards) {
+    synchronized (owners) {
+      shards.forEach(s -> owners.remove(s, member));
+    }
   }
 
   @Nullable Position checkpoint(Shard shard) {
@@ -147,6 +183,7 @@ final class MemoryGroup {
       if (!revoke.isEmpty()) {
         commit(m.revoke(revoke, false));
         owned.get(m).removeAll(revoke);
+        disown(m, revoke);
       }
     }
     for (MemoryConsumer m : members) {
@@ -154,6 +191,9 @@ final class MemoryGroup {
       assign.removeAll(owned.get(m));
       if (!assign.isEmpty()) {
         owned.get(m).addAll(assign);
+        synchronized (owners) {
+          assign.forEach(s -> owners.put(s, m));
+        }
         m.assign(assign);
       }
     }

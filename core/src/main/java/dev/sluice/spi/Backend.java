@@ -25,6 +25,16 @@ public interface Backend extends AutoCloseable {
   ConsumerDriver consumer(ConsumerSpec spec);
 
   /**
+   * A transactional writer to any of the backend's streams. A backend that declares {@code
+   * TRANSACTIONS} must implement it; core never calls it on one that does not.
+   *
+   * @throws RuntimeException for an identity the backend cannot use (translated by core)
+   */
+  default TransactionDriver transactions(TransactionSpec spec) {
+    throw new SluiceException(dev.sluice.ErrorCode.UNSUPPORTED, "This backend has no transactions");
+  }
+
+  /**
    * Maps a native error of this backend's client to a portable one, keeping it as the cause. Must
    * return a {@code SluiceException} unchanged.
    */

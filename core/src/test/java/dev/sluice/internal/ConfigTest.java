@@ -110,9 +110,9 @@ class ConfigTest {
   @DisplayName("requiring a capability the backend lacks fails at open with UNSUPPORTED")
   void requireCapability() {
     assertThatThrownBy(
-            () -> Sluice.builder().ignoreEnvironment().require(Capability.TRANSACTIONS).open())
+            () -> Sluice.builder().ignoreEnvironment().require(Capability.DEDUPLICATION).open())
         .isInstanceOf(SluiceException.class)
-        .hasMessageContaining("TRANSACTIONS")
+        .hasMessageContaining("DEDUPLICATION")
         .extracting(e -> ((SluiceException) e).code())
         .isEqualTo(ErrorCode.UNSUPPORTED);
     try (Sluice sluice =

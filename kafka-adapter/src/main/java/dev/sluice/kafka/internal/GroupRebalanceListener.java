@@ -50,6 +50,7 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
     }
     tasks.withoutWakeups(
         () -> {
+          driver.refreshGroupMetadata();
           Map<TopicPartition, OffsetAndMetadata> committed =
               PollThreadTasks.unlessWoken(() -> consumer.committed(new HashSet<>(partitions)));
           for (TopicPartition tp : partitions) {
@@ -78,6 +79,10 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
     if (partitions.isEmpty()) {
       return;
     }
-    tasks.withoutWakeups(() -> driver.gaveUp(out, partitions, lost));
+    tasks.withoutWakeups(
+        () -> {
+          driver.refreshGroupMetadata();
+          driver.gaveUp(out, partitions, lost);
+        });
   }
 }

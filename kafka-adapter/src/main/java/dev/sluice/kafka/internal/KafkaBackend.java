@@ -10,6 +10,8 @@ import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
+import dev.sluice.spi.TransactionDriver;
+import dev.sluice.spi.TransactionSpec;
 import dev.sluice.spi.Unwrap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -122,6 +124,12 @@ final class KafkaBackend implements Backend {
   public ConsumerDriver consumer(ConsumerSpec spec) {
     checkOpen();
     return new KafkaConsumerDriver(spec, settings, this);
+  }
+
+  @Override
+  public TransactionDriver transactions(TransactionSpec spec) {
+    checkOpen();
+    return new KafkaTransactionDriver(spec, settings, this);
   }
 
   @Override

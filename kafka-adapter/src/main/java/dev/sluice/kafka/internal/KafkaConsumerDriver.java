@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -94,6 +95,14 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   private final Set<TopicPartition> paused = new HashSet<>();
 
   private @Nullable Set<Integer> initialPartitions;
+
+  /**
+   * The group metadata (generation, member id) as of the last poll or rebalance callback, for a
+   * transaction that commits this consumer's checkpoints (KIP-447). Kept here because the Kafka
+   * consumer may only be asked on the poll thread; a commit made with a stale copy is refused by
+   * the group coordinator, which is the fencing wanted.
+   */
+  private volatile @Nullable ConsumerGroupMetadata groupMetadata;
   private long nextDiscovery;
 
   KafkaConsumerDriver(ConsumerSpec spec, KafkaSettings settings, KafkaBackend backend) {
@@ -110,6 +119,23 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.tasks = new PollThreadTasks(consumer, pollThread, spec.clientId());
     this.commits =
         new OffsetCommitter(consumer, topic, spec.clientId(), spec.isGroup(), tasks, owned);
+  }
+
+  /** The topic read. */
+  String topic() {
+    return topic;
+  }
+
+  /** See {@link #groupMetadata}; null before the consumer joined its group. */
+  @Nullable ConsumerGroupMetadata groupMetadata() {
+    return groupMetadata;
+  }
+
+  /** Poll thread: refreshes {@link #groupMetadata}. */
+  void refreshGroupMetadata() {
+    if (spec.isGroup()) {
+      groupMetadata = consumer.groupMetadata();
+    }
   }
 
   // ------------------------------------------------------------------ ConsumerDriver (any thread)
@@ -207,6 +233,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
           continue;
         }
         if (records != null) {
+          refreshGroupMetadata();
           deliver(out, records);
         }
       }

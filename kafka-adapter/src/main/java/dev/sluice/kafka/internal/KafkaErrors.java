@@ -13,10 +13,12 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.PolicyViolationException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -108,6 +110,14 @@ final class KafkaErrors {
         || e instanceof InterruptedException
         || e instanceof WakeupException) {
       return new SluiceException(ErrorCode.CLOSED, "Interrupted: " + detail, e);
+    }
+    if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException) {
+      return new SluiceException(
+          ErrorCode.FENCED,
+          "Another producer took over this transactional id (or the transaction timed out and"
+              + " Kafka aborted it); this one may not commit: "
+              + detail,
+          e);
     }
     if (e instanceof CommitFailedException) {
       return new SluiceException(

@@ -63,12 +63,11 @@ final class KafkaSettings {
           "group.id", "the group is given to the consumer builder: .group(\"name\")",
           "group.instance.id",
               "static membership would give every consumer of this JVM the same instance id",
-          // A transactional producer must call initTransactions and send inside a transaction;
-          // Sluice's producer does neither, so its first send would hang and fail.
+          // Sluice sets it on the producers of its transactions, from the identity the
+          // application gives the API; on an ordinary producer it would hang the first send.
           "transactional.id",
-              "transactions are not yet available through Sluice's API (the TRANSACTIONS"
-                  + " capability says whether the broker supports them, not that a Sluice producer"
-                  + " can use them)");
+              "Sluice manages it: give the identity to sluice.transactionalProducer(\"id\")"
+                  + " (a processor with ProcessingGuarantee.EXACTLY_ONCE chooses its own)");
 
   /** Sluice's default {@code fetch.max.wait.ms}; see {@link #consumerProperties}. */
   static final int FETCH_MAX_WAIT_MS = 100;

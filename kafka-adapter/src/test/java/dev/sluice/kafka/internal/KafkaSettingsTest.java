@@ -76,7 +76,7 @@ class KafkaSettingsTest {
   }
 
   @Test
-  @DisplayName("refuses a transactional.id, since Sluice's API has no transactions yet")
+  @DisplayName("refuses a transactional.id: the identity is given to sluice.transactionalProducer")
   void refusesTransactionalId() {
     for (String key : new String[] {"transactional.id", "producer.transactional.id"}) {
       assertThatThrownBy(
@@ -84,8 +84,8 @@ class KafkaSettingsTest {
           .isInstanceOfSatisfying(
               SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
           .hasMessageContaining("sluice.kafka." + key)
-          .hasMessageContaining("transactions are not yet available through Sluice's API")
-          .hasMessageContaining("TRANSACTIONS");
+          .hasMessageContaining("Sluice manages it")
+          .hasMessageContaining("sluice.transactionalProducer");
     }
   }
 

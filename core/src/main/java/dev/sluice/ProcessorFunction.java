@@ -1,0 +1,14 @@
+package dev.sluice;
+
+/**
+ * Turns one input record into zero or more outputs. Called sequentially for the records of one
+ * shard, in order, and in parallel across shards. Throwing hands the record to the processor's
+ * {@link FailurePolicy}; nothing it emitted in that call is sent.
+ *
+ * <p>Under {@link ProcessingGuarantee#EXACTLY_ONCE} it must be deterministic: an input processed
+ * again after a failure must give the same outputs in the same order.
+ */
+@FunctionalInterface
+public interface ProcessorFunction<K, V> {
+  void process(Record<K, V> input, Outputs out) throws Exception;
+}

@@ -1,0 +1,183 @@
+package dev.sluice.kafka.internal;
+
+import dev.sluice.ErrorCode;
+import dev.sluice.Headers;
+import dev.sluice.Position;
+import dev.sluice.Record;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
+import dev.sluice.spi.ConsumerDriver;
+import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.TransactionDriver;
+import dev.sluice.spi.TransactionSpec;
+import dev.sluice.spi.Unwrap;
+import dev.sluice.spi.WriteId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Kafka transactions: one {@link KafkaProducer} with the spec's {@code transactional.id}, writing
+ * to any topic. {@code initTransactions} (at construction) fences an older producer with the id and
+ * aborts what it left open. Consumer checkpoints join the transaction with {@code
+ * sendOffsetsToTransaction} and the consumer's group metadata (KIP-447), so the group coordinator
+ * refuses them, and the commit with them, from a member whose generation has passed: a zombie
+ * cannot commit over the partition's new owner.
+ */
+final class KafkaTransactionDriver implements TransactionDriver {
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaBackend backend;
+  private final @Nullable AutoCloseable metrics;
+
+  /** Topics known to exist: a send to a missing one would block for {@code max.block.ms}. */
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+  KafkaTransactionDriver(TransactionSpec spec, KafkaSettings settings, KafkaBackend backend) {
+    this.backend = backend;
+    Map<String, Object> p = settings.producerProperties(spec.clientId());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, spec.transactionalId());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    if (spec.timeout() != null) {
+      p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) spec.timeout().toMillis());
+    }
+    this.producer = new KafkaProducer<>(p);
+    try {
+      producer.initTransactions();
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      throw e;
+    }
+    this.metrics = backend.bindMetrics(producer);
+  }
+
+  @Override
+  public void begin() {
+    producer.beginTransaction();
+  }
+
+  @Override
+  public void send(String stream, Record<byte[], byte[]> record, WriteId id, SendCallback cb) {
+    try {
+      requireTopic(stream);
+      Shard target = record.shard();
+      Integer partition = target == null ? null : Integer.valueOf(target.id());
+      long timestamp = record.timestampMillis();
+      producer.send(
+          new ProducerRecord<>(
+              stream,
+              partition,
+              timestamp == Record.NO_TIMESTAMP ? null : timestamp,
+              record.key(),
+              record.value(),
+              headers(record.headers())),
+          (metadata, error) -> {
+            if (error != null || metadata == null) {
+              cb.failed(error != null ? error : new IllegalStateException("no result"));
+            } else {
+              cb.sent(
+                  Shard.of(metadata.partition()),
+                  Position.of(metadata.offset()),
+                  metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
+            }
+          });
+    } catch (RuntimeException e) {
+      cb.failed(e);
+    }
+  }
+
+  @Override
+  public void sendCheckpoints(ConsumerDriver consumer, Map<Shard, Position> checkpoints) {
+    KafkaConsumerDriver driver = (KafkaConsumerDriver) consumer;
+    ConsumerGroupMetadata group = driver.groupMetadata();
+    if (group == null) {
+      throw new SluiceException(
+          ErrorCode.FAILED_PRECONDITION, "The consumer has not joined its group yet");
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    // Kafka stores the next offset to read; a checkpoint is the last one processed.
+    checkpoints.forEach(
+        (shard, position) ->
+            offsets.put(
+                new TopicPartition(driver.topic(), Integer.parseInt(shard.id())),
+                new OffsetAndMetadata(position.offset() + 1)));
+    producer.sendOffsetsToTransaction(offsets, group);
+  }
+
+  @Override
+  public void commit() {
+    producer.commitTransaction();
+  }
+
+  @Override
+  public void abort() {
+    producer.abortTransaction();
+  }
+
+  @Override
+  public Shard shardFor(String stream, byte[] key) {
+    requireTopic(stream);
+    return Shard.of(
+        KafkaProducerDriver.partitionForKey(key, producer.partitionsFor(stream).size()));
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) {
+    return Unwrap.as(
+        type,
+        producer,
+        "A Kafka transactional producer",
+        org.apache.kafka.clients.producer.Producer.class.getName());
+  }
+
+  @Override
+  public void close(Duration timeout) {
+    try {
+      // An open transaction is aborted by the close (or, if it cannot be, by the coordinator
+      // after transaction.timeout.ms, or by the next producer with this id).
+      producer.close(timeout);
+    } finally {
+      KafkaBackend.closeQuietly(metrics);
+    }
+  }
+
+  private void requireTopic(String topic) {
+    if (seen.contains(topic)) {
+      return;
+    }
+    try {
+      backend.partitions(topic, KafkaBackend.QUICK_CHECK_TIMEOUT);
+    } catch (UnknownTopicOrPartitionException e) {
+      throw new SluiceException(
+          ErrorCode.NOT_FOUND,
+          "Stream '" + topic + "' does not exist (no Kafka topic of that name); create it first",
+          e);
+    }
+    seen.add(topic);
+  }
+
+  private static @Nullable List<Header> headers(Headers headers) {
+    if (headers.isEmpty()) {
+      return null;
+    }
+    List<Header> out = new ArrayList<>(headers.size());
+    for (Headers.Header h : headers) {
+      out.add(new RecordHeader(h.name(), h.value()));
+    }
+    return out;
+  }
+}
