@@ -266,4 +266,15 @@ abstract class AdministrationTests extends ConformanceArea {
     assertThat(collect(consumerOf(stream)).awaitCount(2, timeout()))
         .containsValues("before", "after");
   }
+
+  @Test
+  @DisplayName("setting the shard count to zero fails with INVALID_ARGUMENT")
+  void zeroShardCount() {
+    String stream = stream(2);
+
+    assertThat(thrown(() -> sluice().admin().setShardCount(stream, 0)))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
+  }
 }

@@ -3,12 +3,15 @@ package dev.sluice.testkit;
 import static dev.sluice.testkit.SluiceAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.Capabilities;
 import dev.sluice.Consumer;
 import dev.sluice.ErrorCode;
 import dev.sluice.Headers;
 import dev.sluice.Producer;
 import dev.sluice.Record;
+import dev.sluice.SendResult;
 import dev.sluice.Serde;
+import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamSpec;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -207,5 +211,120 @@ abstract class BadInputTests extends ConformanceArea {
           Record.<byte[], byte[]>builder(null, new byte[1]).headers(b.build()).build();
       assertThat(failureOf(producer.send(tooMany))).hasCode(ErrorCode.INVALID_ARGUMENT);
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a batch with one record over maxRecordBytes fails that record only: the others are stored")
+  void batchWithOneOversizedRecord() {
+    String stream = stream(1);
+    Producer<String, String> producer = strings(stream);
+
+    List<CompletableFuture<SendResult>> sends =
+        producer.sendAll(
+            List.of(
+                Record.of("k", "batch-ok-1"),
+                Record.of("k", "x".repeat(caps().maxRecordBytes() + 1)),
+                Record.of("k", "batch-ok-2")));
+
+    await(sends.get(0));
+    await(sends.get(2));
+    assertThat(failureOf(sends.get(1))).hasCode(ErrorCode.RECORD_TOO_LARGE).message().isNotBlank();
+    assertThat(collect(consumerOf(stream)).awaitCount(2, timeout()))
+        .hasValuesInOrder("batch-ok-1", "batch-ok-2");
+  }
+
+  @Test
+  @DisplayName(
+      "a key or header name over its own limit fails with INVALID_ARGUMENT; with no limit of its"
+          + " own, one too large for a record fails with RECORD_TOO_LARGE")
+  void keyOrHeaderNameOverItsLimit() {
+    String stream = stream(1);
+    Producer<String, String> producer = strings(stream);
+    Capabilities caps = caps();
+
+    if (caps.maxKeyBytes() >= caps.maxRecordBytes()) {
+      // No key limit of its own: a long key is just a large record.
+      assertThat(failureOf(producer.send("k".repeat(caps.maxRecordBytes() + 1), "v")))
+          .hasCode(ErrorCode.RECORD_TOO_LARGE)
+          .message()
+          .isNotBlank();
+    } else {
+      assertThat(failureOf(producer.send("k".repeat(caps.maxKeyBytes() + 1), "v")))
+          .hasCode(ErrorCode.INVALID_ARGUMENT)
+          .message()
+          .isNotBlank();
+    }
+    int nameBytes = Math.min(caps.maxHeaderNameBytes(), caps.maxRecordBytes()) + 1;
+    assertThat(
+            failureOf(
+                producer.send(
+                    Record.<String, String>builder("k", "v")
+                        .header("n".repeat(nameBytes), "x")
+                        .build())))
+        .hasCode(
+            nameBytes > caps.maxHeaderNameBytes()
+                ? ErrorCode.INVALID_ARGUMENT
+                : ErrorCode.RECORD_TOO_LARGE)
+        .message()
+        .isNotBlank();
+  }
+
+  @Test
+  @DisplayName("a value the serde cannot write fails with SERIALIZATION")
+  void unwritableValue() {
+    String stream = stream(1);
+    Producer<String, Object> json =
+        track(sluice().producer(stream, Serde.string(), Serde.json(Object.class)));
+
+    assertThat(failureOf(json.send("k", new Object())))
+        .hasCode(ErrorCode.SERIALIZATION)
+        .message()
+        .isNotBlank();
+  }
+
+  @Test
+  @DisplayName(
+      "after each refused record, admin call or consumer, the same producer sends again, and a new"
+          + " consumer reads every record it accepted, in order")
+  void producerGoesOnAfterRefusals() {
+    String stream = stream(2);
+    Producer<String, String> producer = strings(stream);
+    List<String> accepted = new ArrayList<>();
+    Runnable sendAnother =
+        () -> {
+          String value = "good-" + accepted.size();
+          await(producer.send("k", value));
+          accepted.add(value);
+        };
+
+    assertThat(failureOf(producer.send("k", "x".repeat(caps().maxRecordBytes() + 1))))
+        .hasCode(ErrorCode.RECORD_TOO_LARGE);
+    sendAnother.run();
+    assertThat(failureOf(producer.send(null, nullString()))).hasCode(ErrorCode.INVALID_ARGUMENT);
+    sendAnother.run();
+    assertThat(
+            failureOf(
+                producer.send(Record.<String, String>builder("k", "v").header("", "x").build())))
+        .hasCode(ErrorCode.INVALID_ARGUMENT);
+    sendAnother.run();
+    SluiceException noSuchShard =
+        failureOf(
+            producer.send(
+                Record.<String, String>builder("k", "v")
+                    .shard(Shard.of("shardId-999999999"))
+                    .build()));
+    assertThat(noSuchShard.code()).isIn(ErrorCode.INVALID_ARGUMENT, ErrorCode.NOT_FOUND);
+    sendAnother.run();
+    assertThat(thrown(() -> sluice().admin().createStream(stream, StreamSpec.withShards(2))))
+        .hasCode(ErrorCode.ALREADY_EXISTS);
+    sendAnother.run();
+    assertThat(thrown(() -> track(consumerOf(stream).group("no spaces allowed").open())))
+        .hasCode(ErrorCode.INVALID_ARGUMENT);
+    sendAnother.run();
+
+    List<Record<String, String>> got =
+        collect(consumerOf(stream)).awaitCount(accepted.size(), timeout());
+    assertThat(collectorValues(got)).containsExactlyElementsOf(accepted);
   }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sluice.Consumer;
 import dev.sluice.ErrorCode;
+import dev.sluice.Position;
 import dev.sluice.Producer;
+import dev.sluice.PullConsumer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
@@ -171,6 +173,20 @@ abstract class ClosingTests extends ConformanceArea {
     assertThat(collectorValues(got))
         .as("c1 was in hand, not processed, when the consumer closed")
         .containsSubsequence("c1", "c2");
+  }
+
+  @Test
+  @DisplayName("checkpointing after a consumer closed fails with CLOSED")
+  void checkpointAfterClose() {
+    String stream = stream(2);
+    Shard first = sluice().admin().describeStream(stream).openShards().get(0);
+    PullConsumer<String, String> consumer = consumerOf(stream).open();
+    consumer.close();
+
+    assertThat(thrown(() -> consumer.checkpoint(first, Position.of(0))))
+        .hasCode(ErrorCode.CLOSED)
+        .message()
+        .isNotBlank();
   }
 
   /**

@@ -362,6 +362,17 @@ abstract class GroupTests extends ConformanceArea {
     }
   }
 
+  @Test
+  @DisplayName("an invalid group name fails with INVALID_ARGUMENT")
+  void invalidGroupName() {
+    String stream = stream(1);
+
+    assertThat(thrown(() -> track(consumerOf(stream).group("no spaces allowed").open())))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
+  }
+
   /** A position after {@code p} in the same shard, that no record has reached. */
   private static Position beyond(Position p) {
     BigInteger later = new BigInteger(p.sequenceNumber()).add(BigInteger.valueOf(1_000_000));

@@ -4,6 +4,7 @@ import static dev.sluice.testkit.SluiceAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Consumer;
+import dev.sluice.ErrorCode;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
@@ -197,5 +198,16 @@ abstract class HandlerTests extends ConformanceArea {
     List<Record<String, String>> got = c.awaitCount(values.size(), timeout().multipliedBy(2));
     Await.holdsFor("no record handled twice", quietPeriod(), () -> c.size() == values.size());
     assertThat(got).hasValuesInOrder(values);
+  }
+
+  @Test
+  @DisplayName("a buffer of zero records fails with INVALID_ARGUMENT")
+  void zeroBuffer() {
+    String stream = stream(1);
+
+    assertThat(thrown(() -> consumerOf(stream).maxBufferedRecords(0)))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.testkit;
 import static dev.sluice.testkit.SluiceAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.Position;
 import dev.sluice.Producer;
 import dev.sluice.Record;
@@ -55,5 +56,14 @@ abstract class PositionTests extends ConformanceArea {
             .isEqualTo(s.timestampMillis());
       }
     }
+  }
+
+  @Test
+  @DisplayName("a malformed position string fails to parse with INVALID_ARGUMENT")
+  void malformedPosition() {
+    assertThat(thrown(() -> Position.parse("not-a-position")))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
   }
 }

@@ -96,6 +96,19 @@ abstract class ReshardingTests extends ConformanceArea {
     assertThat(got).haveValuesInOrderPerKey(before.concat(after).perKey);
   }
 
+  @Test
+  @DisplayName(
+      "merging a shard with itself fails with INVALID_ARGUMENT, whether or not the backend merges")
+  void mergeShardWithItself() {
+    String stream = stream(2);
+    Shard first = sluice().admin().describeStream(stream).openShards().get(0);
+
+    assertThat(thrown(() -> sluice().admin().mergeShards(stream, first, first)))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
+  }
+
   private void requireSplitAndMerge() {
     Assumptions.assumeTrue(
         caps().supports(Capability.SPLIT_AND_MERGE),

@@ -3,10 +3,12 @@ package dev.sluice.testkit;
 import static dev.sluice.testkit.SluiceAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Shard;
+import dev.sluice.SluiceException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,5 +98,23 @@ abstract class RoutingTests extends ConformanceArea {
       assertThat(open).as("%s went to an open shard", key).contains(sent.shard());
       assertThat(producer.shardFor(key)).isEqualTo(sent.shard());
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a record sent to a shard the stream does not have fails with INVALID_ARGUMENT or NOT_FOUND")
+  void shardTheStreamDoesNotHave() {
+    String stream = stream(2);
+    Producer<String, String> producer = strings(stream);
+
+    SluiceException e =
+        failureOf(
+            producer.send(
+                Record.<String, String>builder("k", "v")
+                    .shard(Shard.of("shardId-999999999"))
+                    .build()));
+
+    assertThat(e.code()).isIn(ErrorCode.INVALID_ARGUMENT, ErrorCode.NOT_FOUND);
+    assertThat(e.getMessage()).isNotBlank();
   }
 }

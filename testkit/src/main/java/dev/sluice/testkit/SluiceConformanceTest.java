@@ -110,10 +110,6 @@ public abstract class SluiceConformanceTest {
   class Failures extends HandlerFailureTests {}
 
   @Nested
-  @DisplayName("Bad input leaves the client usable")
-  class BadInputLeavesClientUsable extends BadInputLeavesClientUsableTests {}
-
-  @Nested
   @DisplayName("Metrics")
   class Metrics extends MetricsTests {}
 

@@ -4,12 +4,16 @@ import static dev.sluice.testkit.SluiceAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Capabilities.Capability;
+import dev.sluice.ErrorCode;
+import dev.sluice.Position;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Shard;
+import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +143,36 @@ abstract class StartPositionTests extends ConformanceArea {
             .awaitCount(7, timeout());
 
     assertThat(got).hasValuesExactlyOnce(List.of("a3", "a4", "b0", "b1", "b2", "b3", "b4"));
+  }
+
+  @Test
+  @DisplayName("a start timestamp in the future fails with INVALID_ARGUMENT")
+  void timestampInTheFuture() {
+    String stream = stream(1);
+    StartPosition future = StartPosition.atTimestamp(Instant.now().plus(1, ChronoUnit.HOURS));
+
+    assertThat(thrown(() -> track(consumerOf(stream).startPosition(future).open())))
+        .hasCode(ErrorCode.INVALID_ARGUMENT)
+        .message()
+        .isNotBlank();
+  }
+
+  @Test
+  @DisplayName(
+      "a start position naming a shard the stream does not have fails with INVALID_ARGUMENT, at"
+          + " start or through termination()")
+  void positionInAShardTheStreamDoesNotHave() {
+    String stream = stream(2);
+    StartPosition nowhere = StartPosition.at(Shard.of("shardId-999999999"), Position.of(0));
+
+    SluiceException e;
+    try {
+      e = terminationError(track(consumerOf(stream).startPosition(nowhere).open()));
+    } catch (SluiceException thrownAtStart) {
+      e = thrownAtStart;
+    }
+
+    assertThat(e).hasCode(ErrorCode.INVALID_ARGUMENT);
   }
 
   private static final String MARKER = "marker-";
