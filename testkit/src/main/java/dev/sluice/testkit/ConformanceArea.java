@@ -101,7 +101,9 @@ abstract class ConformanceArea {
 
   /**
    * Gives {@link #openSluiceForConformanceTest} the harness of the backend under test: {@link
-   * SluiceConformanceTest#harness()} of the kit instance this area is nested in.
+   * SluiceConformanceTest#harness()} of the kit instance this area is nested in. An area is a
+   * top-level class, so it cannot call the kit itself; JUnit makes each nested test instance inside
+   * an instance of the backend's kit subclass and knows that enclosing instance.
    */
   static final class KitHarness implements ParameterResolver {
     @Override
@@ -124,6 +126,7 @@ abstract class ConformanceArea {
     }
   }
 
+  /** The harness of the running test: names, time budgets, more Sluice instances. */
   final ConformanceHarness harnessNow() {
     ConformanceHarness h = harness;
     if (h == null) {
