@@ -103,6 +103,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
    * the group coordinator, which is the fencing wanted.
    */
   private volatile @Nullable ConsumerGroupMetadata groupMetadata;
+
   private long nextDiscovery;
 
   KafkaConsumerDriver(ConsumerSpec spec, KafkaSettings settings, KafkaBackend backend) {
