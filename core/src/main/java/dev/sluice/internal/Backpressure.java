@@ -30,11 +30,6 @@ final class Backpressure {
     this.shard = shard;
   }
 
-  /** True if the driver should be paused for this shard. */
-  synchronized boolean wantsPaused() {
-    return wantPaused;
-  }
-
   /**
    * Sets whether the driver should be paused; the caller then calls {@link #tellDriver()}. Returns
    * true if this changed the wish.
