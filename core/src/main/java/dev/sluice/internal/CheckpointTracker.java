@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li><b>received</b>: the last record the driver handed to this consumer (queued for the
  *       handler, or waiting in the poll buffer). A checkpoint past it is refused.
- *   <li><b>processed</b>: the last record the handler returned on, or, polling with automatic
- *       checkpoints, the last record of a poll the application then followed with another poll (or
- *       close).
+ *   <li><b>processed</b>: the last record the handler returned on (or the failure policy skipped or
+ *       dead-lettered), or, polling with automatic checkpoints, the last record of a poll the
+ *       application then followed with another poll (or close).
  *   <li><b>marked</b>: the checkpoint to write, the position the group may resume after: what the
  *       application passed to {@code checkpoint}, or with automatic checkpoints the processed
  *       position.

@@ -30,7 +30,7 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     /** Runs {@code worker} on a worker thread; throws RejectedExecutionException once closed. */
     void execute(Runnable worker);
 
-    /** Records queued for one shard above which its driver is paused. */
+    /** Records queued for one shard at which its driver is paused. */
     int maxBufferedRecords();
 
     /** True once the consumer stopped handing records to the handler, for good. */
@@ -39,7 +39,10 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     /** Handles one record under the failure policy; false if the worker must stop. */
     boolean handle(Record<byte[], byte[]> record, ShardQueue queue);
 
-    /** The handler returned on every record of {@code shard} up to {@code position}. */
+    /**
+     * Every record of {@code shard} up to {@code position} is done with (handled, or skipped or
+     * dead-lettered by the failure policy).
+     */
     void processed(Shard shard, Position position);
   }
 
