@@ -39,7 +39,12 @@ final class MemoryConsumer implements ConsumerDriver {
   /** Standalone: shards read to their end and processed. */
   private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
 
-  private final ExecutorService enders;
+  /**
+   * Threads that wait, one per ended shard, until its records are processed before its children
+   * start (the wait blocks, so not on the fetcher).
+   */
+  private final ExecutorService shardEndWaiters;
+
   private @Nullable MemoryStream stream;
   private @Nullable MemoryGroup group;
   private @Nullable DeliverySink sink;
@@ -51,7 +56,7 @@ final class MemoryConsumer implements ConsumerDriver {
   MemoryConsumer(MemoryBroker broker, ConsumerSpec spec) {
     this.broker = broker;
     this.spec = spec;
-    this.enders =
+    this.shardEndWaiters =
         Executors.newCachedThreadPool(
             r -> {
               Thread t = new Thread(r, spec.clientId() + "-shard-end");
@@ -224,7 +229,7 @@ final class MemoryConsumer implements ConsumerDriver {
       }
       if (c.shard.isEndedAt(c.next)) {
         c.ending = true;
-        enders.execute(() -> end(c));
+        shardEndWaiters.execute(() -> end(c));
       }
       return 0;
     }
@@ -341,7 +346,7 @@ final class MemoryConsumer implements ConsumerDriver {
         sink.revoked(all, false);
       }
     }
-    enders.shutdownNow();
+    shardEndWaiters.shutdownNow();
   }
 
   @Override

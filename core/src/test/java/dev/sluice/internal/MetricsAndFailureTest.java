@@ -183,6 +183,55 @@ class MetricsAndFailureTest {
     assertThat(again).containsExactly("boom");
   }
 
+  @Test
+  @DisplayName(
+      "a record whose dead-letter send fails is not skipped: the consumer stops with HANDLER_FAILED"
+          + " and the group gets the record again")
+  void failedDeadLetterSendDoesNotSkip() {
+    try (Producer<String, String> p = sluice.producer(stream, Serde.string(), Serde.string())) {
+      for (String v : List.of("a", "poison", "b")) {
+        p.send("same-key", v).join();
+      }
+    }
+    sluice.admin().createStream(stream + ".dlq", StreamSpec.withShards(1));
+    Producer<byte[], byte[]> deadLetters =
+        sluice.producer(stream + ".dlq", Serde.bytes(), Serde.bytes());
+    List<String> handled = new CopyOnWriteArrayList<>();
+    Consumer<String, String> c =
+        sluice
+            .consumer(stream, Serde.string(), Serde.string())
+            .group("g")
+            .failurePolicy(FailurePolicy.stopOnFailure().thenDeadLetter(deadLetters))
+            .start(
+                r -> {
+                  if (r.value().equals("poison")) {
+                    deadLetters.close(); // its dead-letter send fails with CLOSED
+                    throw new IllegalStateException("cannot digest " + r.value());
+                  }
+                  handled.add(r.value());
+                });
+    assertThat(c.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    assertThat(c.termination())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.HANDLER_FAILED))
+        .withMessageContaining("sending it to the dead-letter stream failed");
+    assertThat(handled).containsExactly("a");
+    assertThat(registry.get("sluice.deadletter.records").tag("stream", stream).counter().count())
+        .isZero();
+    List<String> again = new CopyOnWriteArrayList<>();
+    try (Consumer<String, String> c2 =
+        sluice
+            .consumer(stream, Serde.string(), Serde.string())
+            .group("g")
+            .start(r -> again.add(r.value()))) {
+      await(() -> again.size() == 2);
+    }
+    assertThat(again).containsExactly("poison", "b");
+  }
+
   private static void await(BooleanSupplier condition) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean()) {

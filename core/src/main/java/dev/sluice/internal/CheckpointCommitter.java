@@ -1,0 +1,136 @@
+package dev.sluice.internal;
+
+import dev.sluice.Position;
+import dev.sluice.Shard;
+import dev.sluice.spi.ConsumerDriver;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the marked checkpoints of a group consumer's shards to the backend: every checkpoint
+ * interval on its own timer, and when the application asks ({@code commitCheckpoints}). Only what
+ * the backend confirmed counts as committed, and only then is it counted in {@code
+ * sluice.checkpoints}.
+ *
+ * <p>Separate from the consumer as Kafka's commit manager is: the timer, the driver call and the
+ * bookkeeping of its answer are one job. Checkpoints written when shards are given up go through
+ * {@code DeliverySink.revoked} instead, and are not this class's.
+ */
+final class CheckpointCommitter {
+  /** The consumer's logger: what a consumer logs keeps one logger name, as before the split. */
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultConsumer.class);
+
+  private final ConsumerDriver driver;
+  private final SluiceRuntime runtime;
+  private final boolean group;
+  private final String clientId;
+  private final SluiceMetrics.@Nullable ConsumerMeters meters;
+  private final Supplier<Collection<OwnedShard>> owned;
+  private final BooleanSupplier closing;
+  private final ScheduledExecutorService timer;
+
+  /**
+   * @param owned the shards owned now
+   * @param closing true once the consumer closes (a failed commit is then not worth a warning)
+   */
+  CheckpointCommitter(
+      ConsumerSettings<?, ?> settings,
+      ConsumerDriver driver,
+      SluiceRuntime runtime,
+      SluiceMetrics.@Nullable ConsumerMeters meters,
+      Supplier<Collection<OwnedShard>> owned,
+      BooleanSupplier closing,
+      String clientId) {
+    this.driver = driver;
+    this.runtime = runtime;
+    this.group = settings.group() != null;
+    this.clientId = clientId;
+    this.meters = meters;
+    this.owned = owned;
+    this.closing = closing;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(DefaultConsumer.threads(clientId + "-timer"));
+  }
+
+  /** Starts the periodic commit (a group consumer only: a standalone one stores nothing). */
+  void start(Duration interval) {
+    if (group) {
+      long millis = interval.toMillis();
+      timer.scheduleWithFixedDelay(this::commitQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Stops the periodic commit for good, interrupting one in progress. */
+  void stop() {
+    timer.shutdownNow();
+  }
+
+  /**
+   * Writes the checkpoints marked and not yet committed; the future completes when the backend
+   * stored them (at once if there are none, or for a standalone consumer).
+   */
+  CompletableFuture<Void> commit() {
+    if (!group) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Map<Shard, Position> pending = new TreeMap<>();
+    Map<Shard, OwnedShard> trackers = new TreeMap<>();
+    for (OwnedShard shard : owned.get()) {
+      Position p = shard.checkpoints.uncommitted();
+      if (p != null) {
+        pending.put(shard.shard, p);
+        trackers.put(shard.shard, shard);
+      }
+    }
+    if (pending.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> stored;
+    try {
+      stored = driver.commit(pending);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(runtime.translate(e));
+    }
+    return stored.handle(
+        (ok, error) -> {
+          if (error != null) {
+            if (meters != null) {
+              meters.checkpointFailures.increment();
+            }
+            throw runtime.translate(error);
+          }
+          if (meters != null) {
+            meters.checkpoints.increment(pending.size());
+          }
+          pending.forEach((s, p) -> trackers.get(s).checkpoints.committed(p));
+          return null;
+        });
+  }
+
+  /** The timer's commit: a failure is logged (unless closing) and retried on the next tick. */
+  private void commitQuietly() {
+    try {
+      commit()
+          .whenComplete(
+              (ok, e) -> {
+                if (e != null && !closing.getAsBoolean()) {
+                  LOG.warn(
+                      "{}: writing checkpoints failed; will retry: {}", clientId, e.getMessage());
+                }
+              });
+    } catch (RuntimeException e) {
+      LOG.warn("{}: writing checkpoints failed; will retry", clientId, e);
+    }
+  }
+}
