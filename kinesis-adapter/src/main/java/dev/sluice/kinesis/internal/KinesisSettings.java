@@ -2,8 +2,8 @@ package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
-import dev.sluice.internal.ConfigLoader;
 import dev.sluice.kinesis.KinesisOptions.ConsumerType;
+import dev.sluice.spi.ConfigValues;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -271,7 +271,7 @@ public final class KinesisSettings {
     if (known.contains(region)) {
       return;
     }
-    String closest = ConfigLoader.closest(region.toLowerCase(Locale.ROOT), known);
+    String closest = ConfigValues.closest(region.toLowerCase(Locale.ROOT), known);
     throw invalid(
         REGION
             + ": unknown region '"
