@@ -1,5 +1,7 @@
 package dev.sluice.spi;
 
+import dev.sluice.ErrorCode;
+import dev.sluice.SluiceException;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
@@ -9,6 +11,42 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConfigValues {
   private ConfigValues() {}
+
+  /**
+   * A whole-number setting: {@code defaultValue} if {@code value} is null, else {@code value}
+   * (surrounding blanks ignored) if it is a whole number from {@code min} to {@code max}.
+   *
+   * @param key the full key ({@code sluice.<backend>.<name>}), for the message
+   * @param value the configured value, or null if the key is not set
+   * @param max {@link Long#MAX_VALUE} for no upper bound
+   * @throws SluiceException {@code INVALID_CONFIG}, naming the key, the range and the value
+   */
+  public static long wholeNumber(
+      String key, @Nullable String value, long defaultValue, long min, long max) {
+    if (value == null) {
+      return defaultValue;
+    }
+    long parsed;
+    try {
+      parsed = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new SluiceException(ErrorCode.INVALID_CONFIG, notWholeNumber(key, value, min, max), e);
+    }
+    if (parsed < min || parsed > max) {
+      throw new SluiceException(ErrorCode.INVALID_CONFIG, notWholeNumber(key, value, min, max));
+    }
+    return parsed;
+  }
+
+  private static String notWholeNumber(String key, String value, long min, long max) {
+    return "'"
+        + key
+        + "' must be a whole number "
+        + (max == Long.MAX_VALUE ? "of at least " + min : "between " + min + " and " + max)
+        + ", not '"
+        + value
+        + "'";
+  }
 
   /**
    * The known value closest to {@code value}, for a "did you mean" hint, or null if none is close
