@@ -103,9 +103,9 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
-   * The most records one {@link Consumer#poll} returns; 500 by default. For pull consumers only: a
-   * consumer with a handler fetches batches of up to 5000 records (or {@link #maxBufferedRecords}
-   * if smaller).
+   * The most records one {@link PullConsumer#poll} returns; 500 by default. For pull consumers
+   * only: a consumer with a handler fetches batches of up to 5000 records (or {@link
+   * #maxBufferedRecords} if smaller).
    */
   public ConsumerBuilder<K, V> maxPollRecords(int records) {
     if (records < 1) {

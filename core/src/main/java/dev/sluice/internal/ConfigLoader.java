@@ -2,12 +2,12 @@ package dev.sluice.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
+import dev.sluice.spi.ConfigValues;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -159,7 +159,7 @@ public final class ConfigLoader {
     int bestDistance = 3;
     for (String key : known.keys()) {
       String variable = variableOf(key);
-      int d = distance(name, variable);
+      int d = ConfigValues.editDistance(name, variable);
       if (d < bestDistance) {
         bestDistance = d;
         best = variable + " (" + key + ")";
@@ -172,7 +172,7 @@ public final class ConfigLoader {
       return null;
     }
     for (String candidate : known.sections()) {
-      int d = distance(section, candidate);
+      int d = ConfigValues.editDistance(section, candidate);
       if (d > 0 && d <= (section.length() >= 5 ? 2 : 1)) {
         return variableOf(PREFIX + candidate + rest);
       }
@@ -208,40 +208,6 @@ public final class ConfigLoader {
       out.put(name, p.getProperty(name).trim());
     }
     return out;
-  }
-
-  /** The known key closest to {@code key}, for a "did you mean" hint, or null if none is close. */
-  public static @Nullable String closest(String key, Collection<String> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String candidate : known) {
-      int d = distance(key, candidate);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = candidate;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, key.length() / 4) ? best : null;
-  }
-
-  /** Levenshtein distance. */
-  static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /** Words that make a key's value a secret, wherever they appear in the key. */

@@ -15,6 +15,7 @@ import dev.sluice.TransactionalProducer;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.BackendContext;
 import dev.sluice.spi.BackendProvider;
+import dev.sluice.spi.ConfigValues;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
@@ -361,7 +362,7 @@ public final class SluiceRuntime {
       if (owner != null && (owner.configKeys().contains(key) || owner.acceptsKey(key))) {
         continue;
       }
-      String closest = ConfigLoader.closest(key, known);
+      String closest = ConfigValues.closest(key, known);
       throw new SluiceException(
           ErrorCode.INVALID_CONFIG,
           "Unknown configuration key "
@@ -371,7 +372,7 @@ public final class SluiceRuntime {
   }
 
   private static String hint(String key, Set<String> known) {
-    String closest = ConfigLoader.closest(key, known);
+    String closest = ConfigValues.closest(key, known);
     return closest == null ? "" : "; did you mean '" + closest + "'?";
   }
 

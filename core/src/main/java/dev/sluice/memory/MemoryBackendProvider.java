@@ -1,10 +1,9 @@
 package dev.sluice.memory;
 
-import dev.sluice.ErrorCode;
-import dev.sluice.SluiceException;
 import dev.sluice.spi.Backend;
 import dev.sluice.spi.BackendContext;
 import dev.sluice.spi.BackendProvider;
+import dev.sluice.spi.ConfigValues;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,21 +40,6 @@ public final class MemoryBackendProvider implements BackendProvider {
   }
 
   private static int intValue(Map<String, String> config, String key, int defaultValue) {
-    String value = config.get(key);
-    if (value == null) {
-      return defaultValue;
-    }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed < 1) {
-        throw new NumberFormatException("not positive");
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw new SluiceException(
-          ErrorCode.INVALID_CONFIG,
-          key + " must be a positive whole number, not '" + value + "'",
-          e);
-    }
+    return (int) ConfigValues.wholeNumber(key, config.get(key), defaultValue, 1, Integer.MAX_VALUE);
   }
 }

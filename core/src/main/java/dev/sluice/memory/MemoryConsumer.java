@@ -80,19 +80,9 @@ final class MemoryConsumer implements ConsumerDriver {
   @Override
   public void start(DeliverySink deliverySink) {
     MemoryStream s = broker.stream(spec.stream());
-    for (Shard named : spec.startPosition().positions().keySet()) {
-      try {
-        s.shard(named);
-      } catch (SluiceException e) {
-        throw new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "The start position names shard "
-                + named
-                + ", which stream '"
-                + s.name
-                + "' does not have",
-            e);
-      }
+    SluiceException unknownShard = spec.unknownStartShard(MemoryShard.lineage(s.shards()).shards());
+    if (unknownShard != null) {
+      throw unknownShard;
     }
     this.stream = s;
     this.sink = deliverySink;
@@ -241,11 +231,14 @@ final class MemoryConsumer implements ConsumerDriver {
     if (!sink.shardEnded(id)) {
       return;
     }
-    cursors.remove(id, c);
     if (group != null) {
+      cursors.remove(id, c);
       group.finished(this, id);
     } else {
+      // Finished before its cursor goes: a discovery in between must not take the shard for one
+      // never read and read it again from the start.
       finished.add(id);
+      cursors.remove(id, c);
       knownShards = null;
       stream.signalChange();
     }
@@ -255,14 +248,18 @@ final class MemoryConsumer implements ConsumerDriver {
   private void discoverStandalone() {
     MemoryStream s = stream;
     List<MemoryShard> shards = s.shards();
+    // Noted before finished is read: a shard that ends from now on clears it, so the fetch loop
+    // looks again rather than miss the children that end made readable.
+    knownShards = shards;
+    Set<Shard> readable = MemoryShard.lineage(shards).readable(finished);
     Map<Shard, Cursor> fresh = new java.util.TreeMap<>();
     for (MemoryShard ms : shards) {
       Shard id = ms.shard;
-      if (!cursors.containsKey(id) && !finished.contains(id) && finished.containsAll(ms.parents)) {
+      // In this order: end() marks a shard finished before it drops its cursor, and may run now.
+      if (!cursors.containsKey(id) && !finished.contains(id) && readable.contains(id)) {
         fresh.put(id, new Cursor(ms, startOffset(ms, spec.startPosition())));
       }
     }
-    knownShards = shards;
     if (!fresh.isEmpty()) {
       sink.assigned(new TreeSet<>(fresh.keySet()));
       cursors.putAll(fresh);

@@ -153,12 +153,7 @@ final class MemoryGroup {
     if (members.isEmpty()) {
       return;
     }
-    List<Shard> assignable = new ArrayList<>();
-    for (MemoryShard s : stream.shards()) {
-      if (!finished.contains(s.shard) && finished.containsAll(s.parents)) {
-        assignable.add(s.shard);
-      }
-    }
+    Set<Shard> assignable = MemoryShard.lineage(stream.shards()).readable(finished);
     int quota = (assignable.size() + members.size() - 1) / members.size();
     Map<MemoryConsumer, Set<Shard>> target = new HashMap<>();
     members.forEach(m -> target.put(m, new TreeSet<>()));

@@ -5,8 +5,11 @@ import dev.sluice.Headers;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.ShardDescription;
+import dev.sluice.spi.ShardLineage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /** One shard of a memory stream: its log, hash-key range, parents and whether it is still open. */
@@ -23,6 +26,15 @@ final class MemoryShard {
     this.shard = shard;
     this.range = range;
     this.parents = List.copyOf(parents);
+  }
+
+  /** These shards by id, with their parents: which of them a consumer may read next. */
+  static ShardLineage lineage(List<MemoryShard> shards) {
+    Map<Shard, List<Shard>> parents = new TreeMap<>();
+    for (MemoryShard s : shards) {
+      parents.put(s.shard, s.parents);
+    }
+    return ShardLineage.of(parents);
   }
 
   /** Appends; returns the offset, or -1 if the shard was closed meanwhile (caller re-routes). */

@@ -7,7 +7,7 @@ import dev.sluice.ShardDescription;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamDescription;
 import dev.sluice.StreamSpec.CleanupPolicy;
-import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.HashRouting;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,12 @@
 package dev.sluice.spi;
 
+import dev.sluice.ErrorCode;
+import dev.sluice.Shard;
+import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
+import java.util.Collection;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /** What a consumer driver is made for. */
@@ -63,5 +68,43 @@ public final class ConsumerSpec {
    */
   public int maxBatchRecords() {
     return maxBatchRecords;
+  }
+
+  /**
+   * The error to report if the start position names a shard the stream does not have, or null if it
+   * names none or only shards among {@code shards}. A driver must check this before it reads and
+   * fail the consumer with the error ({@code INVALID_ARGUMENT}): a position for a shard that does
+   * not exist is a mistake (a wrong stream, a stale id), not a no-op.
+   *
+   * @param shards every shard the stream has now
+   */
+  public @Nullable SluiceException unknownStartShard(Collection<Shard> shards) {
+    for (Shard named : new TreeSet<>(startPosition.positions().keySet())) {
+      if (!shards.contains(named)) {
+        return new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "The start position names shard '"
+                + named
+                + "', which stream '"
+                + stream
+                + "' does not have; its shards are "
+                + list(shards));
+      }
+    }
+    return null;
+  }
+
+  /** The shards in order, the first few only for a stream of many. */
+  private static String list(Collection<Shard> shards) {
+    int shown = 10;
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    for (Shard shard : new TreeSet<>(shards)) {
+      if (i == shown) {
+        return out.append(", ... (").append(shards.size()).append(" in all)").toString();
+      }
+      out.append(i++ == 0 ? "" : ", ").append(shard);
+    }
+    return i == 0 ? "none" : out.toString();
   }
 }

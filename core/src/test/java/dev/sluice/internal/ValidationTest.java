@@ -10,6 +10,7 @@ import dev.sluice.HashKeyRange;
 import dev.sluice.Headers;
 import dev.sluice.Record;
 import dev.sluice.SluiceException;
+import dev.sluice.spi.HashRouting;
 import java.math.BigInteger;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;

@@ -5,7 +5,7 @@ import dev.sluice.Producer;
 import dev.sluice.Shard;
 import dev.sluice.Sluice;
 import dev.sluice.StreamSpec;
-import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.HashRouting;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -286,24 +286,11 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   /** A start position naming a shard the topic does not have is a mistake, not a no-op. */
   private @Nullable SluiceException checkStartShards(List<Integer> partitions) {
-    StartPosition start = spec.startPosition();
-    if (start.kind() != StartPosition.Kind.POSITIONS) {
-      return null;
+    List<Shard> shards = new ArrayList<>(partitions.size());
+    for (int p : partitions) {
+      shards.add(Shard.of(p));
     }
-    for (Shard shard : start.positions().keySet()) {
-      TopicPartition tp = KafkaPositions.partition(topic, shard);
-      if (tp == null || !partitions.contains(tp.partition())) {
-        return new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "The start position names shard '"
-                + shard
-                + "', which stream '"
-                + topic
-                + "' does not have: its shards are 0 to "
-                + (partitions.size() - 1));
-      }
-    }
-    return null;
+    return spec.unknownStartShard(shards);
   }
 
   private void discoverPartitions(DeliverySink out) {

@@ -2,6 +2,7 @@ package dev.sluice.kafka.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
+import dev.sluice.spi.ConfigValues;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
@@ -163,7 +164,13 @@ final class KafkaSettings {
               + "bootstrap.servers=broker1:9092,broker2:9092");
     }
     Duration discovery =
-        Duration.ofMillis(longValue(copy, PARTITION_DISCOVERY_INTERVAL_MS, 10_000, 10, null));
+        Duration.ofMillis(
+            ConfigValues.wholeNumber(
+                PREFIX + PARTITION_DISCOVERY_INTERVAL_MS,
+                copy.get(PARTITION_DISCOVERY_INTERVAL_MS),
+                10_000,
+                10,
+                Long.MAX_VALUE));
     KafkaSettings settings = new KafkaSettings(Collections.unmodifiableMap(copy), discovery);
     settings.checkGroupProtocol();
     // Let Kafka check every value now, so a bad one fails at open rather than at first use.
@@ -218,39 +225,12 @@ final class KafkaSettings {
     return key;
   }
 
-  private static long longValue(
-      Map<String, String> section, String key, long defaultValue, long min, @Nullable Long max) {
-    String text = section.get(key);
-    if (text == null) {
-      return defaultValue;
-    }
-    try {
-      long value = Long.parseLong(text.trim());
-      if (value < min || (max != null && value > max)) {
-        throw new NumberFormatException("out of range");
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new SluiceException(
-          ErrorCode.INVALID_CONFIG,
-          "'"
-              + PREFIX
-              + key
-              + "' must be a whole number of at least "
-              + min
-              + (max == null ? "" : " and at most " + max)
-              + ", not '"
-              + text
-              + "'");
-    }
-  }
-
-  /** How often a standalone consumer looks for partitions added to its topic. */
   /** The brokers the clients start from, for error messages. */
   String bootstrapServers() {
     return section.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
   }
 
+  /** How often a standalone consumer looks for partitions added to its topic. */
   Duration partitionDiscoveryInterval() {
     return partitionDiscoveryInterval;
   }

@@ -2,8 +2,8 @@ package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
 import dev.sluice.SluiceException;
-import dev.sluice.internal.ConfigLoader;
 import dev.sluice.kinesis.KinesisOptions.ConsumerType;
+import dev.sluice.spi.ConfigValues;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -271,7 +271,7 @@ public final class KinesisSettings {
     if (known.contains(region)) {
       return;
     }
-    String closest = ConfigLoader.closest(region.toLowerCase(Locale.ROOT), known);
+    String closest = ConfigValues.closest(region.toLowerCase(Locale.ROOT), known);
     throw invalid(
         REGION
             + ": unknown region '"
@@ -345,27 +345,7 @@ public final class KinesisSettings {
 
   private static long number(
       Map<String, String> config, String key, long dflt, long min, long max) {
-    String value = trimmed(config, key);
-    if (value == null) {
-      return dflt;
-    }
-    try {
-      long parsed = Long.parseLong(value);
-      if (parsed < min || parsed > max) {
-        throw invalid(
-            key
-                + " must be between "
-                + min
-                + " and "
-                + (max == Long.MAX_VALUE ? "any larger number" : Long.toString(max))
-                + ", not "
-                + parsed);
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw new SluiceException(
-          ErrorCode.INVALID_CONFIG, key + " must be a whole number, not '" + value + "'", e);
-    }
+    return ConfigValues.wholeNumber(key, trimmed(config, key), dflt, min, max);
   }
 
   private static SluiceException invalid(String message) {

@@ -2,7 +2,7 @@ package dev.sluice.kinesis.internal;
 
 import dev.sluice.HashKeyRange;
 import dev.sluice.Shard;
-import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.HashRouting;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

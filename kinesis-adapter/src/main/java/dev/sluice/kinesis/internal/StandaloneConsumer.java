@@ -1,6 +1,5 @@
 package dev.sluice.kinesis.internal;
 
-import dev.sluice.ErrorCode;
 import dev.sluice.HashKeyRange;
 import dev.sluice.Position;
 import dev.sluice.Record;
@@ -10,6 +9,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.ShardLineage;
 import dev.sluice.spi.Unwrap;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,45 +143,26 @@ final class StandaloneConsumer implements ConsumerDriver {
         }
         parents.put(id, ps);
       }
+      ShardLineage lineage = ShardLineage.of(parents);
       boolean initial = !discoveredOnce;
       if (initial) {
-        for (Shard named : spec.startPosition().positions().keySet()) {
-          if (!byId.containsKey(named)) {
-            sink.failed(
-                new SluiceException(
-                    ErrorCode.INVALID_ARGUMENT,
-                    "The start position names shard "
-                        + named
-                        + ", which stream '"
-                        + stream
-                        + "' does not have"));
-            return;
-          }
+        SluiceException unknownShard = spec.unknownStartShard(lineage.shards());
+        if (unknownShard != null) {
+          sink.failed(unknownShard);
+          return;
         }
-        finished.addAll(skippedAtStart(byId, parents));
+        finished.addAll(skippedAtStart(byId, lineage));
         discoveredOnce = true;
       }
-      for (Map.Entry<Shard, software.amazon.awssdk.services.kinesis.model.Shard> e :
-          byId.entrySet()) {
-        Shard id = e.getKey();
-        if (readers.containsKey(id) || finished.contains(id)) {
-          continue;
-        }
-        boolean ready = true;
-        for (Shard parent : parents.get(id)) {
-          // A parent Kinesis no longer lists has aged out: nothing of it is left to read first.
-          if (byId.containsKey(parent) && !finished.contains(parent)) {
-            ready = false;
-          }
-        }
-        if (!ready) {
+      for (Shard id : lineage.readable(finished)) {
+        if (readers.containsKey(id)) {
           continue;
         }
         // Shards that appear after the start (children of a reshard) are read from their
         // beginning: everything in them was written after the consumer started.
         StartPosition start =
             initial ? spec.startPosition().forShard(id) : StartPosition.earliest();
-        Reader reader = new Reader(id, KinesisAdmin.range(e.getValue()), start);
+        Reader reader = new Reader(id, KinesisAdmin.range(byId.get(id)), start);
         readers.put(id, reader);
         toStart.add(reader);
         started.add(id);
@@ -200,8 +181,7 @@ final class StandaloneConsumer implements ConsumerDriver {
    * positions, the ancestors of a shard with a given position (the application got past them).
    */
   private Set<Shard> skippedAtStart(
-      Map<Shard, software.amazon.awssdk.services.kinesis.model.Shard> byId,
-      Map<Shard, List<Shard>> parents) {
+      Map<Shard, software.amazon.awssdk.services.kinesis.model.Shard> byId, ShardLineage lineage) {
     Set<Shard> skipped = new HashSet<>();
     StartPosition start = spec.startPosition();
     for (Shard id : byId.keySet()) {
@@ -211,16 +191,7 @@ final class StandaloneConsumer implements ConsumerDriver {
       }
     }
     if (start.kind() == StartPosition.Kind.POSITIONS) {
-      List<Shard> todo = new ArrayList<>();
-      for (Shard positioned : start.positions().keySet()) {
-        todo.addAll(parents.getOrDefault(positioned, List.of()));
-      }
-      while (!todo.isEmpty()) {
-        Shard ancestor = todo.remove(todo.size() - 1);
-        if (skipped.add(ancestor)) {
-          todo.addAll(parents.getOrDefault(ancestor, List.of()));
-        }
-      }
+      skipped.addAll(lineage.ancestors(start.positions().keySet()));
     }
     return skipped;
   }

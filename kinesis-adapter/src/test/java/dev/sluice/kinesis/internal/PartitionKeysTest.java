@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.HashKeyRange;
 import dev.sluice.Shard;
-import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.HashRouting;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

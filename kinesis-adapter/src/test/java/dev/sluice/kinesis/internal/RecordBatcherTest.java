@@ -8,7 +8,7 @@ import dev.sluice.Position;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
-import dev.sluice.internal.HashRouting;
+import dev.sluice.spi.HashRouting;
 import dev.sluice.spi.SendCallback;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

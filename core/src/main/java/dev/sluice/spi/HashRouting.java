@@ -1,4 +1,4 @@
-package dev.sluice.internal;
+package dev.sluice.spi;
 
 import dev.sluice.HashKeyRange;
 import java.lang.invoke.MethodHandles;
@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * Kinesis's routing: a key's hash key is the MD5 of its bytes read as an unsigned 128-bit number,
  * and the record goes to the open shard whose range holds it. The memory backend routes the same
  * way, so a shard split or merge behaves alike on both.
+ *
+ * <p>Part of the SPI so that every driver that routes by hash key computes the same hash key and
+ * the same even split of the key space as the others: a driver may use it, and must not copy it.
  */
 public final class HashRouting {
   private static final VarHandle LONG_BE =
@@ -138,6 +141,7 @@ public final class HashRouting {
       }
     }
 
+    /** An index of these ranges (copied); positions answered are positions in this list. */
     public static RangeIndex of(List<HashKeyRange> ranges) {
       return new RangeIndex(List.copyOf(ranges));
     }
