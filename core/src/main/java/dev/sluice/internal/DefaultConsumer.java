@@ -112,6 +112,9 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     this.group = settings.group() != null;
     SluiceMetrics metrics = runtime.metrics();
     this.meters = metrics == null ? null : metrics.consumer(settings.stream(), settings.group());
+    if (meters != null) {
+      meters.countShardsWith(shards::size);
+    }
     this.decoder = new RecordDecoder<>(settings.keySerde(), settings.valueSerde());
     this.listener = new ShardListenerInvoker(settings.listener(), clientId);
     if (handler != null) {
@@ -152,7 +155,6 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(assigned));
     if (meters != null) {
       meters.rebalance("assigned", given.size());
-      meters.assignedShards.set(now.size());
     }
     LOG.debug("{} assigned {} of {}", clientId, given, settings.stream());
     listener.assigned(given, now);
@@ -203,7 +205,6 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     Set<Shard> given = Collections.unmodifiableSet(new TreeSet<>(revoked));
     if (meters != null) {
       meters.rebalance(lost ? "lost" : "revoked", given.size());
-      meters.assignedShards.set(shards.size());
       if (group) {
         // Counted as handed over: the driver writes them before it lets the shards go (its
         // contract), and a failure there is the driver's to report. A standalone driver stores
@@ -285,7 +286,6 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
       shards.remove(shard, owned);
       if (meters != null) {
         meters.removeShard(shard);
-        meters.assignedShards.set(shards.size());
       }
     }
     return done;

@@ -18,6 +18,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -121,7 +122,15 @@ public final class SluiceMetrics {
     final Counter skipped;
     final Counter checkpoints;
     final Counter checkpointFailures;
-    final AtomicLong assignedShards = new AtomicLong();
+
+    /**
+     * Reads how many shards the consumer owns now. A supplier rather than a stored count: drivers
+     * report assignments from several threads at once (the KCL starts each shard's processor on a
+     * thread of its own), and a count each of them stored after reading the consumer's shards could
+     * land out of order, leaving the gauge at an older value for good.
+     */
+    private volatile IntSupplier ownedShards = () -> 0;
+
     private final Map<Shard, ShardMeters> shards = new ConcurrentHashMap<>();
     private final LiveConsumers live;
 
@@ -172,6 +181,11 @@ public final class SluiceMetrics {
 
     private Counter counter(String name, String description) {
       return Counter.builder(name).description(description).tags(tags).register(registry);
+    }
+
+    /** Binds {@code sluice.assigned.shards} to what the consumer owns, read when the gauge is. */
+    void countShardsWith(IntSupplier owned) {
+      this.ownedShards = owned;
     }
 
     void rebalance(String event, int shardCount) {
@@ -281,7 +295,7 @@ public final class SluiceMetrics {
     double assignedShards() {
       long sum = 0;
       for (ConsumerMeters c : consumers) {
-        sum += c.assignedShards.get();
+        sum += c.ownedShards.getAsInt();
       }
       return sum;
     }
