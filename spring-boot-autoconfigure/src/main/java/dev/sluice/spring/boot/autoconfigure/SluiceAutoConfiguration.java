@@ -1,6 +1,7 @@
 package dev.sluice.spring.boot.autoconfigure;
 
 import dev.sluice.Sluice;
+import dev.sluice.spring.boot.NewStream;
 import dev.sluice.spring.boot.SluiceBuilderCustomizer;
 import dev.sluice.spring.boot.SluiceListener;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,13 +52,16 @@ public class SluiceAutoConfiguration {
    *
    * @param sluice the Sluice bean
    * @param listeners the {@link SluiceListener} beans by name
+   * @param streams the {@link NewStream} beans
    * @return the container
    */
   @Bean
   @ConditionalOnMissingBean
   public SluiceListenerContainer sluiceListenerContainer(
-      Sluice sluice, Map<String, SluiceListener<?, ?>> listeners) {
-    return new SluiceListenerContainer(sluice, listeners);
+      Sluice sluice,
+      Map<String, SluiceListener<?, ?>> listeners,
+      ObjectProvider<NewStream> streams) {
+    return new SluiceListenerContainer(sluice, listeners, streams.orderedStream().toList());
   }
 
   /** Sluice's meters go to the application's registry, when it has Micrometer and one registry. */

@@ -1,8 +1,10 @@
 package dev.sluice.spring.boot.autoconfigure;
 
 import dev.sluice.Consumer;
+import dev.sluice.ErrorCode;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
+import dev.sluice.spring.boot.NewStream;
 import dev.sluice.spring.boot.SluiceListener;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,11 +19,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs one consumer per {@link SluiceListener} bean. Consumers start when the context has created
- * every bean (like Spring Kafka's listener containers) and close first on shutdown, before the web
- * server and before the {@code Sluice} bean: closing lets the handler calls in progress finish,
- * writes the checkpoints of what was handled and gives the shards up, so the group resumes right
- * after them and no record is handled twice after a clean stop.
+ * Creates the {@link NewStream} beans' streams that are missing, then runs one consumer per {@link
+ * SluiceListener} bean. Consumers start when the context has created every bean (like Spring
+ * Kafka's listener containers) and close first on shutdown, before the web server and before the
+ * {@code Sluice} bean: closing lets the handler calls in progress finish, writes the checkpoints of
+ * what was handled and gives the shards up, so the group resumes right after them and no record is
+ * handled twice after a clean stop.
  */
 public class SluiceListenerContainer implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceListenerContainer.class);
@@ -31,6 +34,7 @@ public class SluiceListenerContainer implements SmartLifecycle {
 
   private final Sluice sluice;
   private final Map<String, SluiceListener<?, ?>> listeners;
+  private final List<NewStream> streams;
   private final Map<String, Consumer<?, ?>> running = new LinkedHashMap<>(); // guarded by this
   private boolean started; // guarded by this
 
@@ -39,10 +43,13 @@ public class SluiceListenerContainer implements SmartLifecycle {
    *
    * @param sluice where the listeners consume from
    * @param listeners the listener beans by name
+   * @param streams the streams to create, if missing, before the listeners start
    */
-  public SluiceListenerContainer(Sluice sluice, Map<String, SluiceListener<?, ?>> listeners) {
+  public SluiceListenerContainer(
+      Sluice sluice, Map<String, SluiceListener<?, ?>> listeners, List<NewStream> streams) {
     this.sluice = sluice;
     this.listeners = new LinkedHashMap<>(listeners);
+    this.streams = List.copyOf(streams);
   }
 
   @Override
@@ -50,6 +57,7 @@ public class SluiceListenerContainer implements SmartLifecycle {
     if (started) {
       return;
     }
+    createMissingStreams();
     try {
       listeners.forEach(
           (name, listener) -> {
@@ -92,6 +100,19 @@ public class SluiceListenerContainer implements SmartLifecycle {
           states.add(ListenerState.of(name, listener, consumer));
         });
     return Collections.unmodifiableList(states);
+  }
+
+  private void createMissingStreams() {
+    for (NewStream stream : streams) {
+      try {
+        sluice.admin().createStream(stream.name(), stream.spec());
+        LOG.info("Sluice stream {} created", stream.name());
+      } catch (SluiceException e) {
+        if (e.code() != ErrorCode.ALREADY_EXISTS) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void closeAll() {

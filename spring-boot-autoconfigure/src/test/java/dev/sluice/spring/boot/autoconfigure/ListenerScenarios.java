@@ -8,6 +8,7 @@ import dev.sluice.Serde;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
+import dev.sluice.spring.boot.NewStream;
 import dev.sluice.spring.boot.SluiceListener;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,12 +108,12 @@ abstract class ListenerScenarios {
   }
 
   @Test
-  @DisplayName("a listener bean receives the stream's records; health is UP with its shards")
+  @DisplayName("a NewStream bean is created and a listener bean receives its records; health UP")
   void listenerReceivesAndHealthShowsShards() throws Exception {
-    createStream(2);
     Inbox inbox = new Inbox();
     inbox.expect(20);
     runner()
+        .withBean(NewStream.class, () -> NewStream.of(stream, StreamSpec.withShards(2)))
         .withBean(Inbox.class, () -> inbox)
         .withBean("testStream", String.class, () -> stream)
         .withUserConfiguration(BillingListener.class)
