@@ -32,12 +32,23 @@ public interface Serde<T> {
     return Serdes.STRING;
   }
 
-  /** JSON through Jackson, with a default {@code ObjectMapper}. */
+  /**
+   * JSON through Jackson, with a default {@code ObjectMapper} (the modules on the class path
+   * registered). Jackson is an optional dependency of Sluice: add {@code
+   * com.fasterxml.jackson.core:jackson-databind} to use this serde.
+   *
+   * @throws SluiceException {@link ErrorCode#INVALID_CONFIG} when Jackson is not on the class path
+   */
   static <T> Serde<T> json(Class<T> type) {
-    return json(type, Serdes.DEFAULT_MAPPER);
+    Validation.notNull(type, "type");
+    return json(type, JsonMapper.standard());
   }
 
-  /** JSON through Jackson, with the application's {@code ObjectMapper}. */
+  /**
+   * JSON through Jackson, with the application's {@code ObjectMapper}. Jackson is an optional
+   * dependency of Sluice: add {@code com.fasterxml.jackson.core:jackson-databind} to use this
+   * serde.
+   */
   static <T> Serde<T> json(Class<T> type, ObjectMapper mapper) {
     Validation.notNull(type, "type");
     Validation.notNull(mapper, "mapper");
@@ -76,10 +87,39 @@ public interface Serde<T> {
   }
 }
 
+/**
+ * The JSON serde's default mapper. Jackson is optional, so nothing touches an {@code ObjectMapper}
+ * until {@link Serde#json(Class)} is called: then a missing Jackson is a {@link SluiceException}
+ * that names the artifact, not a {@link NoClassDefFoundError} from deep inside.
+ */
+final class JsonMapper {
+  static final String ARTIFACT = "com.fasterxml.jackson.core:jackson-databind";
+
+  private JsonMapper() {}
+
+  static ObjectMapper standard() {
+    try {
+      Class.forName(
+          "com.fasterxml.jackson.databind.ObjectMapper", false, Serde.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new SluiceException(
+          ErrorCode.INVALID_CONFIG,
+          "Serde.json needs Jackson, which is not on the class path: add the dependency "
+              + ARTIFACT
+              + " (sluice-bom manages its version)",
+          e);
+    }
+    return Standard.MAPPER;
+  }
+
+  /** Created on first use only (the holder idiom), after the check above. */
+  private static final class Standard {
+    static final ObjectMapper MAPPER = new ObjectMapper().findAndRegisterModules();
+  }
+}
+
 /** The built-in serdes, shared. */
 final class Serdes {
-  static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper().findAndRegisterModules();
-
   static final Serde<byte[]> BYTES =
       new Serde<>() {
         @Override
