@@ -44,6 +44,7 @@ final class Options {
           "  --latency-rate N     records/s for the latency run (default 5000)",
           "  --pipeline-records N records per measured pipeline run, exactly-once and at-least-once"
               + " (default min(records, 500000))",
+          "  --pipeline-guarantees exactly-once,at-least-once  the pipeline's modes (default both)",
           "  --memory-records N   records per memory run (default min(5 x records, 2000000))",
           "  --kinesis-records N  records per Kinesis run, at most 10000 (default min(records,"
               + " 10000))",
@@ -70,6 +71,7 @@ final class Options {
   int kinesisRecords = -1;
   int memoryRecords = -1;
   int pipelineRecords = -1;
+  Set<PipelineBench.Mode> pipelineModes = EnumSet.allOf(PipelineBench.Mode.class);
   int maxBuffered = -1;
   int kinesisBatch = 500;
   Path output = defaultOutput();
@@ -147,6 +149,9 @@ final class Options {
           break;
         case "--pipeline-records":
           o.pipelineRecords = positive(flag, value);
+          break;
+        case "--pipeline-guarantees":
+          o.pipelineModes = modes(value);
           break;
         case "--memory-records":
           o.memoryRecords = positive(flag, value);
@@ -235,6 +240,20 @@ final class Options {
                 + value
                 + "'",
             e);
+      }
+    }
+    return out;
+  }
+
+  private static Set<PipelineBench.Mode> modes(String value) {
+    Set<PipelineBench.Mode> out = EnumSet.noneOf(PipelineBench.Mode.class);
+    for (String name : value.split(",")) {
+      try {
+        out.add(
+            PipelineBench.Mode.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--pipeline-guarantees is exactly-once, at-least-once or both, not '" + value + "'", e);
       }
     }
     return out;

@@ -146,7 +146,7 @@ final class PipelineBench {
     boolean sluiceReady = Backends.available("kafka");
     boolean clientOnly = KafkaTarget.clientOnly(options);
     Map<Mode, Rows> rows = new java.util.EnumMap<>(Mode.class);
-    for (Mode mode : Mode.values()) {
+    for (Mode mode : options.pipelineModes) {
       rows.put(mode, new Rows(table, mode, clientOnly));
     }
     if (!sluiceReady) {
@@ -186,7 +186,7 @@ final class PipelineBench {
       if (options.warmupRecords > 0) {
         // Each side reads the input once in each mode, unmeasured: the JIT compiles both, and the
         // first reader of the just-written topic is not a measured one.
-        for (Mode mode : Mode.values()) {
+        for (Mode mode : options.pipelineModes) {
           throughput(clients, streams, mode, input, n, "pipeline warm-up streams " + mode.label);
           if (processor != null) {
             throughput(clients, processor, mode, input, n, "pipeline warm-up sluice " + mode.label);
@@ -197,7 +197,7 @@ final class PipelineBench {
         String label = "kafka pipeline round " + round + "/" + options.rounds;
         // A B in odd rounds, B A in even ones, as the client rows.
         boolean sluiceFirst = round % 2 == 0;
-        for (Mode mode : Mode.values()) {
+        for (Mode mode : options.pipelineModes) {
           Rows r = rows.get(mode);
           String what = label + " " + mode.label;
           inOrder(
