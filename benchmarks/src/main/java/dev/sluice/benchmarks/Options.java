@@ -249,8 +249,7 @@ final class Options {
     Set<PipelineBench.Mode> out = EnumSet.noneOf(PipelineBench.Mode.class);
     for (String name : value.split(",")) {
       try {
-        out.add(
-            PipelineBench.Mode.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+        out.add(PipelineBench.Mode.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "--pipeline-guarantees is exactly-once, at-least-once or both, not '" + value + "'", e);
