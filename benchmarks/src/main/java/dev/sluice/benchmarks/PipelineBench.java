@@ -263,6 +263,9 @@ final class PipelineBench {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     KafkaClients.producerSettings(options)
         .forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
+    if (options.pipelineCommitMs > 0) {
+      p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, options.pipelineCommitMs);
+    }
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .mapValues(PipelineBench::map)
@@ -311,6 +314,9 @@ final class PipelineBench {
             .guarantee(mode.sluice);
     if (options.maxBuffered > 0) {
       builder.maxBufferedRecords(options.maxBuffered);
+    }
+    if (options.pipelineCommitMs > 0) {
+      builder.commitInterval(Duration.ofMillis(options.pipelineCommitMs));
     }
     Processor processor = builder.start((r, o) -> o.send(out, r.key(), map(r.value())));
     return new Running() {
