@@ -64,8 +64,18 @@ public final class Bench {
       if (options.backends.contains(Options.Backend.MEMORY)) {
         new MemoryBench(options, workload, progress).run(table);
       }
-      if (options.backends.contains(Options.Backend.KAFKA)) {
-        new KafkaBench(options, workload, progress).run(table);
+      boolean kafka = options.backends.contains(Options.Backend.KAFKA);
+      boolean pipeline = options.backends.contains(Options.Backend.KAFKA_PIPELINE);
+      if (kafka || pipeline) {
+        // One broker for both: the pipeline rows are measured on the broker the client rows were.
+        try (KafkaTarget target = KafkaTarget.open(options, progress)) {
+          if (kafka) {
+            new KafkaBench(options, workload, progress).run(table, target);
+          }
+          if (pipeline) {
+            new PipelineBench(options, workload, progress).run(table, target);
+          }
+        }
       }
       if (options.backends.contains(Options.Backend.KINESIS)) {
         new KinesisBench(options, workload, progress).run(table);

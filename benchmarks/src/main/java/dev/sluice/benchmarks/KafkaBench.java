@@ -1,18 +1,19 @@
 package dev.sluice.benchmarks;
 
+import static dev.sluice.benchmarks.Steps.inOrder;
+import static dev.sluice.benchmarks.Steps.settle;
+
 import dev.sluice.Consumer;
 import dev.sluice.Producer;
 import dev.sluice.ShardListener;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
-import dev.sluice.testbrokers.KafkaBroker;
+import dev.sluice.benchmarks.Steps.Run;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,23 +23,14 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,7 +60,7 @@ final class KafkaBench {
     this.progress = progress;
   }
 
-  void run(Table table) throws Exception {
+  void run(Table table, KafkaTarget kafka) throws Exception {
     boolean sluiceReady = Backends.available("kafka");
     String pending = sluiceReady ? null : "sluice-kafka not on the class path yet";
     Table.Target ratio = Table.Target.ratioAtLeast(0.97);
@@ -78,7 +70,7 @@ final class KafkaBench {
     Table.Row consume = table.row("kafka", "consume records/s").target(ratio);
     Table.Row consumeMb = table.row("kafka", "consume MB/s");
     // CPU time of this JVM per record: the client's own cost, when the broker runs elsewhere.
-    boolean clientOnly = options.bootstrap != null || !options.brokerInThisJvm;
+    boolean clientOnly = KafkaTarget.clientOnly(options);
     Table.Row produceCpu =
         clientOnly ? table.cpuRow("kafka", "produce: client CPU per record") : null;
     Table.Row consumeCpu =
@@ -93,33 +85,13 @@ final class KafkaBench {
       }
     }
 
-    AutoCloseable broker = null;
-    String bootstrap = options.bootstrap;
-    if (bootstrap == null && options.brokerInThisJvm) {
-      progress.note("kafka: starting an in-process KRaft broker in this JVM");
-      KafkaBroker inProcess = KafkaBroker.startNew();
-      broker = inProcess;
-      bootstrap = inProcess.bootstrapServers();
-    } else if (bootstrap == null) {
-      progress.note("kafka: starting the in-process KRaft broker in a JVM of its own");
-      BrokerProcess separate =
-          BrokerProcess.start(
-              options.output.toAbsolutePath().resolveSibling("bench-broker.log"),
-              options.brokerData);
-      broker = separate;
-      bootstrap = separate.bootstrapServers();
-    }
+    String bootstrap = kafka.bootstrap;
     table.note(
         String.format(
             Locale.ROOT,
             "kafka: %s, %d partitions, acks=all, linger.ms=%d, batch.size=%d, compression=%s;"
                 + " latency: %,d records at %,d rec/s.",
-            options.bootstrap != null
-                ? "cluster at " + bootstrap
-                : options.brokerInThisJvm
-                    ? "KRaft broker in the benchmark's JVM"
-                    : "KRaft broker in a JVM of its own on this machine"
-                        + (options.brokerData == null ? "" : ", log in " + options.brokerData),
+            kafka.description,
             options.shards,
             options.lingerMs,
             options.batchSize,
@@ -128,7 +100,7 @@ final class KafkaBench {
             options.latencyRate));
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         Sluice sluice = sluiceReady ? openSluice(bootstrap) : null) {
-      Clients clients = new Clients(admin, bootstrap);
+      KafkaClients clients = new KafkaClients(admin, bootstrap, options, run);
       if (options.warmupRecords > 0) {
         int w = options.warmupRecords;
         String t = clients.topic("warmup-raw");
@@ -207,10 +179,6 @@ final class KafkaBench {
         }
       }
       clients.deleteAll();
-    } finally {
-      if (broker != null) {
-        broker.close();
-      }
     }
   }
 
@@ -220,48 +188,12 @@ final class KafkaBench {
             .ignoreEnvironment()
             .backend("kafka")
             .set("sluice.kafka.bootstrap.servers", bootstrap);
-    producerSettings().forEach((k, v) -> b.set("sluice.kafka." + k, String.valueOf(v)));
+    KafkaClients.producerSettings(options)
+        .forEach((k, v) -> b.set("sluice.kafka." + k, String.valueOf(v)));
     return b.open();
   }
 
-  /** The producer settings both sides use (serializers aside). */
-  private Map<String, Object> producerSettings() {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(options.lingerMs));
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(options.batchSize));
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, options.compression);
-    return p;
-  }
-
   // ------------------------------------------------------------------ produce
-
-  /** A measured step. */
-  private interface Step {
-    void run() throws Exception;
-  }
-
-  /** Runs raw then Sluice, or Sluice then raw; each after {@link #settle()}. */
-  private static void inOrder(boolean sluiceFirst, Step raw, @Nullable Step sluice)
-      throws Exception {
-    for (Step step : sluiceFirst ? new Step[] {sluice, raw} : new Step[] {raw, sluice}) {
-      if (step != null) {
-        settle();
-        step.run();
-      }
-    }
-  }
-
-  /** One measured step: records/s, and this JVM's CPU microseconds per record. */
-  private static final class Run {
-    final double rate;
-    final double cpuMicros;
-
-    Run(double rate, double cpuMicros) {
-      this.rate = rate;
-      this.cpuMicros = cpuMicros;
-    }
-  }
 
   /**
    * Books one side's step: its records/s, its MB/s ({@code mb} per record) and, when the table has
@@ -281,7 +213,7 @@ final class KafkaBench {
     }
   }
 
-  private Run produceRaw(Clients clients, String topic, int n, String label) {
+  private Run produceRaw(KafkaClients clients, String topic, int n, String label) {
     AtomicLong failed = new AtomicLong();
     AtomicReference<Exception> error = new AtomicReference<>();
     Callback callback =
@@ -321,7 +253,7 @@ final class KafkaBench {
 
   // ------------------------------------------------------------------ consume
 
-  private Run consumeRaw(Clients clients, String topic, int n, String label) {
+  private Run consumeRaw(KafkaClients clients, String topic, int n, String label) {
     long count = 0;
     long first = 0;
     long last = 0;
@@ -383,7 +315,7 @@ final class KafkaBench {
 
   // ------------------------------------------------------------------ latency
 
-  private Histogram latencyRaw(Clients clients, String topic, String label) throws Exception {
+  private Histogram latencyRaw(KafkaClients clients, String topic, String label) throws Exception {
     int n = options.latencyRecords;
     Histogram histogram = new ConcurrentHistogram(3);
     CountDownLatch assigned = new CountDownLatch(1);
@@ -438,7 +370,7 @@ final class KafkaBench {
     return latencyDone(label, histogram);
   }
 
-  private Histogram latencySluice(Sluice sluice, Clients clients, String topic, String label)
+  private Histogram latencySluice(Sluice sluice, KafkaClients clients, String topic, String label)
       throws Exception {
     int n = options.latencyRecords;
     Histogram histogram = new ConcurrentHistogram(3);
@@ -477,15 +409,6 @@ final class KafkaBench {
     return latencyDone(label, histogram);
   }
 
-  /**
-   * The same pause before every measured step, raw or Sluice: garbage of the previous step is
-   * collected and the broker's background work (segment rolls, group cleanup) is not in the way.
-   */
-  private static void settle() throws InterruptedException {
-    System.gc();
-    Thread.sleep(300);
-  }
-
   private void awaitAssigned(CountDownLatch assigned, String label) throws InterruptedException {
     if (!assigned.await(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException(label + ": the consumer got no partitions within 60 s");
@@ -494,25 +417,16 @@ final class KafkaBench {
     Thread.sleep(500);
   }
 
-  /** Sends record {@code i} at start + i / rate, so latency is not queueing behind a burst. */
   private void pace(int n, java.util.function.IntConsumer send) {
-    long interval = 1_000_000_000L / options.latencyRate;
-    long start = System.nanoTime();
-    for (int i = 0; i < n; i++) {
-      long wait = start + i * interval - System.nanoTime();
-      if (wait > 0) {
-        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-      }
-      send.accept(i);
-    }
+    Steps.pace(n, options.latencyRate, send);
   }
 
   private static long micros(byte[] value) {
-    return Math.max(0, (System.nanoTime() - Workload.sentNanos(value)) / 1000);
+    return Steps.micros(System.nanoTime(), value);
   }
 
   private static double millis(Histogram h, double percentile) {
-    return h.getValueAtPercentile(percentile) / 1000.0;
+    return Steps.millis(h, percentile);
   }
 
   private Histogram latencyDone(String label, Histogram h) {
@@ -568,95 +482,5 @@ final class KafkaBench {
             rate * workload.bytesPerRecord() / 1e6,
             cpuMicros));
     return new Run(rate, cpuMicros);
-  }
-
-  /** Raw clients and topics, with the settings Sluice gets too. */
-  private final class Clients {
-    private final Admin admin;
-    private final String bootstrap;
-    private final List<String> created = new java.util.ArrayList<>();
-
-    Clients(Admin admin, String bootstrap) {
-      this.admin = admin;
-      this.bootstrap = bootstrap;
-    }
-
-    String topic(String what) throws Exception {
-      String name = "bench-" + run + "-" + what;
-      admin
-          .createTopics(List.of(new NewTopic(name, Optional.of(options.shards), Optional.empty())))
-          .all()
-          .get(60, TimeUnit.SECONDS);
-      awaitServed(name);
-      created.add(name);
-      return name;
-    }
-
-    /**
-     * Waits until every partition's leader answers ListOffsets. Metadata names a leader a moment
-     * before it takes writes; an idempotent producer writing then loses its first batch to
-     * OUT_OF_ORDER_SEQUENCE_NUMBER (see test-brokers/README.md). Sluice's admin waits the same way.
-     */
-    private void awaitServed(String topic) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (true) {
-        try {
-          TopicDescription d =
-              admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-          if (d.partitions().size() == options.shards
-              && d.partitions().stream()
-                  .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-            Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
-            d.partitions()
-                .forEach(
-                    p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            admin.listOffsets(ends).all().get(60, TimeUnit.SECONDS);
-            return;
-          }
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-            throw e;
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("Topic " + topic + " has no leaders after 60 s");
-        }
-        Thread.sleep(20);
-      }
-    }
-
-    /** Deletes the topics of this run; at the end, so no deletion runs under a measurement. */
-    void deleteAll() throws Exception {
-      if (!created.isEmpty()) {
-        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
-        created.clear();
-      }
-    }
-
-    KafkaProducer<byte[], byte[]> producer() {
-      Map<String, Object> p = producerSettings();
-      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    KafkaConsumer<byte[], byte[]> consumer(String group) {
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
-      c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "1000");
-      // What the Sluice kafka backend sets on its consumers, so both read alike.
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      c.put(
-          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-          CooperativeStickyAssignor.class.getName());
-      // A Sluice handler consumer asks for 5000 per poll (its records go to per-shard workers),
-      // never more than its maxBufferedRecords.
-      int maxPoll = options.maxBuffered > 0 ? Math.min(5000, options.maxBuffered) : 5000;
-      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPoll));
-      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-      return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
   }
 }

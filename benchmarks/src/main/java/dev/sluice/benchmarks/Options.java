@@ -12,6 +12,8 @@ final class Options {
   enum Backend {
     MEMORY,
     KAFKA,
+    /** A consume → map → produce pipeline: Kafka Streams beside the Sluice processor. */
+    KAFKA_PIPELINE,
     KINESIS
   }
 
@@ -20,7 +22,8 @@ final class Options {
           "\n",
           "Usage: java -jar benchmarks/target/sluice-benchmarks.jar [flags]",
           "",
-          "  --backend memory|kafka|kinesis|all  what to measure (default all)",
+          "  --backend memory|kafka|kafka-pipeline|kinesis|all  what to measure (default all);"
+              + " kafka-pipeline is Kafka Streams beside the Sluice processor",
           "  --records N          records per measured run (default 200000)",
           "  --record-size BYTES  value size; the key is 8 bytes more (default 100)",
           "  --shards N           partitions / shards of every stream (default 4)",
@@ -39,6 +42,11 @@ final class Options {
           "  --latency-records N  records sent at a steady rate to measure end-to-end latency"
               + " (default min(records, 50000))",
           "  --latency-rate N     records/s for the latency run (default 5000)",
+          "  --pipeline-records N records per measured pipeline run, exactly-once and at-least-once"
+              + " (default min(records, 500000))",
+          "  --pipeline-guarantees exactly-once,at-least-once  the pipeline's modes (default both)",
+          "  --pipeline-commit-ms N  the pipeline's commit interval on both sides (default: each"
+              + " side's own, Streams 100 ms exactly-once and 30000 ms at least once, Sluice 100 ms)",
           "  --memory-records N   records per memory run (default min(5 x records, 2000000))",
           "  --kinesis-records N  records per Kinesis run, at most 10000 (default min(records,"
               + " 10000))",
@@ -64,6 +72,9 @@ final class Options {
   int latencyRate = 5_000;
   int kinesisRecords = -1;
   int memoryRecords = -1;
+  int pipelineRecords = -1;
+  int pipelineCommitMs = -1;
+  Set<PipelineBench.Mode> pipelineModes = EnumSet.allOf(PipelineBench.Mode.class);
   int maxBuffered = -1;
   int kinesisBatch = 500;
   Path output = defaultOutput();
@@ -139,6 +150,15 @@ final class Options {
         case "--latency-rate":
           o.latencyRate = positive(flag, value);
           break;
+        case "--pipeline-records":
+          o.pipelineRecords = positive(flag, value);
+          break;
+        case "--pipeline-guarantees":
+          o.pipelineModes = modes(value);
+          break;
+        case "--pipeline-commit-ms":
+          o.pipelineCommitMs = positive(flag, value);
+          break;
         case "--memory-records":
           o.memoryRecords = positive(flag, value);
           break;
@@ -176,6 +196,9 @@ final class Options {
     }
     if (o.memoryRecords < 0) {
       o.memoryRecords = (int) Math.min(5L * o.records, 2_000_000);
+    }
+    if (o.pipelineRecords < 0) {
+      o.pipelineRecords = Math.min(o.records, 500_000);
     }
     if (o.kinesisRecords < 0) {
       o.kinesisRecords = Math.min(o.records, 10_000);
@@ -216,13 +239,26 @@ final class Options {
     Set<Backend> out = EnumSet.noneOf(Backend.class);
     for (String name : v.split(",")) {
       try {
-        out.add(Backend.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+        out.add(Backend.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "--backend is memory, kafka, kinesis or all (or a comma-separated list), not '"
+            "--backend is memory, kafka, kafka-pipeline, kinesis or all (or a comma-separated list), not '"
                 + value
                 + "'",
             e);
+      }
+    }
+    return out;
+  }
+
+  private static Set<PipelineBench.Mode> modes(String value) {
+    Set<PipelineBench.Mode> out = EnumSet.noneOf(PipelineBench.Mode.class);
+    for (String name : value.split(",")) {
+      try {
+        out.add(PipelineBench.Mode.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--pipeline-guarantees is exactly-once, at-least-once or both, not '" + value + "'", e);
       }
     }
     return out;
@@ -264,6 +300,8 @@ final class Options {
         + warmupRecords
         + ", keys="
         + keys
+        + (backends.contains(Backend.KAFKA_PIPELINE) ? ", pipeline records=" + pipelineRecords : "")
+        + (pipelineCommitMs > 0 ? ", pipeline commit interval=" + pipelineCommitMs + " ms" : "")
         + (maxBuffered > 0 ? ", Sluice maxBufferedRecords=" + maxBuffered : "");
   }
 }

@@ -35,6 +35,16 @@ final class Table {
       return new Target(String.format(Locale.ROOT, "≥ %.2f× raw", ratio), ratio, 1);
     }
 
+    /** Sluice / raw at least this, described as {@code text} (e.g. "≥ 1.00× Kafka Streams"). */
+    static Target ratioAtLeast(double ratio, String text) {
+      return new Target(text, ratio, 1);
+    }
+
+    /** Sluice's latency at most raw's, described as {@code text}. */
+    static Target atMostRaw(String text) {
+      return new Target(text, 0, 3);
+    }
+
     /** Sluice's value at least this. */
     static Target atLeast(double value, String unit) {
       return new Target("≥ " + count(value) + " " + unit, value, 2);
@@ -52,6 +62,7 @@ final class Table {
     final String measure;
     final boolean lowerIsBetter;
     boolean cpu;
+    boolean showRatio;
     final List<Double> raw = new ArrayList<>();
     final List<Double> sluice = new ArrayList<>();
     Target target = Target.NONE;
@@ -67,6 +78,12 @@ final class Table {
 
     Row target(Target t) {
       this.target = t;
+      return this;
+    }
+
+    /** A latency row whose comparison shows Sluice / raw (medians) beside the difference. */
+    Row withRatio() {
+      this.showRatio = true;
       return this;
     }
 
@@ -184,9 +201,11 @@ final class Table {
             r.cpu
                 // Median Sluice over median raw: the per-round CPU figures pair less tightly.
                 ? String.format(Locale.ROOT, "%.2f×", sluice / raw)
-                : r.lowerIsBetter
-                    ? String.format(Locale.ROOT, "%+.2f ms", sluice - raw)
-                    : String.format(Locale.ROOT, "%.3f×", r.ratio());
+                : r.lowerIsBetter && r.showRatio
+                    ? String.format(Locale.ROOT, "%.2f× (%+.2f ms)", sluice / raw, sluice - raw)
+                    : r.lowerIsBetter
+                        ? String.format(Locale.ROOT, "%+.2f ms", sluice - raw)
+                        : String.format(Locale.ROOT, "%.3f×", r.ratio());
       }
       Boolean met = r.met();
       String metText =

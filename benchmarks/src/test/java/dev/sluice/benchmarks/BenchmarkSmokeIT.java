@@ -58,6 +58,40 @@ class BenchmarkSmokeIT {
   }
 
   @Test
+  void pipelineRunsBothSidesInBothModes() throws Exception {
+    Path out = dir.resolve("bench-pipeline.md");
+    Table table =
+        Bench.run(
+            "--backend",
+            "kafka-pipeline",
+            "--records",
+            "2000",
+            "--rounds",
+            "1",
+            "--warmup-records",
+            "0",
+            "--latency-records",
+            "200",
+            "--latency-rate",
+            "1000",
+            "--output",
+            out.toString());
+
+    assertThat(Files.readString(out, StandardCharsets.UTF_8))
+        .contains("| kafka pipeline | exactly-once records/s |")
+        .contains("| kafka pipeline | exactly-once end-to-end latency p99 |")
+        .contains("| kafka pipeline | at-least-once records/s |")
+        .contains("| kafka pipeline | at-least-once end-to-end latency p99 |")
+        .contains("Kafka Streams 4.4.0 topology");
+    assertThat(table.rows()).hasSize(8);
+    for (Table.Row row : table.rows()) {
+      assertThat(row.pending).as(row.measure).isNull();
+      assertThat(row.raw).as(row.measure + " Kafka Streams").hasSize(1);
+      assertThat(row.sluice).as(row.measure + " Sluice").hasSize(1);
+    }
+  }
+
+  @Test
   void kinesisRunsAndWritesTheTable() throws Exception {
     // Reported as skipped, not passed, when the build asks to skip the Kinesis tests.
     Assumptions.assumeFalse(

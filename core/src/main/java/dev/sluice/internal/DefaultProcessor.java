@@ -138,8 +138,7 @@ final class DefaultProcessor<K, V> implements Processor {
     }
     newGeneration();
     if (transactional) {
-      long interval = settings.commitInterval().toMillis();
-      timer.scheduleWithFixedDelay(this::commitTick, interval, interval, TimeUnit.MILLISECONDS);
+      scheduleCommit(System.nanoTime());
     }
   }
 
@@ -347,10 +346,32 @@ final class DefaultProcessor<K, V> implements Processor {
     }
   }
 
+  /**
+   * Schedules the next commit one interval after {@code startedNanos}, when the last one started
+   * (as Kafka Streams does), at once if that has passed. Counted from the end of a commit (a fixed
+   * delay), every interval would also hold the outputs back for the commit's own round trips.
+   */
+  private void scheduleCommit(long startedNanos) {
+    long due = startedNanos + settings.commitInterval().toNanos() - System.nanoTime();
+    try {
+      timer.schedule(this::commitTick, Math.max(0, due), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // Closed or stopped: no more commits.
+    }
+  }
+
   private void commitTick() {
-    Generation g = current;
-    if (g != null && !g.dead.get()) {
-      g.commit();
+    if (timer.isShutdown()) {
+      return;
+    }
+    long started = System.nanoTime();
+    try {
+      Generation g = current;
+      if (g != null && !g.dead.get()) {
+        g.commit();
+      }
+    } finally {
+      scheduleCommit(started);
     }
   }
 
