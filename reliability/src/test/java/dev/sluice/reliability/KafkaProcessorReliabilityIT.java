@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
@@ -129,14 +130,21 @@ class KafkaProcessorReliabilityIT {
       sluice.admin().createStream(input, StreamSpec.withShards(3));
       sluice.admin().createStream(output, StreamSpec.withShards(3));
       Child zombie = Child.start(shared, input, output, group, log.toFile());
+      AtomicBoolean sending = new AtomicBoolean(true);
+      AtomicLong rounds = new AtomicLong();
       try (Consumer<String, String> downstream = downstream(sluice, output, ledger);
           Producer<String, String> producer =
               sluice.producer(input, Serde.string(), Serde.string())) {
         await("the zombie-to-be owns shards", Duration.ofSeconds(60), zombie::ownsShards);
-        int perKey = Scale.times(200);
-        for (int seq = 0; seq < perKey / 2; seq++) {
-          sendRound(ledger, producer, seq);
-        }
+        // Input keeps coming, so the member is frozen with outputs in an open transaction.
+        CompletableFuture<Void> feeder =
+            CompletableFuture.runAsync(
+                () -> {
+                  for (int seq = 0; sending.get() || seq < 100; seq++) {
+                    sendRound(ledger, producer, seq);
+                    rounds.set(seq + 1);
+                  }
+                });
         await(
             "the zombie-to-be is processing",
             Duration.ofSeconds(60),
@@ -147,25 +155,35 @@ class KafkaProcessorReliabilityIT {
               "the successor owns all 3 shards (the frozen member's session expired)",
               Duration.ofSeconds(60),
               () -> successor.assignment().size() == 3);
-          for (int seq = perKey / 2; seq < perKey; seq++) {
-            sendRound(ledger, producer, seq);
-          }
           signal(zombie.process, "CONT");
-          await(
-              "the resumed member is told it was fenced",
-              Duration.ofSeconds(60),
-              () -> read(log).contains("FENCED"));
+          try {
+            await(
+                "the resumed member is told it was fenced",
+                Duration.ofSeconds(60),
+                () -> read(log).contains("FENCED"));
+          } catch (AssertionError e) {
+            String text = read(log);
+            System.out.println(
+                "zombie log (tail):\n" + text.substring(Math.max(0, text.length() - 6000)));
+            throw e;
+          }
+          sending.set(false);
+          feeder.get(60, TimeUnit.SECONDS);
           await("every output received", Duration.ofSeconds(120), () -> ledger.missingCount() == 0);
           Await.holdsFor(
               "no late duplicate arrives",
               Duration.ofSeconds(3),
               () -> ledger.duplicateCount() == 0);
-          System.out.printf("kafka EOS zombie: %s%n", ledger);
+          String fenced =
+              read(log).lines().filter(l -> l.contains("FENCED")).findFirst().orElse("");
+          System.out.printf(
+              "kafka EOS zombie: %s; %d rounds; fenced: %s%n", ledger, rounds.get(), fenced);
           assertThat(ledger.failedCount()).isZero();
           assertThat(ledger.duplicateCount()).as("duplicates downstream").isZero();
           assertThat(ledger.disorder()).as("per-key order downstream").isEmpty();
         }
       } finally {
+        sending.set(false);
         zombie.process.destroyForcibly();
         Files.deleteIfExists(log);
       }
