@@ -285,11 +285,13 @@ final class DefaultProcessor<K, V> implements Processor {
       return;
     }
     long backoff = Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(10, attempt - 1));
+    // The code leads: FENCED (a zombie whose shards moved on) is what an operator looks for.
     LOG.warn(
-        "Processor of {} (group {}): {}; aborting what is uncommitted and processing it again in"
-            + " {} ms",
+        "Processor of {} (group {}): {}: {}; aborting what is uncommitted and processing it again"
+            + " in {} ms",
         settings.stream(),
         settings.group(),
+        error.code(),
         error.getMessage(),
         backoff);
     timer.schedule(() -> restart(error), backoff, TimeUnit.MILLISECONDS);
@@ -318,9 +320,10 @@ final class DefaultProcessor<K, V> implements Processor {
       closing = true;
     }
     LOG.error(
-        "Processor of {} (group {}) stopped: {}",
+        "Processor of {} (group {}) stopped: {}: {}",
         settings.stream(),
         settings.group(),
+        error.code(),
         error.getMessage());
     producers.values().forEach(DefaultProcessor::closeQuietly);
     runtime.forget(this);

@@ -1,129 +1,131 @@
 package dev.sluice.examples;
 
+import dev.sluice.Capabilities.Capability;
 import dev.sluice.Consumer;
+import dev.sluice.Destination;
+import dev.sluice.FailurePolicy;
+import dev.sluice.ProcessingGuarantee;
+import dev.sluice.Processor;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
-import dev.sluice.Shard;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 /**
- * A three-stage stream pipeline over two streams, each reading stage its own consumer group:
+ * A multi-stage pipeline on the processor API: raw → enrich → publish, each stage a {@link
+ * Processor} in a consumer group of its own, and a report reading what the last stage published.
  *
  * <ol>
- *   <li><b>publish</b>: raw shop events (user, item) go to the {@code raw} stream, keyed by user;
- *   <li><b>enrich and aggregate</b> (group {@code enrich-*}): each raw event gets its item's
- *       category, and is counted per user and category in a window of {@code --window} events per
- *       shard;
- *   <li><b>publish aggregates</b>: each closed window becomes one {@code UserActivity} record per
- *       user on the {@code aggregates} stream, for any further consumer, here a report (group
- *       {@code report-*}).
+ *   <li><b>raw</b>: shop events (id, user, item, action) go to the {@code raw} stream, keyed by
+ *       user;
+ *   <li><b>enrich</b> (processor, group {@code enrich-*}): each raw event gets its item's category
+ *       and goes to the {@code enriched} stream;
+ *   <li><b>publish</b> (processor, group {@code publish-*}): each enriched event becomes a line for
+ *       downstream services on the {@code published} stream;
+ *   <li><b>report</b> (consumer, group {@code report-*}): counts each event id it reads.
  * </ol>
  *
- * <p>At the end the counts of every stage must reconcile: raw events sent = events enriched =
- * events in the aggregates sent = events in the aggregates the report received. Verdict: {@code
- * RECONCILED} or what differs.
+ * <p>The processors run {@code EXACTLY_ONCE} where the backend has transactions (Kafka, memory),
+ * {@code AT_LEAST_ONCE} elsewhere (Kinesis), as printed. At the end the report must hold every raw
+ * event exactly once: outputs = inputs, 0 duplicates (under {@code AT_LEAST_ONCE} duplicates after
+ * a crash are allowed and counted). With {@code --crash-enrich-after N} the enrich stage's function
+ * fails hard at its N-th call (the processor stops as after a crash: what it had not committed is
+ * aborted or not checkpointed) and a new enrich processor takes over from the group's checkpoints.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexample=dev.sluice.examples.Pipeline \
- *     -Dexec.args="--events 2000 --window 50"
+ *     -Dexec.args="--events 2000 --crash-enrich-after 500"
  * </pre>
  */
 public final class Pipeline {
-  /** The catalogue stage 2 enriches from: item → category. */
+  /** The catalogue the enrich stage reads: item → category. */
   static final Map<String, String> CATEGORIES = catalogue();
 
   /** A raw event as a shop front sends it. */
   public record RawEvent(long id, String user, String item, String action) {}
 
-  /** What a user did in one window: events per category. */
-  public record UserActivity(
-      String user, String window, long events, Map<String, Long> eventsByCategory) {}
+  /** A raw event with its item's category. */
+  public record EnrichedEvent(long id, String user, String item, String category, String action) {}
 
-  /** What to run. */
-  public record Options(int events, int users, int shards, int window, CommonOptions common) {}
+  /** What the last stage publishes for downstream services. */
+  public record PublishedEvent(long id, String user, String line) {}
 
   /**
-   * The counts of each stage.
+   * What to run.
    *
-   * @param rawSent events stage 1 published
-   * @param enriched distinct events stage 2 enriched (repeats not counted)
-   * @param aggregatesSent aggregate records stage 3 published
-   * @param eventsInAggregatesSent the sum of their event counts
-   * @param aggregatesReceived distinct aggregate records the report read
-   * @param eventsInAggregatesReceived the sum of their event counts
-   * @param finished true if every stage finished before the timeout
+   * @param crashEnrichAfter the enrich function fails hard at this call, once; 0 for never
+   */
+  public record Options(
+      int events, int users, int shards, int crashEnrichAfter, CommonOptions common) {}
+
+  /**
+   * What each stage did.
+   *
+   * @param guarantee what the processors ran with
+   * @param rawSent events published to the raw stream
+   * @param enrichCalls calls of the enrich function, repeats after a crash included
+   * @param enrichCrashes times the enrich stage crashed (and was started again)
+   * @param received distinct event ids the report read from the published stream
+   * @param duplicates records the report read for an id it had already read
+   * @param finished true if the report read every event before the timeout
    */
   public record Result(
+      ProcessingGuarantee guarantee,
       long rawSent,
-      long enriched,
-      long aggregatesSent,
-      long eventsInAggregatesSent,
-      long aggregatesReceived,
-      long eventsInAggregatesReceived,
+      long enrichCalls,
+      int enrichCrashes,
+      long received,
+      long duplicates,
       boolean finished) {
+    /** Every raw event came out once; more than once only under at-least-once. */
     public boolean reconciled() {
       return finished
-          && rawSent == enriched
-          && enriched == eventsInAggregatesSent
-          && eventsInAggregatesSent == eventsInAggregatesReceived
-          && aggregatesSent == aggregatesReceived;
+          && received == rawSent
+          && (duplicates == 0 || guarantee == ProcessingGuarantee.AT_LEAST_ONCE);
     }
 
-    /** "RECONCILED" or what differs. */
+    /** "RECONCILED ..." or what differs. */
     public String verdict() {
+      String counts =
+          rawSent + " events in, " + received + " out, " + duplicates + " duplicates (" + guarantee;
       if (reconciled()) {
-        return "RECONCILED";
+        return "RECONCILED: " + counts + ")";
       }
-      List<String> problems = new ArrayList<>();
-      if (!finished) {
-        problems.add("timed out");
-      }
-      if (rawSent != enriched) {
-        problems.add("raw events sent " + rawSent + " != enriched " + enriched);
-      }
-      if (enriched != eventsInAggregatesSent) {
-        problems.add("enriched " + enriched + " != in aggregates sent " + eventsInAggregatesSent);
-      }
-      if (eventsInAggregatesSent != eventsInAggregatesReceived) {
-        problems.add(
-            "events in aggregates sent "
-                + eventsInAggregatesSent
-                + " != received "
-                + eventsInAggregatesReceived);
-      }
-      if (aggregatesSent != aggregatesReceived) {
-        problems.add("aggregates sent " + aggregatesSent + " != received " + aggregatesReceived);
-      }
-      return "NOT RECONCILED: " + String.join("; ", problems);
+      return "NOT RECONCILED: "
+          + counts
+          + (finished ? ")" : "; timed out)")
+          + (received != rawSent ? "; missing " + (rawSent - received) : "");
     }
   }
 
   static final Cli CLI =
       Cli.program(
               "Pipeline",
-              "Publishes raw events, enriches and aggregates them, publishes the aggregates,"
-                  + " and reconciles the counts of every stage.")
+              "Publishes raw events, enriches and publishes them through two processors, and"
+                  + " reconciles what comes out with what went in.")
           .option("--events", "N", "3000", "raw events to publish")
-          .option("--users", "N", "50", "distinct users (the record key of both streams)")
+          .option("--users", "N", "50", "distinct users (the record key of every stream)")
           .option("--shards", "N", "2", "shards of each stream")
-          .option("--window", "N", "100", "events per shard in one aggregation window")
+          .option(
+              "--crash-enrich-after",
+              "N",
+              "0",
+              "crash the enrich stage at its N-th record and start it again (0: never)")
           .withCommonOptions();
 
   private Pipeline() {}
@@ -137,7 +139,7 @@ public final class Pipeline {
                 v.positiveInt("--events"),
                 v.positiveInt("--users"),
                 v.positiveInt("--shards"),
-                v.positiveInt("--window"),
+                v.intAtLeast("--crash-enrich-after", 0),
                 v.common()));
   }
 
@@ -150,80 +152,99 @@ public final class Pipeline {
   public static Result run(Sluice sluice, Options options, PrintStream out)
       throws InterruptedException {
     out.println("Backend: " + sluice.backend());
+    ProcessingGuarantee guarantee =
+        sluice.capabilities().supports(Capability.TRANSACTIONS)
+            ? ProcessingGuarantee.EXACTLY_ONCE
+            : ProcessingGuarantee.AT_LEAST_ONCE;
+    out.println(
+        guarantee == ProcessingGuarantee.EXACTLY_ONCE
+            ? "Guarantee: EXACTLY_ONCE (outputs and input checkpoints commit in one transaction)"
+            : "Guarantee: AT_LEAST_ONCE (backend '"
+                + sluice.backend()
+                + "' has no transactions: a crash may repeat outputs)");
     Tally.Deadline deadline = Tally.Deadline.after(options.common().timeout());
     try (ExampleStreams streams =
         ExampleStreams.forApp(sluice, "pipeline", options.common(), out)) {
-      String raw = streams.create("raw", StreamSpec.withShards(options.shards()));
-      String aggregates = streams.create("aggregates", StreamSpec.withShards(options.shards()));
+      StreamSpec spec = StreamSpec.withShards(options.shards());
+      Destination<String, RawEvent> raw =
+          Destination.of(streams.create("raw", spec), Serde.string(), Serde.json(RawEvent.class));
+      Destination<String, EnrichedEvent> enriched =
+          Destination.of(
+              streams.create("enriched", spec), Serde.string(), Serde.json(EnrichedEvent.class));
+      Destination<String, PublishedEvent> published =
+          Destination.of(
+              streams.create("published", spec), Serde.string(), Serde.json(PublishedEvent.class));
 
       Report report = new Report();
-      try (AggregatePublisher stage3 = new AggregatePublisher(sluice, aggregates)) {
-        Enricher stage2 = new Enricher(options.window(), stage3);
-        try (Consumer<String, RawEvent> enrichers =
-                sluice
-                    .consumer(raw, Serde.string(), Serde.json(RawEvent.class))
-                    .group("enrich-" + streams.runId())
-                    .startPosition(StartPosition.earliest())
-                    .start(stage2::enrich);
-            Consumer<String, UserActivity> reporters =
-                sluice
-                    .consumer(aggregates, Serde.string(), Serde.json(UserActivity.class))
-                    .group("report-" + streams.runId())
-                    .startPosition(StartPosition.earliest())
-                    .start(report::read)) {
-          enrichers.termination().whenComplete((done, error) -> stage2.enriched.failIf(error));
-          reporters.termination().whenComplete((done, error) -> report.events.failIf(error));
-          return runStages(sluice, raw, stage2, stage3, report, options, deadline, out);
+      Enrich enrich = new Enrich(sluice, raw, enriched, guarantee, options, streams.runId());
+      try (Consumer<String, PublishedEvent> reader =
+              sluice
+                  .consumer(published.stream(), published.keySerde(), published.valueSerde())
+                  .group("report-" + streams.runId())
+                  .startPosition(StartPosition.earliest())
+                  .start(report::read);
+          Processor publisher =
+              sluice
+                  .processor(enriched.stream(), enriched.keySerde(), enriched.valueSerde())
+                  .group("publish-" + streams.runId())
+                  .output(published)
+                  .guarantee(guarantee)
+                  .startPosition(StartPosition.earliest())
+                  .start(
+                      (in, out2) -> {
+                        EnrichedEvent e = in.value();
+                        out2.send(
+                            published,
+                            in.key(),
+                            new PublishedEvent(
+                                e.id(),
+                                e.user(),
+                                e.user()
+                                    + " "
+                                    + e.action()
+                                    + " "
+                                    + e.item()
+                                    + " ("
+                                    + e.category()
+                                    + ")"));
+                      })) {
+        reader.termination().whenComplete((done, error) -> report.received.failIf(error));
+        publisher.termination().whenComplete((done, error) -> report.received.failIf(error));
+        enrich.start();
+        long rawSent = publishRaw(sluice, raw, options, out);
+        if (options.crashEnrichAfter() > 0 && options.crashEnrichAfter() <= rawSent) {
+          enrich.awaitCrashAndRestart(deadline, out);
         }
+        boolean finished = report.received.awaitAtLeast(rawSent, deadline);
+        Result result =
+            new Result(
+                guarantee,
+                rawSent,
+                enrich.calls.get(),
+                enrich.crashes.get(),
+                report.received.get(),
+                report.duplicates.get(),
+                finished);
+        out.printf(
+            "Enrich called %d times (%d crash); report read %d events, %d duplicates%n",
+            result.enrichCalls(), result.enrichCrashes(), result.received(), result.duplicates());
+        out.println(result.verdict());
+        return result;
+      } finally {
+        enrich.close();
       }
     }
   }
 
-  private static Result runStages(
-      Sluice sluice,
-      String raw,
-      Enricher stage2,
-      AggregatePublisher stage3,
-      Report report,
-      Options options,
-      Tally.Deadline deadline,
-      PrintStream out)
-      throws InterruptedException {
-    long rawSent = publishRaw(sluice, raw, options, out);
-    boolean finished = stage2.enriched.awaitAtLeast(rawSent, deadline);
-    out.println("Stage 2 enriched " + stage2.enriched.get() + " events");
-    // The input is complete: close the windows still open, so every event is in an aggregate.
-    stage2.closeOpenWindows();
-    stage3.awaitSent();
-    out.printf(
-        "Stage 3 published %d aggregates holding %d events%n",
-        stage3.aggregatesSent.get(), stage3.eventsSent.get());
-    finished &= report.events.awaitAtLeast(stage3.eventsSent.get(), deadline);
-    out.printf(
-        "Report read %d aggregates holding %d events; top users: %s%n",
-        report.aggregates.get(), report.events.get(), report.topUsers(3));
-
-    Result result =
-        new Result(
-            rawSent,
-            stage2.enriched.get(),
-            stage3.aggregatesSent.get(),
-            stage3.eventsSent.get(),
-            report.aggregates.get(),
-            report.events.get(),
-            finished);
-    out.println(result.verdict());
-    return result;
-  }
-
   /** Stage 1: publishes the raw events keyed by user; how many were sent. */
-  private static long publishRaw(Sluice sluice, String stream, Options options, PrintStream out) {
+  private static long publishRaw(
+      Sluice sluice, Destination<String, RawEvent> raw, Options options, PrintStream out) {
     Random random = new Random();
     List<String> items = new ArrayList<>(CATEGORIES.keySet());
     List<CompletableFuture<SendResult>> sends = new ArrayList<>(options.events());
     long started = System.nanoTime();
     try (Producer<String, RawEvent> producer =
-        sluice.producer(stream, Serde.string(), Serde.json(RawEvent.class))) {
+        sluice.producer(raw.stream(), raw.keySerde(), raw.valueSerde())) {
       for (int i = 1; i <= options.events(); i++) {
         String user = "user-" + random.nextInt(options.users());
         String item = items.get(random.nextInt(items.size()));
@@ -233,140 +254,102 @@ public final class Pipeline {
       CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).join();
     }
     out.printf(
-        "Stage 1 published %d raw events in %d ms%n",
+        "Stage raw: published %d events in %d ms%n",
         options.events(), (System.nanoTime() - started) / 1_000_000);
     return options.events();
   }
 
-  /**
-   * Stage 2: enriches each raw event with its category and counts it in its shard's window; a full
-   * window goes to stage 3. Windows are per shard because a shard's records come one at a time, in
-   * order, to one handler.
-   */
-  private static final class Enricher {
-    final Tally enriched = new Tally();
-    private final int windowSize;
-    private final AggregatePublisher publisher;
-    private final Redeliveries redeliveries = new Redeliveries();
-    private final Map<Shard, Window> openWindows = new HashMap<>();
-    private final Map<Shard, Integer> windowsClosed = new HashMap<>();
+  /** Stage 2, restartable: its function crashes once at the call the options say. */
+  private static final class Enrich implements AutoCloseable {
+    final AtomicLong calls = new AtomicLong();
+    final AtomicInteger crashes = new AtomicInteger();
+    private final Sluice sluice;
+    private final Destination<String, RawEvent> raw;
+    private final Destination<String, EnrichedEvent> enriched;
+    private final ProcessingGuarantee guarantee;
+    private final int crashAfter;
+    private final String group;
+    private volatile Processor current;
 
-    /** Events counted per user and category, in one shard, since the last window closed. */
-    private static final class Window {
-      final String id;
-      int events;
-      final Map<String, Map<String, Long>> byUser = new TreeMap<>();
+    Enrich(
+        Sluice sluice,
+        Destination<String, RawEvent> raw,
+        Destination<String, EnrichedEvent> enriched,
+        ProcessingGuarantee guarantee,
+        Options options,
+        String runId) {
+      this.sluice = sluice;
+      this.raw = raw;
+      this.enriched = enriched;
+      this.guarantee = guarantee;
+      this.crashAfter = options.crashEnrichAfter();
+      this.group = "enrich-" + runId;
+    }
 
-      Window(String id) {
-        this.id = id;
+    void start() {
+      current =
+          sluice
+              .processor(raw.stream(), raw.keySerde(), raw.valueSerde())
+              .group(group)
+              .output(enriched)
+              .guarantee(guarantee)
+              .startPosition(StartPosition.earliest())
+              // A crash stops the processor at once, not after retries.
+              .failurePolicy(FailurePolicy.stopOnFailure())
+              .start(this::enrich);
+    }
+
+    private void enrich(Record<String, RawEvent> in, dev.sluice.Outputs out) {
+      if (calls.incrementAndGet() == crashAfter) {
+        throw new IllegalStateException("simulated crash of the enrich stage");
       }
+      RawEvent e = in.value();
+      String category = CATEGORIES.getOrDefault(e.item(), "unknown");
+      out.send(
+          enriched, in.key(), new EnrichedEvent(e.id(), e.user(), e.item(), category, e.action()));
     }
 
-    Enricher(int windowSize, AggregatePublisher publisher) {
-      this.windowSize = windowSize;
-      this.publisher = publisher;
-    }
-
-    /** The record handler. */
-    synchronized void enrich(Record<String, RawEvent> record) {
-      if (!redeliveries.isFirstDelivery(record)) {
-        return; // already counted in a window
+    /** Waits until the stage has stopped with its crash, then starts it again. */
+    void awaitCrashAndRestart(Tally.Deadline deadline, PrintStream out)
+        throws InterruptedException {
+      try {
+        current.termination().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+        out.println("Stage enrich stopped without crashing");
+        return;
+      } catch (java.util.concurrent.ExecutionException crashed) {
+        out.printf(
+            "Stage enrich crashed at record %d (%s); starting it again%n",
+            crashAfter, crashed.getCause().getMessage());
+      } catch (TimeoutException e) {
+        out.println("Stage enrich did not crash before the timeout");
+        return;
       }
-      RawEvent event = record.value();
-      String category = CATEGORIES.getOrDefault(event.item(), "unknown");
-      Shard shard = record.shard();
-      Window window =
-          openWindows.computeIfAbsent(
-              shard,
-              s -> new Window("shard " + s + " #" + windowsClosed.merge(s, 1, Integer::sum)));
-      window.events++;
-      window
-          .byUser
-          .computeIfAbsent(event.user(), u -> new TreeMap<>())
-          .merge(category, 1L, Long::sum);
-      enriched.add(1);
-      if (window.events == windowSize) {
-        openWindows.remove(shard);
-        publisher.publish(window.id, window.byUser);
-      }
-    }
-
-    /** At the end of the input: hands every partly filled window to stage 3. */
-    synchronized void closeOpenWindows() {
-      openWindows.values().forEach(w -> publisher.publish(w.id, w.byUser));
-      openWindows.clear();
-    }
-  }
-
-  /** Stage 3: publishes one {@link UserActivity} per user of a closed window, keyed by user. */
-  private static final class AggregatePublisher implements AutoCloseable {
-    final AtomicLong aggregatesSent = new AtomicLong();
-    final AtomicLong eventsSent = new AtomicLong();
-    private final Producer<String, UserActivity> producer;
-    private final List<CompletableFuture<SendResult>> sends = new ArrayList<>();
-
-    AggregatePublisher(Sluice sluice, String stream) {
-      this.producer = sluice.producer(stream, Serde.string(), Serde.json(UserActivity.class));
-    }
-
-    synchronized void publish(String window, Map<String, Map<String, Long>> byUser) {
-      byUser.forEach(
-          (user, byCategory) -> {
-            long events = byCategory.values().stream().mapToLong(Long::longValue).sum();
-            UserActivity activity = new UserActivity(user, window, events, byCategory);
-            sends.add(
-                producer
-                    .send(user, activity)
-                    .thenApply(
-                        sent -> {
-                          aggregatesSent.incrementAndGet();
-                          eventsSent.addAndGet(events);
-                          return sent;
-                        }));
-          });
-    }
-
-    /** Waits until everything published so far is stored (throws if a send failed). */
-    void awaitSent() {
-      List<CompletableFuture<SendResult>> pending;
-      synchronized (this) {
-        pending = List.copyOf(sends);
-      }
-      CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
+      crashes.incrementAndGet();
+      current.close();
+      start();
     }
 
     @Override
     public void close() {
-      producer.close();
+      Processor p = current;
+      if (p != null) {
+        p.close();
+      }
     }
   }
 
-  /** The final consumer: reads the aggregates, as any downstream service would. */
+  /** The final consumer: counts each event id, as a downstream service would see them. */
   private static final class Report {
-    final Tally aggregates = new Tally();
-    final Tally events = new Tally();
-    private final Redeliveries redeliveries = new Redeliveries();
-    private final Map<String, LongAdder> eventsByUser = new ConcurrentHashMap<>();
+    final Tally received = new Tally();
+    final AtomicLong duplicates = new AtomicLong();
+    private final Map<Long, Boolean> seen = new ConcurrentHashMap<>();
 
-    /** The record handler. */
-    void read(Record<String, UserActivity> record) {
-      if (!redeliveries.isFirstDelivery(record)) {
-        return;
+    void read(Record<String, PublishedEvent> record) {
+      if (seen.putIfAbsent(record.value().id(), Boolean.TRUE) == null) {
+        received.add(1);
+      } else {
+        duplicates.incrementAndGet();
       }
-      UserActivity activity = record.value();
-      eventsByUser.computeIfAbsent(activity.user(), u -> new LongAdder()).add(activity.events());
-      aggregates.add(1);
-      events.add(activity.events());
-    }
-
-    String topUsers(int n) {
-      return eventsByUser.entrySet().stream()
-          .sorted(
-              Comparator.comparingLong((Map.Entry<String, LongAdder> e) -> e.getValue().sum())
-                  .reversed())
-          .limit(n)
-          .map(e -> e.getKey() + " " + e.getValue().sum())
-          .collect(Collectors.joining(", "));
     }
   }
 

@@ -85,15 +85,40 @@ abstract class ExampleAppsContract {
   }
 
   @Test
-  @DisplayName("the pipeline's stage counts reconcile, with full and partial windows")
+  @DisplayName(
+      "the pipeline's processors output every raw event once (exactly once where the backend has"
+          + " transactions)")
   void pipeline() throws Exception {
     Pipeline.Result result =
-        Pipeline.run(sluice, new Pipeline.Options(1500, 20, 3, 70, common()), out);
+        Pipeline.run(sluice, new Pipeline.Options(1500, 20, 3, 0, common()), out);
 
     assertThat(result.reconciled()).as(output()).isTrue();
     assertThat(result.rawSent()).isEqualTo(1500);
-    assertThat(result.eventsInAggregatesReceived()).isEqualTo(1500);
-    assertThat(output()).contains("RECONCILED");
+    assertThat(result.received()).isEqualTo(1500);
+    assertThat(result.duplicates()).as(output()).isZero();
+    assertThat(output()).contains("RECONCILED", "Guarantee: " + result.guarantee());
+  }
+
+  @Test
+  @DisplayName(
+      "the pipeline reconciles when its enrich stage crashes mid-stream and is started again:"
+          + " no event lost, and no duplicate under EXACTLY_ONCE")
+  void pipelineWithCrashedStage() throws Exception {
+    Pipeline.Result result =
+        Pipeline.run(sluice, new Pipeline.Options(1500, 20, 3, 500, common()), out);
+
+    assertThat(result.reconciled()).as(output()).isTrue();
+    assertThat(result.enrichCrashes()).as(output()).isEqualTo(1);
+    assertThat(result.received()).isEqualTo(1500);
+    assertThat(result.guarantee())
+        .isEqualTo(
+            sluice.capabilities().supports(dev.sluice.Capabilities.Capability.TRANSACTIONS)
+                ? dev.sluice.ProcessingGuarantee.EXACTLY_ONCE
+                : dev.sluice.ProcessingGuarantee.AT_LEAST_ONCE);
+    if (result.guarantee() == dev.sluice.ProcessingGuarantee.EXACTLY_ONCE) {
+      assertThat(result.duplicates()).as(output()).isZero();
+    }
+    assertThat(output()).contains("Stage enrich crashed at record 500", "RECONCILED");
   }
 
   @Test

@@ -47,7 +47,7 @@ class ExamplesTest {
           Pipeline.parse(
                   "--events",
                   "10",
-                  "--window=5",
+                  "--crash-enrich-after=5",
                   "--stream",
                   "orders",
                   "--keep",
@@ -55,7 +55,7 @@ class ExamplesTest {
                   "2.5")
               .options();
       assertThat(options.events()).isEqualTo(10);
-      assertThat(options.window()).isEqualTo(5);
+      assertThat(options.crashEnrichAfter()).isEqualTo(5);
       assertThat(options.common())
           .isEqualTo(new CommonOptions("orders", Duration.ofMillis(2500), true));
       assertThat(ActivityTracking.parse("--report-every", "0.5").options().reportEvery())
@@ -92,7 +92,7 @@ class ExamplesTest {
           BankLedger.parse("--accounts", "many"), "--accounts needs a whole number, not 'many'");
       assertBad(BankLedger.parse("--accounts", "0"), "--accounts must be at least 1, not 0");
       assertBad(BankLedger.parse("--acounts", "3"), "unknown argument '--acounts'");
-      assertBad(Pipeline.parse("--window"), "--window needs a value (N)");
+      assertBad(Pipeline.parse("--crash-enrich-after"), "--crash-enrich-after needs a value (N)");
       assertBad(Quickstart.parse("--keep=yes"), "--keep takes no value");
       assertBad(Quickstart.parse("extra"), "unknown argument 'extra'");
       assertBad(

@@ -118,6 +118,14 @@ public abstract class SluiceConformanceTest {
   class Resharding extends ReshardingTests {}
 
   @Nested
+  @DisplayName("Transactions")
+  class Transactions extends TransactionTests {}
+
+  @Nested
+  @DisplayName("Processors (consume, transform, produce)")
+  class Processors extends ProcessorTests {}
+
+  @Nested
   @DisplayName("Configuration and capabilities")
   class Configuration extends ConfigurationTests {}
 }

@@ -45,12 +45,15 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
       commits.commitLeaving();
       return;
     }
+    // Every rebalance gives the member a new generation, also one that leaves its partitions as
+    // they were (cooperative: called with none): a transaction committing with the old one until
+    // the next poll returns would be refused, and its processor restarted for nothing.
+    driver.refreshGroupMetadata();
     if (partitions.isEmpty()) {
       return;
     }
     tasks.withoutWakeups(
         () -> {
-          driver.refreshGroupMetadata();
           Map<TopicPartition, OffsetAndMetadata> committed =
               PollThreadTasks.unlessWoken(() -> consumer.committed(new HashSet<>(partitions)));
           for (TopicPartition tp : partitions) {

@@ -19,12 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -103,11 +106,7 @@ final class KafkaTransactionDriver implements TransactionDriver {
   @Override
   public void sendCheckpoints(ConsumerDriver consumer, Map<Shard, Position> checkpoints) {
     KafkaConsumerDriver driver = (KafkaConsumerDriver) consumer;
-    ConsumerGroupMetadata group = driver.groupMetadata();
-    if (group == null) {
-      throw new SluiceException(
-          ErrorCode.FAILED_PRECONDITION, "The consumer has not joined its group yet");
-    }
+    ConsumerGroupMetadata group = member(driver.groupMetadata());
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     // Kafka stores the next offset to read; a checkpoint is the last one processed.
     checkpoints.forEach(
@@ -115,12 +114,64 @@ final class KafkaTransactionDriver implements TransactionDriver {
             offsets.put(
                 new TopicPartition(driver.topic(), Integer.parseInt(shard.id())),
                 new OffsetAndMetadata(position.offset() + 1)));
-    producer.sendOffsetsToTransaction(offsets, group);
+    try {
+      producer.sendOffsetsToTransaction(offsets, group);
+    } catch (KafkaException e) {
+      throw fencedIfStale(e);
+    }
+  }
+
+  /**
+   * The metadata a transaction may commit checkpoints with: that of a current member. Metadata
+   * without a generation (-1: the consumer has not joined, or Kafka reset it when the member left
+   * or lost its partitions) must not be sent: the group coordinator accepts a transactional offset
+   * commit without generation and member id from anyone (older clients sent none), so a zombie
+   * would overwrite the checkpoints of the partitions' new owner.
+   *
+   * @throws SluiceException {@code FAILED_PRECONDITION} before the consumer joined, {@code FENCED}
+   *     for metadata without a generation
+   */
+  static ConsumerGroupMetadata member(@Nullable ConsumerGroupMetadata group) {
+    if (group == null) {
+      throw new SluiceException(
+          ErrorCode.FAILED_PRECONDITION, "The consumer has not joined its group yet");
+    }
+    if (group.generationId() < 0 || group.memberId().isEmpty()) {
+      throw new SluiceException(
+          ErrorCode.FENCED,
+          "The consumer is not a member of group '"
+              + group.groupId()
+              + "' now (it left, or lost its partitions to another member): a transaction may not"
+              + " commit its checkpoints");
+    }
+    return group;
   }
 
   @Override
   public void commit() {
-    producer.commitTransaction();
+    try {
+      producer.commitTransaction();
+    } catch (KafkaException e) {
+      throw fencedIfStale(e);
+    }
+  }
+
+  /**
+   * The group coordinator refused the checkpoints of a member whose generation has passed (it was
+   * dropped from the group, or the group moved on): the member is a zombie, as a producer whose id
+   * was taken over is. Other errors pass unchanged.
+   */
+  private static RuntimeException fencedIfStale(KafkaException error) {
+    Throwable cause = KafkaErrors.unwrap(error);
+    if (cause instanceof CommitFailedException || cause instanceof FencedInstanceIdException) {
+      return new SluiceException(
+          ErrorCode.FENCED,
+          "The group refused this transaction's checkpoints: the consumer's group generation has"
+              + " passed (its partitions may have moved to another member): "
+              + cause.getMessage(),
+          error);
+    }
+    return error;
   }
 
   @Override

@@ -7,67 +7,22 @@ import dev.sluice.Capabilities.Capability;
 import dev.sluice.Destination;
 import dev.sluice.ErrorCode;
 import dev.sluice.Serde;
-import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
-import dev.sluice.StreamSpec;
 import dev.sluice.Transaction;
 import dev.sluice.TransactionalProducer;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
  * The transactions area of the conformance kit: what a backend that declares {@link
  * Capability#TRANSACTIONS} must do, through the portable API, and what one that does not must
- * refuse. A backend's test extends it and gives a {@link ConformanceHarness}, as for {@link
- * SluiceConformanceTest}. Consumers read as Sluice's defaults make them: committed records only.
+ * refuse. Consumers read as Sluice's defaults make them: committed records only.
  */
-public abstract class TransactionsConformanceTest {
-  private @Nullable ConformanceHarness harness;
-  private @Nullable Sluice sluice;
-  private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
-  private final Set<String> streams = ConcurrentHashMap.newKeySet();
-
-  /** The backend under test. Called before each test; the harness is closed after it. */
-  protected abstract ConformanceHarness harness();
-
-  @BeforeEach
-  final void openSluiceForTransactions() {
-    harness = harness();
-    sluice = track(harness.open());
-  }
-
-  @AfterEach
-  final void cleanUpAfterTransactions() {
-    List<AutoCloseable> toClose = new ArrayList<>(resources);
-    Collections.reverse(toClose);
-    toClose.forEach(TransactionsConformanceTest::closeQuietly);
-    ConformanceHarness h = harness;
-    if (h == null) {
-      return;
-    }
-    try {
-      if (!streams.isEmpty()) {
-        try (Sluice cleaner = h.open()) {
-          h.deleteStreams(cleaner, new ArrayList<>(streams));
-        }
-      }
-    } finally {
-      h.close();
-    }
-  }
-
+abstract class TransactionTests extends ConformanceArea {
   @Test
   @DisplayName("records of a committed transaction are received, each once")
   void committedIsVisible() {
@@ -164,7 +119,7 @@ public abstract class TransactionsConformanceTest {
 
     Transaction old = first.begin();
     old.send(orders, "k", "from-the-zombie");
-    TransactionalProducer second = track(track(harnessNow().open()).transactionalProducer(id));
+    TransactionalProducer second = (open().transactionalProducer(id));
     second.transaction(tx -> tx.send(orders, "k", "from-the-successor"));
     Throwable thrown = catchThrowable(old::commit);
 
@@ -233,49 +188,5 @@ public abstract class TransactionsConformanceTest {
 
   private Destination<String, String> destination(String stream) {
     return Destination.of(stream, Serde.string(), Serde.string());
-  }
-
-  private String stream(int shards) {
-    String name = harnessNow().newStreamName();
-    sluice().admin().createStream(name, StreamSpec.withShards(shards));
-    streams.add(name);
-    return name;
-  }
-
-  private Sluice sluice() {
-    Sluice s = sluice;
-    if (s == null) {
-      throw new IllegalStateException("No Sluice opened");
-    }
-    return s;
-  }
-
-  private ConformanceHarness harnessNow() {
-    ConformanceHarness h = harness;
-    if (h == null) {
-      throw new IllegalStateException("No harness");
-    }
-    return h;
-  }
-
-  private Duration timeout() {
-    return harnessNow().deliveryTimeout();
-  }
-
-  private Duration quietPeriod() {
-    return harnessNow().quietPeriod();
-  }
-
-  private <T extends AutoCloseable> T track(T resource) {
-    resources.add(resource);
-    return resource;
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception ignored) {
-      // Best effort.
-    }
   }
 }
