@@ -58,7 +58,7 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
               driver.seekToStart(tp);
             }
           }
-          driver.took(out, partitions);
+          driver.onAssigned(out, partitions);
         });
   }
 

@@ -321,7 +321,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     for (TopicPartition tp : added) {
       seekToStart(tp);
     }
-    took(out, added);
+    onAssigned(out, added);
   }
 
   /** Positions a partition that has no checkpoint where the start position says. */
@@ -365,7 +365,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   }
 
   /** Records partitions as owned and tells the sink. */
-  void took(DeliverySink out, Collection<TopicPartition> partitions) {
+  void onAssigned(DeliverySink out, Collection<TopicPartition> partitions) {
     long assignment = assignments.incrementAndGet();
     Set<Shard> shards = new TreeSet<>();
     for (TopicPartition tp : partitions) {
