@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,23 +21,15 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -128,7 +119,8 @@ final class KafkaBench {
             options.latencyRate));
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         Sluice sluice = sluiceReady ? openSluice(bootstrap) : null) {
-      Clients clients = new Clients(admin, bootstrap);
+      RawKafkaClients clients =
+          new RawKafkaClients(admin, bootstrap, run, options, producerSettings());
       if (options.warmupRecords > 0) {
         int w = options.warmupRecords;
         String t = clients.topic("warmup-raw");
@@ -281,7 +273,7 @@ final class KafkaBench {
     }
   }
 
-  private Run produceRaw(Clients clients, String topic, int n, String label) {
+  private Run produceRaw(RawKafkaClients clients, String topic, int n, String label) {
     AtomicLong failed = new AtomicLong();
     AtomicReference<Exception> error = new AtomicReference<>();
     Callback callback =
@@ -321,7 +313,7 @@ final class KafkaBench {
 
   // ------------------------------------------------------------------ consume
 
-  private Run consumeRaw(Clients clients, String topic, int n, String label) {
+  private Run consumeRaw(RawKafkaClients clients, String topic, int n, String label) {
     long count = 0;
     long first = 0;
     long last = 0;
@@ -383,7 +375,8 @@ final class KafkaBench {
 
   // ------------------------------------------------------------------ latency
 
-  private Histogram latencyRaw(Clients clients, String topic, String label) throws Exception {
+  private Histogram latencyRaw(RawKafkaClients clients, String topic, String label)
+      throws Exception {
     int n = options.latencyRecords;
     Histogram histogram = new ConcurrentHistogram(3);
     CountDownLatch assigned = new CountDownLatch(1);
@@ -438,8 +431,8 @@ final class KafkaBench {
     return latencyDone(label, histogram);
   }
 
-  private Histogram latencySluice(Sluice sluice, Clients clients, String topic, String label)
-      throws Exception {
+  private Histogram latencySluice(
+      Sluice sluice, RawKafkaClients clients, String topic, String label) throws Exception {
     int n = options.latencyRecords;
     Histogram histogram = new ConcurrentHistogram(3);
     CountDownLatch assigned = new CountDownLatch(1);
@@ -568,95 +561,5 @@ final class KafkaBench {
             rate * workload.bytesPerRecord() / 1e6,
             cpuMicros));
     return new Run(rate, cpuMicros);
-  }
-
-  /** Raw clients and topics, with the settings Sluice gets too. */
-  private final class Clients {
-    private final Admin admin;
-    private final String bootstrap;
-    private final List<String> created = new java.util.ArrayList<>();
-
-    Clients(Admin admin, String bootstrap) {
-      this.admin = admin;
-      this.bootstrap = bootstrap;
-    }
-
-    String topic(String what) throws Exception {
-      String name = "bench-" + run + "-" + what;
-      admin
-          .createTopics(List.of(new NewTopic(name, Optional.of(options.shards), Optional.empty())))
-          .all()
-          .get(60, TimeUnit.SECONDS);
-      awaitServed(name);
-      created.add(name);
-      return name;
-    }
-
-    /**
-     * Waits until every partition's leader answers ListOffsets. Metadata names a leader a moment
-     * before it takes writes; an idempotent producer writing then loses its first batch to
-     * OUT_OF_ORDER_SEQUENCE_NUMBER (see test-brokers/README.md). Sluice's admin waits the same way.
-     */
-    private void awaitServed(String topic) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (true) {
-        try {
-          TopicDescription d =
-              admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-          if (d.partitions().size() == options.shards
-              && d.partitions().stream()
-                  .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-            Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
-            d.partitions()
-                .forEach(
-                    p -> ends.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            admin.listOffsets(ends).all().get(60, TimeUnit.SECONDS);
-            return;
-          }
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-            throw e;
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("Topic " + topic + " has no leaders after 60 s");
-        }
-        Thread.sleep(20);
-      }
-    }
-
-    /** Deletes the topics of this run; at the end, so no deletion runs under a measurement. */
-    void deleteAll() throws Exception {
-      if (!created.isEmpty()) {
-        admin.deleteTopics(created).all().get(60, TimeUnit.SECONDS);
-        created.clear();
-      }
-    }
-
-    KafkaProducer<byte[], byte[]> producer() {
-      Map<String, Object> p = producerSettings();
-      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    KafkaConsumer<byte[], byte[]> consumer(String group) {
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
-      c.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "1000");
-      // What the Sluice kafka backend sets on its consumers, so both read alike.
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      c.put(
-          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-          CooperativeStickyAssignor.class.getName());
-      // A Sluice handler consumer asks for 5000 per poll (its records go to per-shard workers),
-      // never more than its maxBufferedRecords.
-      int maxPoll = options.maxBuffered > 0 ? Math.min(5000, options.maxBuffered) : 5000;
-      c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPoll));
-      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-      return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
   }
 }
