@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * that then serves producers and consumers from it.
  */
 final class BackendLoader {
-  private static final Logger LOG = LoggerFactory.getLogger(BackendLoader.class);
+  /** SluiceRuntime's logger, as before this class was split out: README names it. */
+  private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
 
   /** Where each known backend lives, for the "add this artifact" message. */
   private static final Map<String, String> KNOWN_ARTIFACTS =

@@ -11,13 +11,9 @@ import dev.sluice.Serde;
 import dev.sluice.Shard;
 import dev.sluice.ShardListener;
 import dev.sluice.StartPosition;
-import dev.sluice.spi.ConsumerDriver;
-import dev.sluice.spi.DeliverySink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,7 +84,7 @@ class RedeliveryTest {
           + " and checkpoints their positions, even below what it had committed")
   void handlerConsumer() {
     Handled handled = new Handled();
-    OwnedShard shard = new OwnedShard(SHARD, true, new IdleDriver(), handled);
+    OwnedShard shard = new OwnedShard(SHARD, true, new IdleConsumerDriver(), handled);
     shard.queue.enqueue(records(0, 9));
     assertThat(shard.awaitFinished(() -> false)).isTrue();
     CheckpointTracker.ToCommit stored = shard.checkpoints.toCommit();
@@ -109,7 +105,7 @@ class RedeliveryTest {
           + " still handled")
   void waitingRecordsFromThereOnDropped() throws Exception {
     Handled handled = new Handled();
-    OwnedShard shard = new OwnedShard(SHARD, true, new IdleDriver(), handled);
+    OwnedShard shard = new OwnedShard(SHARD, true, new IdleConsumerDriver(), handled);
     shard.queue.pauseByApp(); // records wait in the queue
     shard.queue.enqueue(records(0, 9));
     shard.queue.enqueue(records(6, 7));
@@ -125,9 +121,10 @@ class RedeliveryTest {
       "a pull consumer given a shard again from an earlier offset polls those records again; the"
           + " last poll's later records are not booked as processed")
   void pullConsumer() {
-    OwnedShard shard = new OwnedShard(SHARD, true, new IdleDriver(), null);
+    OwnedShard shard = new OwnedShard(SHARD, true, new IdleConsumerDriver(), null);
     PollBuffer buffer =
-        new PollBuffer(settings(), new IdleDriver(), s -> shard, (s, p) -> shard.processed(p));
+        new PollBuffer(
+            settings(), new IdleConsumerDriver(), s -> shard, (s, p) -> shard.processed(p));
     buffer.add(shard, records(0, 9), () -> {});
     assertThat(buffer.poll(Duration.ZERO, () -> false)).hasSize(10);
 
@@ -156,6 +153,18 @@ class RedeliveryTest {
     assertThat(t.toCommit().position()).isEqualTo(Position.of(6));
   }
 
+  @Test
+  @DisplayName("positions before the rewind stand: a checkpoint marked there is still written")
+  void positionsBeforeRewindStand() {
+    CheckpointTracker t = new CheckpointTracker(SHARD, false);
+    t.received(Position.of(9));
+    t.mark(Position.of(3));
+    t.rewind(Position.of(5));
+    t.received(Position.of(6));
+    assertThat(t.toCommit().position()).isEqualTo(Position.of(3));
+    assertThat(t.caughtUp()).isFalse(); // 5 and 6 are new: not marked yet
+  }
+
   private static ConsumerSettings<byte[], byte[]> settings() {
     return new ConsumerSettings<>(
         "s",
@@ -170,29 +179,5 @@ class RedeliveryTest {
         10_000,
         500,
         Duration.ofSeconds(30));
-  }
-
-  private static final class IdleDriver implements ConsumerDriver {
-    @Override
-    public void start(DeliverySink sink) {}
-
-    @Override
-    public void pause(Shard shard) {}
-
-    @Override
-    public void resume(Shard shard) {}
-
-    @Override
-    public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public <T> T unwrap(Class<T> type) {
-      throw new UnsupportedOperationException();
-    }
   }
 }
