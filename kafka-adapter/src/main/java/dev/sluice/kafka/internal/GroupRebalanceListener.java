@@ -82,7 +82,7 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
     tasks.withoutWakeups(
         () -> {
           driver.refreshGroupMetadata();
-          driver.gaveUp(out, partitions, lost);
+          driver.onGivenUp(out, partitions, lost);
         });
   }
 }
