@@ -15,8 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -50,7 +52,7 @@ class RedeliveryTest {
   }
 
   /** Handles records on {@link #workers} and remembers their positions. */
-  private final class Handled implements ShardQueue.Handling {
+  private class Handled implements ShardQueue.Handling {
     final List<Long> offsets = new CopyOnWriteArrayList<>();
 
     @Override
@@ -114,6 +116,40 @@ class RedeliveryTest {
     assertThat(shard.awaitFinished(() -> false)).isTrue();
     assertThat(handled.offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
     assertThat(shard.checkpoints.toCommit().position()).isEqualTo(Position.of(7));
+  }
+
+  @Test
+  @DisplayName(
+      "records from the earlier offset on, of a chunk the handler is working through, are not"
+          + " handed to it")
+  void chunkInProgressStopsThere() throws Exception {
+    CountDownLatch inFirst = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Handled handled =
+        new Handled() {
+          @Override
+          public boolean handle(Record<byte[], byte[]> record, ShardQueue queue) {
+            if (offsets.isEmpty()) {
+              inFirst.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return super.handle(record, queue);
+          }
+        };
+    OwnedShard shard = new OwnedShard(SHARD, true, new IdleConsumerDriver(), handled);
+    shard.queue.enqueue(records(0, 9));
+    assertThat(inFirst.await(10, TimeUnit.SECONDS)).isTrue();
+
+    shard.queue.enqueue(records(3, 4)); // while record 0 is in the handler
+    release.countDown();
+
+    assertThat(shard.awaitFinished(() -> false)).isTrue();
+    assertThat(handled.offsets).containsExactly(0L, 1L, 2L, 3L, 4L);
+    assertThat(shard.checkpoints.toCommit().position()).isEqualTo(Position.of(4));
   }
 
   @Test
