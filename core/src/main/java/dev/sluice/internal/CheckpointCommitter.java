@@ -5,6 +5,7 @@ import dev.sluice.Shard;
 import dev.sluice.spi.ConsumerDriver;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -85,12 +86,12 @@ final class CheckpointCommitter {
       return CompletableFuture.completedFuture(null);
     }
     Map<Shard, Position> pending = new TreeMap<>();
-    Map<Shard, OwnedShard> trackers = new TreeMap<>();
+    Map<OwnedShard, CheckpointTracker.ToCommit> written = new HashMap<>();
     for (OwnedShard shard : owned.get()) {
-      Position p = shard.checkpoints.uncommitted();
-      if (p != null) {
-        pending.put(shard.shard, p);
-        trackers.put(shard.shard, shard);
+      CheckpointTracker.ToCommit c = shard.checkpoints.toCommit();
+      if (c != null) {
+        pending.put(shard.shard, c.position());
+        written.put(shard, c);
       }
     }
     if (pending.isEmpty()) {
@@ -113,7 +114,7 @@ final class CheckpointCommitter {
           if (meters != null) {
             meters.checkpoints.increment(pending.size());
           }
-          pending.forEach((s, p) -> trackers.get(s).checkpoints.committed(p));
+          written.forEach((shard, c) -> shard.checkpoints.committed(c));
           return null;
         });
   }

@@ -5,6 +5,8 @@ import dev.sluice.Position;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The positions of one owned shard that decide what is checkpointed, each of which only moves
@@ -30,16 +32,32 @@ import org.jspecify.annotations.Nullable;
  * (two commits in flight, the later one confirmed first) is a normal event and leaves the position
  * where it is.
  *
+ * <p>The one way back is explicit: a backend may deliver a shard again from a position at or before
+ * one already received (Kafka resets an offset that is out of range, after an unclean leader
+ * election truncated the log or the topic was deleted and created again, to its oldest record). The
+ * shard's records from there on are not the ones received before, so {@link #rewind} forgets every
+ * position at or after it; the caller checks for it with {@link #isRedelivery} before it reports
+ * the batch received.
+ *
  * <p>Thread-safe; it holds its own lock only while it runs and calls nothing, so callers may hold
  * theirs.
  */
 final class CheckpointTracker {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointTracker.class);
+
+  /**
+   * A marked position handed to the backend to store, and how many rewinds the shard had then: a
+   * confirmation that comes back after a rewind is of a position that no longer stands.
+   */
+  record ToCommit(Position position, long rewinds) {}
+
   private final Shard shard;
   private final boolean autoCheckpoint;
   private @Nullable Position received;
   private @Nullable Position processed;
   private @Nullable Position marked;
   private @Nullable Position committed;
+  private long rewinds;
 
   CheckpointTracker(Shard shard, boolean autoCheckpoint) {
     this.shard = shard;
@@ -49,6 +67,40 @@ final class CheckpointTracker {
   /** The driver handed this consumer records of the shard up to {@code position}. */
   synchronized void received(Position position) {
     received = forward("received", received, position);
+  }
+
+  /**
+   * True if a batch that starts at {@code first} goes back to, or before, a record already
+   * received: the backend delivers the shard again from an earlier position.
+   */
+  synchronized boolean isRedelivery(Position first) {
+    return received != null && first.compareTo(received) <= 0;
+  }
+
+  /**
+   * The backend delivers the shard again from {@code first}, at or before a record already received
+   * (see the class comment). Every position at or after {@code first} (received, processed, marked,
+   * confirmed) is forgotten, so none of them becomes or blocks a checkpoint: the records there are
+   * handled again, and their positions are checkpointed as they are processed, even where that
+   * moves the stored checkpoint back. Positions before {@code first} stand.
+   */
+  synchronized void rewind(Position first) {
+    LOG.warn(
+        "Shard {} is delivered again from {}, at or before {} already received (the backend went"
+            + " back, e.g. Kafka reset an out-of-range offset after its log was truncated): the"
+            + " records from there are handled again",
+        shard,
+        first,
+        received);
+    received = before(first, received);
+    processed = before(first, processed);
+    marked = before(first, marked);
+    committed = before(first, committed);
+    rewinds++;
+  }
+
+  private static @Nullable Position before(Position first, @Nullable Position position) {
+    return position != null && position.compareTo(first) < 0 ? position : null;
   }
 
   /**
@@ -87,6 +139,24 @@ final class CheckpointTracker {
   synchronized void committed(Position position) {
     if (committed == null || position.compareTo(committed) > 0) {
       committed = position;
+    }
+  }
+
+  /**
+   * The marked position if the backend has not stored it yet (with the rewinds so far), or null.
+   */
+  synchronized @Nullable ToCommit toCommit() {
+    Position p = uncommitted();
+    return p == null ? null : new ToCommit(p, rewinds);
+  }
+
+  /**
+   * The backend stored what {@link #toCommit} returned; ignored if the shard was rewound since, as
+   * that position no longer stands for the records now there.
+   */
+  synchronized void committed(ToCommit stored) {
+    if (stored.rewinds() == rewinds) {
+      committed(stored.position());
     }
   }
 

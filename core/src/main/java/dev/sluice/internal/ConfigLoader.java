@@ -64,7 +64,7 @@ public final class ConfigLoader {
       @Nullable Path file) {
     return load(
             new Sources(explicit, systemProperties, environment, file),
-            new Known(SluiceRuntime.CORE_KEYS, KNOWN_SECTIONS))
+            new Known(BackendLoader.CORE_KEYS, KNOWN_SECTIONS))
         .values();
   }
 

@@ -2,30 +2,23 @@ package dev.sluice.internal;
 
 import dev.sluice.Capabilities.Capability;
 import dev.sluice.CheckpointMode;
-import dev.sluice.Destination;
 import dev.sluice.ErrorCode;
-import dev.sluice.Outputs;
 import dev.sluice.Position;
 import dev.sluice.ProcessingGuarantee;
 import dev.sluice.Processor;
 import dev.sluice.Record;
-import dev.sluice.SendResult;
 import dev.sluice.Serde;
 import dev.sluice.Shard;
 import dev.sluice.ShardListener;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.SendCallback;
-import dev.sluice.spi.TransactionDriver;
 import dev.sluice.spi.WriteId;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,8 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +49,10 @@ import org.slf4j.LoggerFactory;
  *       Outputs carry ids derived from their input, so on a backend with deduplication a re-sent
  *       output is dropped by deduplicating consumers ({@code EXACTLY_ONCE} there).
  * </ul>
+ *
+ * <p>This class runs the generations (below) and the function; what one call emitted is {@link
+ * EmittedOutputs}, the transactional way is {@link ProcessorTransaction}, the acknowledged way's
+ * ordering of checkpoints is {@link InputAcknowledgements}.
  *
  * <p>A failure that a restart cures (a failed send or commit, fencing, lost shards) retires the
  * current <i>generation</i> (consumer and transaction): the transaction is aborted, the consumer
@@ -339,13 +334,13 @@ final class DefaultProcessor<K, V> implements Processor {
     if (g.dead.get()) {
       return; // retired: its records are processed again by the next generation
     }
-    Emitted out = new Emitted();
+    EmittedOutputs out = new EmittedOutputs(settings.outputs().keySet(), runtime.capabilities());
     settings.function().process(input, out);
-    out.done = true;
+    List<EmittedOutputs.Outgoing> outputs = out.close();
     if (transactional) {
-      g.sendInTransaction(input, out.records);
+      g.sendInTransaction(input, outputs);
     } else {
-      g.sendAcknowledged(input, out.records);
+      g.sendAcknowledged(input, outputs);
     }
   }
 
@@ -384,120 +379,84 @@ final class DefaultProcessor<K, V> implements Processor {
         shard, s -> settings.group() + "/" + settings.stream() + "/" + s.id());
   }
 
-  /** One consumer (and, transactional, one transaction driver) and what it has in flight. */
+  /** One consumer (and, transactional, one transaction) and what it has in flight. */
   private final class Generation implements ShardListener, SendCallback {
     final int number;
     final AtomicBoolean dead = new AtomicBoolean();
     final CountDownLatch ready = new CountDownLatch(1);
     volatile @Nullable DefaultConsumer<K, V> consumer;
 
-    // Transactional.
-    final @Nullable TransactionDriver tx;
-    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    final Map<Shard, Position> uncommitted = new ConcurrentHashMap<>();
+    /** Transactional: the open transaction; else null. */
+    final @Nullable ProcessorTransaction tx;
 
-    // Acknowledged.
-    final Map<Shard, Acks> acks = new ConcurrentHashMap<>();
+    /** Acknowledged: the inputs of each shard whose outputs are on their way. */
+    final Map<Shard, InputAcknowledgements> acks = new ConcurrentHashMap<>();
 
     Generation(int number) {
       this.number = number;
-      if (transactional) {
-        TransactionDriver driver = runtime.transactionDriver(transactionalId, TRANSACTION_TIMEOUT);
-        try {
-          driver.begin();
-        } catch (RuntimeException e) {
-          driver.close(Duration.ZERO);
-          throw runtime.translate(e);
-        }
-        this.tx = driver;
-      } else {
-        this.tx = null;
-      }
+      this.tx =
+          transactional
+              ? ProcessorTransaction.begin(runtime, transactionalId, TRANSACTION_TIMEOUT, number)
+              : null;
     }
 
     void awaitReady() throws InterruptedException {
       ready.await();
     }
 
-    void sendInTransaction(Record<K, V> input, List<Outgoing> outputs) {
-      TransactionDriver t = tx;
-      lock.readLock().lock();
-      try {
-        if (dead.get()) {
-          return;
-        }
-        String writer = writer(input.shard());
-        for (int i = 0; i < outputs.size(); i++) {
-          Outgoing o = outputs.get(i);
-          t.send(o.stream, o.record, new WriteId(writer, input.position(), i), this);
-        }
-        uncommitted.put(input.shard(), input.position());
-      } finally {
-        lock.readLock().unlock();
-      }
+    void sendInTransaction(Record<K, V> input, List<EmittedOutputs.Outgoing> outputs) {
+      tx.send(input, writer(input.shard()), outputs, dead, this);
     }
 
-    void sendAcknowledged(Record<K, V> input, List<Outgoing> outputs) {
-      Acks shardAcks = acks.computeIfAbsent(input.shard(), Acks::new);
-      Pending pending = shardAcks.add(input.position(), outputs.size() + 1);
+    void sendAcknowledged(Record<K, V> input, List<EmittedOutputs.Outgoing> outputs) {
+      InputAcknowledgements shardAcks =
+          acks.computeIfAbsent(
+              input.shard(),
+              shard -> new InputAcknowledgements(done -> checkpoint(shard, done), this::failed));
+      InputAcknowledgements.Input pending = shardAcks.add(input.position(), outputs.size() + 1);
       String writer = writer(input.shard());
       for (int i = 0; i < outputs.size(); i++) {
-        Outgoing o = outputs.get(i);
-        producers.get(o.stream).send(o.record, new WriteId(writer, input.position(), i), pending);
+        EmittedOutputs.Outgoing o = outputs.get(i);
+        producers
+            .get(o.stream())
+            .send(o.record(), new WriteId(writer, input.position(), i), pending);
       }
       pending.accept(null, null); // the "+ 1": every output has been handed over
     }
 
-    /** Commits the open transaction with the positions processed in it, and opens the next. */
-    void commit() {
-      TransactionDriver t = tx;
-      if (t == null) {
+    /** Acknowledged: every output of the shard's inputs up to {@code done} is stored. */
+    private void checkpoint(Shard shard, Position done) {
+      DefaultConsumer<K, V> c = consumer;
+      if (c == null || dead.get()) {
         return;
       }
-      lock.writeLock().lock();
+      restartsInARow.set(0);
       try {
-        if (dead.get() || uncommitted.isEmpty()) {
-          return;
-        }
-        DefaultConsumer<K, V> c = consumer;
-        if (c == null) {
-          return;
-        }
-        Map<Shard, Position> positions = new TreeMap<>(uncommitted);
-        t.sendCheckpoints(c.driver(), positions);
-        t.commit();
-        uncommitted.clear();
-        restartsInARow.set(0);
-        t.begin();
-      } catch (RuntimeException e) {
-        fail(this, runtime.translate(e));
-      } finally {
-        lock.writeLock().unlock();
+        c.checkpoint(shard, done);
+      } catch (SluiceException e) {
+        // The shard was given up, or the consumer is closing: its next owner processes it again.
       }
+    }
+
+    /** Commits the open transaction with the positions processed in it, and opens the next. */
+    void commit() {
+      DefaultConsumer<K, V> c = consumer;
+      if (tx == null || c == null) {
+        return;
+      }
+      tx.commit(
+          dead, c.driver(), () -> restartsInARow.set(0), e -> fail(this, runtime.translate(e)));
     }
 
     /** Aborts what is open and releases the driver; the generation is dead. */
     void retire() {
-      TransactionDriver t = tx;
-      if (t == null) {
-        return;
-      }
-      lock.writeLock().lock();
-      try {
-        try {
-          t.abort();
-        } catch (RuntimeException e) {
-          LOG.debug("Aborting the transaction of generation {} failed", number, e);
-        }
-        t.close(Duration.ZERO);
-      } catch (RuntimeException e) {
-        LOG.debug("Closing the transactions of generation {} failed", number, e);
-      } finally {
-        lock.writeLock().unlock();
+      if (tx != null) {
+        tx.abortAndClose();
       }
     }
 
-    // The transaction's send callback: a failed output fails the transaction.
+    // The transaction's send callback and the acknowledgements': a failed output fails the
+    // generation.
     @Override
     public void sent(Shard shard, Position position, long timestampMillis) {}
 
@@ -522,102 +481,6 @@ final class DefaultProcessor<K, V> implements Processor {
       } else {
         commit();
       }
-    }
-
-    /** The acknowledgements of one shard's inputs, in input order. */
-    final class Acks {
-      final Shard shard;
-      final ArrayDeque<Pending> inputs = new ArrayDeque<>();
-
-      Acks(Shard shard) {
-        this.shard = shard;
-      }
-
-      synchronized Pending add(Position position, int outputs) {
-        Pending p = new Pending(this, position, outputs);
-        inputs.add(p);
-        return p;
-      }
-
-      /** Checkpoints the inputs at the front whose outputs are all stored. */
-      synchronized void completed() {
-        Position done = null;
-        while (!inputs.isEmpty() && inputs.peek().remaining.get() == 0) {
-          done = inputs.poll().position;
-        }
-        DefaultConsumer<K, V> c = consumer;
-        if (done == null || c == null || dead.get()) {
-          return;
-        }
-        restartsInARow.set(0);
-        try {
-          c.checkpoint(shard, done);
-        } catch (SluiceException e) {
-          // The shard was given up, or the consumer is closing: its next owner processes it again.
-        }
-      }
-    }
-
-    /** One input: how many of its outputs (plus one for "all handed over") are not stored yet. */
-    final class Pending implements BiConsumer<SendResult, Throwable> {
-      final Acks acks;
-      final Position position;
-      final AtomicInteger remaining;
-
-      Pending(Acks acks, Position position, int outputs) {
-        this.acks = acks;
-        this.position = position;
-        this.remaining = new AtomicInteger(outputs);
-      }
-
-      @Override
-      public void accept(@Nullable SendResult result, @Nullable Throwable error) {
-        if (error != null) {
-          fail(Generation.this, runtime.translate(error));
-          return;
-        }
-        if (remaining.decrementAndGet() == 0) {
-          acks.completed();
-        }
-      }
-    }
-  }
-
-  /** One output, serialized and checked. */
-  private static final class Outgoing {
-    final String stream;
-    final Record<byte[], byte[]> record;
-
-    Outgoing(String stream, Record<byte[], byte[]> record) {
-      this.stream = stream;
-      this.record = record;
-    }
-  }
-
-  /** What one function call emitted; sent only once the call returned. */
-  private final class Emitted implements Outputs {
-    final List<Outgoing> records = new ArrayList<>(2);
-    boolean done;
-
-    @Override
-    public <K2, V2> void send(Destination<K2, V2> to, Record<K2, V2> record) {
-      Validation.notNull(to, "to");
-      Validation.notNull(record, "record");
-      if (done) {
-        throw new SluiceException(
-            ErrorCode.FAILED_PRECONDITION,
-            "Outputs may only be sent during the function call they were given to");
-      }
-      if (!settings.outputs().containsKey(to.stream())) {
-        throw new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "Stream '"
-                + to.stream()
-                + "' is not an output of this processor; declare it with .output(...): "
-                + settings.outputs().keySet());
-      }
-      records.add(
-          new Outgoing(to.stream(), OutgoingRecords.bytes(to, record, runtime.capabilities())));
     }
   }
 

@@ -79,6 +79,10 @@ final class PollBuffer {
       if (shard.isRevoked()) {
         return;
       }
+      Position first = batch.get(0).position();
+      if (shard.checkpoints.isRedelivery(first)) {
+        rewind(shard, first);
+      }
       shard.checkpoints.received(batch.get(batch.size() - 1).position());
       countReceived.run();
       records.addAll(batch);
@@ -91,6 +95,20 @@ final class PollBuffer {
     if (pause) {
       shard.backpressure.tellDriver();
     }
+  }
+
+  /**
+   * The backend delivers {@code shard} again from {@code first} (see {@link CheckpointTracker}):
+   * its buffered records from there on are dropped, and the last poll's records are not booked as
+   * processed if they reach there (their positions are the new records'). Holds the lock.
+   */
+  private void rewind(OwnedShard shard, Position first) {
+    records.removeIf(r -> r.shard().equals(shard.shard) && r.position().compareTo(first) >= 0);
+    Position returned = returnedByLastPoll.get(shard.shard);
+    if (returned != null && returned.compareTo(first) >= 0) {
+      returnedByLastPoll.remove(shard.shard);
+    }
+    shard.checkpoints.rewind(first);
   }
 
   /**

@@ -73,6 +73,14 @@ final class ShardQueue implements HandlerInvoker.Attempts {
   /** Paused by the application ({@code Consumer.pause}). */
   private volatile boolean pausedByApp;
 
+  /**
+   * Where each rewind (a redelivery from an earlier position) went back to, in order; their count
+   * is {@link #rewinds}, read without the lock by the worker before each record.
+   */
+  private final List<Position> rewoundTo = new ArrayList<>();
+
+  private volatile int rewinds;
+
   ShardQueue(
       Shard shard,
       CheckpointTracker checkpoints,
@@ -94,6 +102,10 @@ final class ShardQueue implements HandlerInvoker.Attempts {
       if (closed) {
         return;
       }
+      Position first = records.get(0).position();
+      if (checkpoints.isRedelivery(first)) {
+        rewind(first);
+      }
       checkpoints.received(records.get(records.size() - 1).position());
       batches.add(records);
       waiting += records.size();
@@ -110,6 +122,46 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     if (start) {
       submit();
     }
+  }
+
+  /**
+   * The backend delivers the shard again from {@code first}: the records waiting from there on are
+   * dropped (they come again, or are gone from the shard), the tracker forgets positions from there
+   * on, and the worker hands no record from there on of a chunk it took before. Holds this lock.
+   */
+  private void rewind(Position first) {
+    List<Record<byte[], byte[]>> keep = new ArrayList<>();
+    int from = takenOfFirst;
+    for (List<Record<byte[], byte[]>> batch : batches) {
+      for (Record<byte[], byte[]> r : batch.subList(from, batch.size())) {
+        if (r.position().compareTo(first) < 0) {
+          keep.add(r);
+        }
+      }
+      from = 0;
+    }
+    batches.clear();
+    takenOfFirst = 0;
+    waiting = keep.size();
+    if (!keep.isEmpty()) {
+      batches.add(keep);
+    }
+    checkpoints.rewind(first);
+    rewoundTo.add(first);
+    rewinds = rewoundTo.size();
+  }
+
+  /**
+   * True if {@code position}, of a chunk taken when there had been {@code rewindsWhenTaken}
+   * rewinds, was delivered again by a rewind since: its record is no longer the shard's.
+   */
+  private synchronized boolean rewoundSince(int rewindsWhenTaken, Position position) {
+    for (int i = rewindsWhenTaken; i < rewoundTo.size(); i++) {
+      if (position.compareTo(rewoundTo.get(i)) >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void pauseByApp() {
@@ -220,7 +272,9 @@ final class ShardQueue implements HandlerInvoker.Attempts {
       while (true) {
         boolean resume = false;
         List<Record<byte[], byte[]>> chunk;
+        int rewindsWhenTaken;
         synchronized (this) {
+          rewindsWhenTaken = rewinds;
           if (closed || pausedByApp || handling.halted() || waiting == 0) {
             workerRunning = false;
             notifyAll();
@@ -256,6 +310,9 @@ final class ShardQueue implements HandlerInvoker.Attempts {
           if (closed || handling.halted()) {
             break;
           }
+          if (rewinds != rewindsWhenTaken && rewoundSince(rewindsWhenTaken, r.position())) {
+            break;
+          }
           if (!handling.handle(r, this)) {
             break;
           }
@@ -263,10 +320,8 @@ final class ShardQueue implements HandlerInvoker.Attempts {
         }
         // Once per chunk, not per record: revocation and shard ends wait for this worker to go
         // idle, and it books the chunk's progress before it does.
-        if (last != null) {
-          Position p = last.position();
-          checkpoints.processed(p);
-          handling.processed(shard, p);
+        if (last != null && bookProcessed(last.position(), rewindsWhenTaken)) {
+          handling.processed(shard, last.position());
           onProgress.run();
         }
       }
@@ -275,6 +330,18 @@ final class ShardQueue implements HandlerInvoker.Attempts {
       throw e;
     }
     onProgress.run();
+  }
+
+  /**
+   * Books the chunk's records up to {@code p} as processed, unless a rewind since it was taken
+   * delivers {@code p} again (then they count for nothing: their positions are the new records').
+   */
+  private synchronized boolean bookProcessed(Position p, int rewindsWhenTaken) {
+    if (rewoundSince(rewindsWhenTaken, p)) {
+      return false;
+    }
+    checkpoints.processed(p);
+    return true;
   }
 
   /** Marks {@code n} records of the first queued batches as taken; holds this lock. */

@@ -2,13 +2,8 @@ package dev.sluice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.Position;
 import dev.sluice.Shard;
-import dev.sluice.spi.ConsumerDriver;
-import dev.sluice.spi.DeliverySink;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,13 +14,10 @@ class BackpressureTest {
   private static final Shard SHARD = Shard.of(3);
 
   /** Records what the driver was told; a pause can be held inside the driver call. */
-  private static final class RecordingDriver implements ConsumerDriver {
+  private static final class RecordingDriver extends IdleConsumerDriver {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final CountDownLatch inPause = new CountDownLatch(1);
     volatile CountDownLatch releasePause = new CountDownLatch(0);
-
-    @Override
-    public void start(DeliverySink sink) {}
 
     @Override
     public void pause(Shard shard) {
@@ -41,19 +33,6 @@ class BackpressureTest {
     @Override
     public void resume(Shard shard) {
       calls.add("resume " + shard);
-    }
-
-    @Override
-    public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public <T> T unwrap(Class<T> type) {
-      throw new UnsupportedOperationException();
     }
   }
 

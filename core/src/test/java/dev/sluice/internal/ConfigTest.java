@@ -216,9 +216,9 @@ class ConfigTest {
                     "SLUICE_BACKEND", "kafka",
                     "SLUICE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                 null),
-            new ConfigLoader.Known(SluiceRuntime.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS));
+            new ConfigLoader.Known(BackendLoader.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS));
 
-    String line = SluiceRuntime.openedLine(resolved);
+    String line = BackendLoader.openedLine(resolved);
 
     assertThat(line)
         .startsWith("Sluice opened with backend kafka (named by SLUICE_BACKEND)")
@@ -230,10 +230,10 @@ class ConfigTest {
         .contains("sluice.kinesis.session.token=******")
         .doesNotContain("p4ss", "k3y", "s3cret", "t0ken");
     assertThat(
-            SluiceRuntime.openedLine(
+            BackendLoader.openedLine(
                 ConfigLoader.load(
                     new ConfigLoader.Sources(Map.of(), new Properties(), Map.of(), null),
-                    new ConfigLoader.Known(SluiceRuntime.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS))))
+                    new ConfigLoader.Known(BackendLoader.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS))))
         .isEqualTo(
             "Sluice opened with backend memory (the default: sluice.backend is not set);"
                 + " settings: {}");
@@ -302,22 +302,22 @@ class ConfigTest {
                 : super.getResources(name);
           }
         };
-    Map<String, dev.sluice.spi.BackendProvider> found = SluiceRuntime.providers(hiding);
+    Map<String, dev.sluice.spi.BackendProvider> found = BackendLoader.providers(hiding);
     assertThat(found).isEmpty();
     ResolvedConfig config =
         ConfigLoader.load(
             new ConfigLoader.Sources(
                 Map.of("sluice.backend", "memory"), new Properties(), Map.of(), null),
-            new ConfigLoader.Known(SluiceRuntime.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS));
+            new ConfigLoader.Known(BackendLoader.CORE_KEYS, ConfigLoader.KNOWN_SECTIONS));
 
-    String message = SluiceRuntime.missingBackend("memory", config, found.keySet(), hiding);
+    String message = BackendLoader.missingBackend("memory", config, found.keySet(), hiding);
 
     assertThat(message)
         .contains("is on the class path (dev.sluice.memory.MemoryBackendProvider)")
         .contains("META-INF/services/dev.sluice.spi.BackendProvider")
         .contains("ServicesResourceTransformer")
         .doesNotContain("add the dependency");
-    assertThat(SluiceRuntime.missingBackend("kinesis", config, found.keySet(), hiding))
+    assertThat(BackendLoader.missingBackend("kinesis", config, found.keySet(), hiding))
         .as("a backend whose classes are absent: add the dependency")
         .contains("add the dependency dev.sluice:sluice-kinesis");
   }

@@ -42,7 +42,10 @@ import java.util.Objects;
  *   <li>Partitions added to a topic reach a consumer group when the group's metadata refreshes
  *       ({@code metadata.max.age.ms}, Kafka's default 5 minutes): lower it where partitions are
  *       added while consumers run. Their records are read from the first one, even with {@code
- *       StartPosition.latest()}, since all of them were sent after the consumer started.
+ *       StartPosition.latest()}, since all of them were sent after the consumer started. A producer
+ *       routes keys (and answers {@code shardFor}) by the new count as soon as {@code
+ *       setShardCount} of the same {@code Sluice} returns; after a change made elsewhere, once its
+ *       metadata refreshes.
  * </ul>
  */
 public final class KafkaOptions {

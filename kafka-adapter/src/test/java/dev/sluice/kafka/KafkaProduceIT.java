@@ -88,6 +88,34 @@ class KafkaProduceIT extends KafkaTestSupport {
   }
 
   @Test
+  @DisplayName(
+      "right after setShardCount, keyed sends and shardFor use the new count, though the Kafka"
+          + " producer's metadata is not refreshed yet")
+  void routesByNewCountAfterSetShardCount() {
+    // Kafka's default metadata age (5 min): only the driver can make the new count show at once.
+    try (Sluice stale = open(broker, Map.of("metadata.max.age.ms", "300000"))) {
+      String stream = fresh("stream");
+      stale.admin().createStream(stream, StreamSpec.withShards(2));
+      try (Producer<String, String> producer =
+          stale.producer(stream, Serde.string(), Serde.string())) {
+        producer.send("warm-up", "x").join();
+
+        stale.admin().setShardCount(stream, 3);
+
+        for (int k = 0; k < 30; k++) {
+          String key = "after-" + k;
+          Shard expected =
+              Shard.of(
+                  org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+                      key.getBytes(java.nio.charset.StandardCharsets.UTF_8), 3));
+          assertThat(producer.shardFor(key)).as(key).isEqualTo(expected);
+          assertThat(producer.send(key, key).join().shard()).as(key).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @Test
   @DisplayName("shardFor(key) is where Kafka puts a record with that key")
   void shardForMatchesKafka() {
     String stream = stream(7);

@@ -61,7 +61,7 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
               driver.seekToStart(tp);
             }
           }
-          driver.took(out, partitions);
+          driver.onAssigned(out, partitions);
         });
   }
 
@@ -85,7 +85,7 @@ final class GroupRebalanceListener implements ConsumerRebalanceListener {
     tasks.withoutWakeups(
         () -> {
           driver.refreshGroupMetadata();
-          driver.gaveUp(out, partitions, lost);
+          driver.onGivenUp(out, partitions, lost);
         });
   }
 }

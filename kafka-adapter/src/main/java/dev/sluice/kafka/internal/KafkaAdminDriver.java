@@ -41,13 +41,16 @@ final class KafkaAdminDriver implements StreamAdmin {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final Admin admin;
+  private final KnownPartitionCounts partitionCounts;
 
-  KafkaAdminDriver(Admin admin) {
+  KafkaAdminDriver(Admin admin, KnownPartitionCounts partitionCounts) {
     this.admin = admin;
+    this.partitionCounts = partitionCounts;
   }
 
   @Override
   public void createStream(String stream, StreamSpec spec) {
+    partitionCounts.forget(stream);
     NewTopic topic = new NewTopic(stream, Optional.of(spec.shards()), Optional.empty());
     Map<String, String> configs = new HashMap<>();
     Duration retention = spec.retention();
@@ -110,6 +113,7 @@ final class KafkaAdminDriver implements StreamAdmin {
 
   @Override
   public void deleteStream(String stream) {
+    partitionCounts.forget(stream);
     try {
       KafkaBackend.await(admin.deleteTopics(List.of(stream)).all(), TIMEOUT);
     } catch (UnknownTopicOrPartitionException e) {
@@ -142,6 +146,7 @@ final class KafkaAdminDriver implements StreamAdmin {
     KafkaBackend.await(
         admin.createPartitions(Map.of(stream, NewPartitions.increaseTo(shards))).all(), TIMEOUT);
     awaitPartitions(stream, shards);
+    partitionCounts.raised(stream, shards);
   }
 
   @Override

@@ -54,6 +54,7 @@ final class KafkaBackend implements Backend {
   private final @Nullable ScheduledExecutorService metricsScheduler;
   private final @Nullable KafkaClientMetrics adminMetrics;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final KnownPartitionCounts partitionCounts = new KnownPartitionCounts();
   private @Nullable ScheduledExecutorService watchScheduler; // guarded by this
 
   KafkaBackend(KafkaSettings settings, @Nullable MeterRegistry registry) {
@@ -62,7 +63,7 @@ final class KafkaBackend implements Backend {
     this.capabilities = capabilities(settings);
     this.admin =
         AdminClient.create(settings.adminProperties("sluice-admin-" + ADMIN_IDS.incrementAndGet()));
-    this.adminDriver = new KafkaAdminDriver(admin);
+    this.adminDriver = new KafkaAdminDriver(admin, partitionCounts);
     if (registry != null) {
       this.metricsScheduler =
           Executors.newSingleThreadScheduledExecutor(
@@ -156,6 +157,19 @@ final class KafkaBackend implements Backend {
         "The Kafka backend",
         org.apache.kafka.clients.admin.Admin.class.getName()
             + " (producers unwrap to Producer, consumers to Consumer)");
+  }
+
+  /**
+   * The partition count this backend's admin gave {@code topic}, or 0 if it gave none (see {@link
+   * KnownPartitionCounts}).
+   */
+  int knownPartitionCount(String topic) {
+    return partitionCounts.of(topic);
+  }
+
+  /** The topic was found deleted and created again: the count this admin gave it is gone. */
+  void forgetPartitionCount(String topic) {
+    partitionCounts.forget(topic);
   }
 
   /**

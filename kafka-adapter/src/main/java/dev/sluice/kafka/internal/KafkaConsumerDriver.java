@@ -321,7 +321,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     for (TopicPartition tp : added) {
       seekToStart(tp);
     }
-    took(out, added);
+    onAssigned(out, added);
   }
 
   /** Positions a partition that has no checkpoint where the start position says. */
@@ -364,8 +364,11 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     PollThreadTasks.unlessWoken(() -> consumer.position(tp));
   }
 
-  /** Records partitions as owned and tells the sink. */
-  void took(DeliverySink out, Collection<TopicPartition> partitions) {
+  /**
+   * Partitions were assigned (by the group, or by this driver when standalone): records them as
+   * owned and tells the sink.
+   */
+  void onAssigned(DeliverySink out, Collection<TopicPartition> partitions) {
     long assignment = assignments.incrementAndGet();
     Set<Shard> shards = new TreeSet<>();
     for (TopicPartition tp : partitions) {
@@ -375,8 +378,11 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     out.assigned(shards);
   }
 
-  /** Gives partitions up: the sink drains them, then what they processed is committed. */
-  void gaveUp(DeliverySink out, Collection<TopicPartition> partitions, boolean lost) {
+  /**
+   * Partitions are given up (revoked, lost, or the consumer closes): the sink drains them, then
+   * what they processed is committed (not if lost).
+   */
+  void onGivenUp(DeliverySink out, Collection<TopicPartition> partitions, boolean lost) {
     commits.commitGivenUp(release(out, partitions, lost));
   }
 
@@ -455,7 +461,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     }
     try {
       if (!owned.isEmpty()) {
-        gaveUp(out, new ArrayList<>(owned.keySet()), false);
+        onGivenUp(out, new ArrayList<>(owned.keySet()), false);
       }
     } catch (RuntimeException e) {
       LOG.warn("{}: giving up the partitions of {} failed", spec.clientId(), topic, e);

@@ -118,6 +118,10 @@ final class KafkaProducerDriver implements ProducerDriver {
       requireTopic();
       if (partition != null) {
         requirePartition(partition);
+      } else if (record.key() != null && backend.knownPartitionCount(topic) > 0) {
+        // Partitions were added through this backend: route by the new count now, not once the
+        // Kafka producer's metadata is refreshed (KnownPartitionCounts says why).
+        partition = partitionForKey(record.key(), partitionCount());
       }
       long timestamp = record.timestampMillis();
       ProducerRecord<byte[], byte[]> out =
@@ -137,7 +141,15 @@ final class KafkaProducerDriver implements ProducerDriver {
   @Override
   public Shard shardFor(byte[] key) {
     requireTopic();
-    return Shard.of(partitionForKey(key, current().partitionsFor(topic).size()));
+    return Shard.of(partitionForKey(key, partitionCount()));
+  }
+
+  /**
+   * The partition count keyed records are routed by: the Kafka producer's metadata, or the count
+   * this backend's admin set if that is higher (the metadata not refreshed yet).
+   */
+  private int partitionCount() {
+    return Math.max(current().partitionsFor(topic).size(), backend.knownPartitionCount(topic));
   }
 
   /** The exact function Kafka's default partitioner applies to a keyed record. */
@@ -217,6 +229,8 @@ final class KafkaProducerDriver implements ProducerDriver {
       metrics = backend.bindMetrics(fresh);
       producer = fresh;
       deleted = null;
+      // Created again elsewhere, maybe with fewer partitions: its metadata is the count now.
+      backend.forgetPartitionCount(topic);
       return fresh;
     }
   }

@@ -1,13 +1,10 @@
 package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
-import dev.sluice.Position;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.SendCallback;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,29 +21,25 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 
 /**
  * Packs sends into {@code PutRecords} calls and retries them without ever reordering a key.
  *
- * <p>Records are queued per destination shard ("lane", from the cached {@link ShardMap}), and each
- * lane has at most one call in flight. A lane's batch is its oldest records, up to 500 records and
- * 5 MiB, sent once it is full, its oldest record has waited the linger time, a flush or close asks,
- * or it is a retry. When a call partly fails, everything from the first record to retry onward
- * stays at the head of the lane and goes again, in order, after a backoff: records after it that
- * did get stored are stored again (an at-least-once duplicate) so that, for each key, the copy the
- * application is told about comes after every earlier record of that key. Records fail only when
- * the error is not worth retrying or their delivery timeout has passed; a throttled record then
- * fails as throttled.
+ * <p>Records are routed to their destination shard (from the cached {@link ShardMap}) and queued in
+ * its {@link ShardSendQueue}, which has at most one call in flight. A call takes the queue's oldest
+ * records, up to 500 records and 5 MiB, once that many wait, its oldest record has waited the
+ * linger time, a flush or close asks, or it is a retry. When a call partly fails, everything from
+ * the first record to retry onward stays at the head of the queue and goes again, in order, after a
+ * backoff ({@link PutRecordsOutcome} has the rules). Records fail only when the error is not worth
+ * retrying or their delivery timeout has passed; a throttled record then fails as throttled.
  *
  * <p>When the shard map changes (a response names a shard the map did not predict, or an explicit
  * target shard is unknown), the batcher lets every call in flight finish, reloads the map and
- * re-queues the waiting records lane by lane in their order, so no key is ever in two lanes at
- * once.
+ * re-queues the waiting records shard by shard in their order, so no key is ever queued for two
+ * shards at once.
  *
  * <p>Everything runs on one dispatcher thread plus the SDK's completion threads; the lock is never
  * held while calling out (to AWS or to callbacks).
@@ -86,9 +79,6 @@ final class RecordBatcher {
     }
   }
 
-  static final int MAX_RECORDS_PER_CALL = 500;
-  static final int MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
-
   private static final Logger LOG = LoggerFactory.getLogger(RecordBatcher.class);
   private static final long MAP_RELOAD_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -103,8 +93,8 @@ final class RecordBatcher {
   private final Condition progress = lock.newCondition();
 
   // Guarded by lock.
-  private final ArrayDeque<Pending> inbox = new ArrayDeque<>();
-  private final Map<Shard, Lane> lanes = new HashMap<>();
+  private final ArrayDeque<PendingRecord> inbox = new ArrayDeque<>();
+  private final Map<Shard, ShardSendQueue> queues = new HashMap<>();
   private final TreeSet<Long> outstanding = new TreeSet<>();
   private @Nullable ShardMap map;
   private long mapLoadedNanos;
@@ -140,9 +130,14 @@ final class RecordBatcher {
 
   /** Queues a record; its callback is called exactly once, from another thread. */
   void send(Record<byte[], byte[]> record, SendCallback callback) {
-    Pending p;
+    PendingRecord p;
     try {
-      p = new Pending(record, callback, System.nanoTime() + settings.deliveryTimeout.toNanos());
+      p =
+          new PendingRecord(
+              record,
+              callback,
+              System.nanoTime() + settings.deliveryTimeout.toNanos(),
+              this::released);
     } catch (RuntimeException e) {
       callback.failed(e);
       return;
@@ -208,7 +203,7 @@ final class RecordBatcher {
    * with {@code CLOSED}.
    */
   void close(Duration timeout) {
-    List<Pending> abandoned = new ArrayList<>();
+    List<PendingRecord> abandoned = new ArrayList<>();
     lock.lock();
     try {
       closing = true;
@@ -224,9 +219,8 @@ final class RecordBatcher {
       }
       abandoned.addAll(inbox);
       inbox.clear();
-      for (Lane lane : lanes.values()) {
-        abandoned.addAll(lane.queue);
-        lane.queue.clear();
+      for (ShardSendQueue queue : queues.values()) {
+        queue.drainTo(abandoned);
       }
       outstanding.clear();
       stopped = true;
@@ -248,7 +242,7 @@ final class RecordBatcher {
         new SluiceException(
             ErrorCode.CLOSED,
             "The producer for stream '" + stream + "' was closed before the record was sent");
-    for (Pending p : abandoned) {
+    for (PendingRecord p : abandoned) {
       p.fail(closed);
     }
     // Every record has its outcome now; the dispatcher has nothing left to do. If it is listing
@@ -298,8 +292,8 @@ final class RecordBatcher {
         }
         if (!load && map != null && !reloadMap) {
           routeInbox(now, failures);
-          for (Lane lane : lanes.values()) {
-            nextWake = Math.min(nextWake, lane.dispatch(now, calls, failures));
+          for (ShardSendQueue queue : queues.values()) {
+            nextWake = Math.min(nextWake, dispatch(queue, now, calls, failures));
           }
         }
         if (!load && calls.isEmpty() && failures.isEmpty()) {
@@ -343,7 +337,7 @@ final class RecordBatcher {
     } finally {
       loadingMap = false;
     }
-    List<Pending> failed = new ArrayList<>();
+    List<PendingRecord> failed = new ArrayList<>();
     lock.lock();
     try {
       if (loaded != null) {
@@ -364,7 +358,7 @@ final class RecordBatcher {
         mapAttempts++;
         mapRetryAtNanos = System.nanoTime() + backoffNanos(mapAttempts);
         LOG.debug("Listing the shards of '{}' failed; will retry: {}", stream, error.toString());
-        for (Pending p : inbox) {
+        for (PendingRecord p : inbox) {
           p.lastError = error;
         }
       } else {
@@ -375,27 +369,27 @@ final class RecordBatcher {
     } finally {
       lock.unlock();
     }
-    for (Pending p : failed) {
+    for (PendingRecord p : failed) {
       p.fail(error);
     }
   }
 
-  /** Puts every waiting record back through routing, lane by lane in order. Under lock. */
+  /** Puts every waiting record back through routing, shard by shard in order. Under lock. */
   private void requeueAll() {
-    ArrayDeque<Pending> all = new ArrayDeque<>();
-    for (Lane lane : lanes.values()) {
-      all.addAll(lane.queue);
+    ArrayDeque<PendingRecord> all = new ArrayDeque<>();
+    for (ShardSendQueue queue : queues.values()) {
+      queue.drainTo(all);
     }
-    lanes.clear();
+    queues.clear();
     all.addAll(inbox);
     inbox.clear();
     inbox.addAll(all);
   }
 
   private void expireInbox(long now, List<Runnable> failures) {
-    Iterator<Pending> it = inbox.iterator();
+    Iterator<PendingRecord> it = inbox.iterator();
     while (it.hasNext()) {
-      Pending p = it.next();
+      PendingRecord p = it.next();
       if (now >= p.deadlineNanos) {
         it.remove();
         Throwable error = timeoutError(p);
@@ -404,11 +398,11 @@ final class RecordBatcher {
     }
   }
 
-  /** Moves records from the inbox to their lanes. Under lock; map is loaded. */
+  /** Moves records from the inbox to their shards' queues. Under lock; map is loaded. */
   private void routeInbox(long now, List<Runnable> failures) {
     ShardMap current = map;
     while (!inbox.isEmpty()) {
-      Pending p = inbox.peek();
+      PendingRecord p = inbox.peek();
       Shard shard;
       if (p.target != null) {
         ShardMap.Entry entry = current.get(p.target);
@@ -450,7 +444,7 @@ final class RecordBatcher {
         }
       }
       inbox.poll();
-      lanes.computeIfAbsent(shard, Lane::new).queue.add(p);
+      queues.computeIfAbsent(shard, ShardSendQueue::new).add(p);
     }
   }
 
@@ -458,7 +452,7 @@ final class RecordBatcher {
    * A record's callback has run: it no longer counts for flush, close or the buffer. Counting it
    * only now means flush returns after the callbacks of the records it waited for.
    */
-  private void released(Pending p) {
+  private void released(PendingRecord p) {
     if (p.seq < 0) {
       return;
     }
@@ -473,7 +467,7 @@ final class RecordBatcher {
     }
   }
 
-  private Throwable timeoutError(Pending p) {
+  private Throwable timeoutError(PendingRecord p) {
     if (p.lastError != null) {
       return p.lastError;
     }
@@ -497,280 +491,89 @@ final class RecordBatcher {
     return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
   }
 
-  // ------------------------------------------------------------------ lanes
+  // ------------------------------------------------------------------ calls
 
-  /** The records waiting for one shard, oldest first; the head {@code inFlight} ones are sent. */
-  private final class Lane {
-    final Shard shard;
-    final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    int sending;
-    int attempts;
-    long retryAtNanos;
-
-    Lane(Shard shard) {
-      this.shard = shard;
-    }
-
-    /** Starts a call if the lane is ready; returns when to look again. Under lock. */
-    long dispatch(long now, List<Runnable> calls, List<Runnable> failures) {
-      if (sending > 0) {
-        return Long.MAX_VALUE;
-      }
-      expireHead(now, failures);
-      if (queue.isEmpty()) {
-        return Long.MAX_VALUE;
-      }
-      if (now < retryAtNanos) {
-        return retryAtNanos;
-      }
-      Pending head = queue.peek();
-      long lingerUntil = head.queuedNanos + settings.linger.toNanos();
-      boolean ready =
-          closing
-              || attempts > 0
-              || head.seq <= flushUpTo
-              || now >= lingerUntil
-              || queue.size() >= MAX_RECORDS_PER_CALL
-              || queuedBytesAtLeast(MAX_BYTES_PER_CALL);
-      if (!ready) {
-        return lingerUntil;
-      }
-      List<Pending> batch = new ArrayList<>();
-      long bytes = 0;
-      for (Pending p : queue) {
-        if (batch.size() == MAX_RECORDS_PER_CALL
-            || (!batch.isEmpty() && bytes + p.size > MAX_BYTES_PER_CALL)) {
-          break;
-        }
-        batch.add(p);
-        bytes += p.size;
-      }
-      sending = batch.size();
-      inFlight++;
-      List<PutRecordsRequestEntry> entries = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        entries.add(p.entry());
-      }
-      PutRecordsRequest request =
-          PutRecordsRequest.builder().streamName(stream).records(entries).build();
-      calls.add(
-          () -> {
-            CompletableFuture<PutRecordsResponse> call;
-            try {
-              call = put.putRecords(request);
-            } catch (RuntimeException e) {
-              call = CompletableFuture.failedFuture(e);
-            }
-            call.whenComplete((response, error) -> completed(batch, response, error));
-          });
+  /** Starts a call for the shard's queue if it is ready; returns when to look again. Under lock. */
+  private long dispatch(
+      ShardSendQueue queue, long now, List<Runnable> calls, List<Runnable> failures) {
+    if (queue.isSending()) {
       return Long.MAX_VALUE;
     }
-
-    private boolean queuedBytesAtLeast(long limit) {
-      long bytes = 0;
-      for (Pending p : queue) {
-        bytes += p.size;
-        if (bytes >= limit) {
-          return true;
-        }
-      }
-      return false;
+    queue.expireHead(now, failures, this::timeoutError);
+    if (queue.isEmpty()) {
+      return Long.MAX_VALUE;
     }
-
-    /** Fails (or, if stored by an earlier attempt, confirms) head records past their deadline. */
-    private void expireHead(long now, List<Runnable> failures) {
-      while (!queue.isEmpty() && now >= queue.peek().deadlineNanos) {
-        Pending p = queue.poll();
-        if (p.storedShard != null) {
-          Shard s = p.storedShard;
-          Position pos = p.storedPosition;
-          failures.add(() -> p.sent(s, pos));
-        } else {
-          Throwable error = timeoutError(p);
-          failures.add(() -> p.fail(error));
-        }
-      }
+    if (now < queue.retryAtNanos()) {
+      return queue.retryAtNanos();
     }
-
-    /** Handles a call's outcome. Runs on an SDK completion thread. */
-    private void completed(
-        List<Pending> batch, @Nullable PutRecordsResponse response, @Nullable Throwable error) {
-      List<Runnable> callbacks = new ArrayList<>();
-      lock.lock();
-      try {
-        inFlight--;
-        sending = 0;
-        if (stopped) {
-          return; // close() has failed every record already
-        }
-        long now = System.nanoTime();
-        List<Pending> keep = new ArrayList<>();
-        if (error != null) {
-          Throwable cause = KinesisErrors.unwrap(error);
-          boolean retry = KinesisErrors.isRetryable(cause);
-          for (Pending p : batch) {
-            if (retry && now < p.deadlineNanos) {
-              p.lastError = cause;
-              keep.add(p);
-            } else {
-              callbacks.add(() -> p.fail(cause));
-            }
-          }
-          if (!retry) {
-            LOG.debug("PutRecords to '{}' failed: {}", stream, cause.toString());
-          }
-        } else {
-          List<PutRecordsResultEntry> results = response.records();
-          boolean resending = false;
-          int duplicates = 0;
-          for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            PutRecordsResultEntry result = i < results.size() ? results.get(i) : null;
-            if (result != null && result.errorCode() == null) {
-              Shard landed = Shard.of(result.shardId());
-              Position position = Position.of(result.sequenceNumber());
-              if (!landed.equals(shard)) {
-                // The map is stale (the stream was resharded): reload before the next call.
-                reloadMap = true;
-              }
-              if (resending) {
-                p.storedShard = landed;
-                p.storedPosition = position;
-                keep.add(p);
-                duplicates++;
-              } else {
-                callbacks.add(() -> p.sent(landed, position));
-              }
-            } else {
-              Throwable cause =
-                  result == null
-                      ? new IllegalStateException("PutRecords returned fewer results than records")
-                      : KinesisErrors.recordError(result.errorCode(), result.errorMessage());
-              if (!KinesisErrors.isRetryable(cause) || now >= p.deadlineNanos) {
-                callbacks.add(() -> p.fail(cause));
-              } else {
-                p.lastError = cause;
-                resending = true;
-                keep.add(p);
-              }
-            }
-          }
-          if (duplicates > 0) {
-            LOG.debug(
-                "Resending {} stored record(s) to shard {} of '{}' behind a failed one, to keep"
-                    + " key order",
-                duplicates,
-                shard,
-                stream);
-          }
-        }
-        for (int i = 0; i < batch.size(); i++) {
-          queue.poll();
-        }
-        for (int i = keep.size() - 1; i >= 0; i--) {
-          queue.addFirst(keep.get(i));
-        }
-        if (keep.isEmpty()) {
-          attempts = 0;
-          retryAtNanos = 0;
-        } else {
-          attempts++;
-          retryAtNanos = now + backoffNanos(attempts);
-        }
-        wake.signal();
-        progress.signalAll();
-      } finally {
-        lock.unlock();
-      }
-      callbacks.forEach(Runnable::run);
+    PendingRecord head = queue.head();
+    long lingerUntil = head.queuedNanos + settings.linger.toNanos();
+    boolean ready =
+        closing
+            || queue.retrying()
+            || head.seq <= flushUpTo
+            || now >= lingerUntil
+            || queue.size() >= ShardSendQueue.MAX_RECORDS_PER_CALL
+            || queue.fullCallOfBytes();
+    if (!ready) {
+      return lingerUntil;
     }
+    List<PendingRecord> batch = queue.takeBatch();
+    inFlight++;
+    List<PutRecordsRequestEntry> entries = new ArrayList<>(batch.size());
+    for (PendingRecord p : batch) {
+      entries.add(p.entry());
+    }
+    PutRecordsRequest request =
+        PutRecordsRequest.builder().streamName(stream).records(entries).build();
+    calls.add(
+        () -> {
+          CompletableFuture<PutRecordsResponse> call;
+          try {
+            call = put.putRecords(request);
+          } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+          }
+          call.whenComplete((response, error) -> completed(queue, batch, response, error));
+        });
+    return Long.MAX_VALUE;
   }
 
-  // ------------------------------------------------------------------ records
-
-  /** One record on its way; its callback fires once. */
-  private final class Pending {
-    final String partitionKey;
-    final byte[] data;
-    final int size;
-    final @Nullable Shard target;
-    final long deadlineNanos;
-    final long queuedNanos;
-    final long timestampMillis;
-    private final SendCallback callback;
-    @Nullable BigInteger explicitHashKey;
-    long seq = -1;
-    @Nullable Throwable lastError;
-    @Nullable Shard storedShard;
-    @Nullable Position storedPosition;
-    private boolean done;
-
-    Pending(Record<byte[], byte[]> record, SendCallback callback, long deadlineNanos) {
-      this.partitionKey = PartitionKeys.toPartitionKey(record.key());
-      byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
-      // A plain record's data is its value itself; the record waits here for its batch, and the
-      // caller may reuse its array once send returns (as with Kafka and memory): keep a copy.
-      this.data = encoded == record.value() ? encoded.clone() : encoded;
-      this.timestampMillis = record.timestampMillis();
-      this.size = data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
-      this.target = record.shard();
-      this.callback = callback;
-      this.deadlineNanos = deadlineNanos;
-      this.queuedNanos = System.nanoTime();
-      if (record.key() == null && record.shard() == null) {
-        this.explicitHashKey = ShardMap.randomHashKey();
+  /** Handles a call's outcome. Runs on an SDK completion thread. */
+  private void completed(
+      ShardSendQueue queue,
+      List<PendingRecord> batch,
+      @Nullable PutRecordsResponse response,
+      @Nullable Throwable error) {
+    PutRecordsOutcome outcome;
+    lock.lock();
+    try {
+      inFlight--;
+      if (stopped) {
+        return; // close() has failed every record already
       }
+      long now = System.nanoTime();
+      outcome = PutRecordsOutcome.of(queue.shard, batch, response, error, now);
+      if (outcome.mapStale) {
+        reloadMap = true; // reload before the next call
+      }
+      if (outcome.finalCallError != null) {
+        LOG.debug("PutRecords to '{}' failed: {}", stream, outcome.finalCallError.toString());
+      }
+      if (outcome.storedAgain > 0) {
+        LOG.debug(
+            "Resending {} stored record(s) to shard {} of '{}' behind a failed one, to keep key"
+                + " order",
+            outcome.storedAgain,
+            queue.shard,
+            stream);
+      }
+      queue.callEnded(outcome.retry, now, this::backoffNanos);
+      wake.signal();
+      progress.signalAll();
+    } finally {
+      lock.unlock();
     }
-
-    BigInteger hashKey() {
-      return explicitHashKey != null ? explicitHashKey : ShardMap.hashKey(partitionKey);
-    }
-
-    PutRecordsRequestEntry entry() {
-      PutRecordsRequestEntry.Builder b =
-          PutRecordsRequestEntry.builder()
-              .partitionKey(partitionKey)
-              .data(SdkBytes.fromByteArrayUnsafe(data));
-      if (explicitHashKey != null) {
-        b.explicitHashKey(explicitHashKey.toString());
-      }
-      return b.build();
-    }
-
-    /**
-     * Reports the record stored, with its own timestamp if it had one (it travels in the envelope),
-     * else none: Kinesis stamps the record on arrival and PutRecords does not say when that was.
-     */
-    void sent(Shard shard, Position position) {
-      synchronized (this) {
-        if (done) {
-          return;
-        }
-        done = true;
-      }
-      try {
-        callback.sent(shard, position, timestampMillis);
-      } catch (RuntimeException e) {
-        LOG.warn("A send callback threw", e);
-      } finally {
-        released(this);
-      }
-    }
-
-    void fail(Throwable error) {
-      synchronized (this) {
-        if (done) {
-          return;
-        }
-        done = true;
-      }
-      try {
-        callback.failed(error);
-      } catch (RuntimeException e) {
-        LOG.warn("A send callback threw", e);
-      } finally {
-        released(this);
-      }
-    }
+    outcome.callbacks.forEach(Runnable::run);
   }
 }

@@ -61,7 +61,13 @@ final class StandaloneConsumer implements ConsumerDriver {
   private final Duration pollInterval;
   private final int batchLimit;
   private final ScheduledExecutorService timer;
-  private final ExecutorService enders;
+
+  /**
+   * Threads that wait, one per ended shard, for its records to be processed before its children
+   * start (DeliverySink.shardEnded blocks), so the reader timer never waits on a handler.
+   */
+  private final ExecutorService shardEndWaiters;
+
   private final Map<Shard, Reader> readers = new ConcurrentHashMap<>();
   private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
   private final Object discoveryLock = new Object();
@@ -83,7 +89,8 @@ final class StandaloneConsumer implements ConsumerDriver {
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, spec.clientId() + "-reader-" + n.incrementAndGet()));
-    this.enders = Executors.newCachedThreadPool(r -> daemon(r, spec.clientId() + "-shard-end"));
+    this.shardEndWaiters =
+        Executors.newCachedThreadPool(r -> daemon(r, spec.clientId() + "-shard-end"));
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -199,7 +206,7 @@ final class StandaloneConsumer implements ConsumerDriver {
   /** The shard was read to its end: once its records are processed, its children may start. */
   private void ended(Reader reader) {
     try {
-      enders.execute(
+      shardEndWaiters.execute(
           () -> {
             if (closed || !sink.shardEnded(reader.shard)) {
               return;
@@ -463,7 +470,7 @@ final class StandaloneConsumer implements ConsumerDriver {
     if (sink != null && !active.isEmpty()) {
       sink.revoked(active, false);
     }
-    enders.shutdownNow();
+    shardEndWaiters.shutdownNow();
   }
 
   @Override
