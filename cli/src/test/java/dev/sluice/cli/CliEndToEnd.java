@@ -36,6 +36,29 @@ abstract class CliEndToEnd {
 
   @TempDir Path dir;
 
+  private final Map<String, String> hidden = new java.util.HashMap<>();
+
+  /**
+   * The CLI reads JVM properties as the library does, and the build sets {@code sluice.it.*} ones
+   * for its own test switches, which Sluice would refuse as unknown keys: set aside while the CLI
+   * runs here, as in a user's JVM, which has none.
+   */
+  @org.junit.jupiter.api.BeforeEach
+  void hideBuildProperties() {
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith("sluice.")) {
+        hidden.put(key, System.getProperty(key));
+        System.clearProperty(key);
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void restoreBuildProperties() {
+    hidden.forEach(System::setProperty);
+    hidden.clear();
+  }
+
   /** What a run printed and returned. */
   record Result(int code, byte[] out, String err) {
     String text() {
