@@ -6,6 +6,7 @@ import dev.sluice.ErrorCode;
 import dev.sluice.PullConsumer;
 import dev.sluice.Record;
 import dev.sluice.SluiceException;
+import dev.sluice.StartPosition;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,11 +39,12 @@ final class ConsumeCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--from"},
       paramLabel = "START",
+      converter = StartPositions.class,
       description =
           "where to start without a checkpoint: earliest (default), latest, an instant"
               + " (2026-01-01T00:00:00Z) or @MILLIS, or SHARD=POSITION[,SHARD=POSITION...]"
               + " (those records first, other shards from the earliest)")
-  String from = "earliest";
+  StartPosition from = StartPosition.earliest();
 
   @Option(
       names = {"-g", "--group"},
@@ -92,15 +94,31 @@ final class ConsumeCommand implements Callable<Integer> {
     long printed = 0;
     OutputStream sink = new BufferedOutputStream(cli.out, 64 * 1024);
     try (SluiceCli.Session session = cli.open()) {
-      ConsumerBuilder<byte[], byte[]> builder =
-          session.sluice.consumer(stream).startPosition(StartPositions.parse(from));
+      ConsumerBuilder<byte[], byte[]> builder = session.sluice.consumer(stream).startPosition(from);
       if (group != null) {
         // Each printed record is checkpointed, no more: with -c the group resumes after the last.
         builder.group(group).checkpointing(CheckpointMode.MANUAL);
       }
+      java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean stopping =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      // Ctrl-C: stop polling and close the consumer, which checkpoints and leaves the group (on
+      // Kinesis, releases its leases, so the group can be reset right after).
+      Thread hook =
+          new Thread(
+              () -> {
+                stopping.set(true);
+                try {
+                  closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "sluice-consume-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
       try (PullConsumer<byte[], byte[]> consumer = builder.open()) {
         long lastRecord = -1;
-        while (count < 0 || printed < count) {
+        while ((count < 0 || printed < count) && !stopping.get()) {
           List<Record<byte[], byte[]>> batch = consumer.poll(Duration.ofMillis(200));
           long now = System.nanoTime();
           for (Record<byte[], byte[]> r : batch) {
@@ -124,6 +142,11 @@ final class ConsumeCommand implements Callable<Integer> {
           }
         }
         sink.flush();
+      } finally {
+        closed.countDown();
+        if (!stopping.get()) {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        }
       }
     }
     progress.finish(printed);

@@ -47,6 +47,22 @@ final class Durations implements ITypeConverter<Duration> {
         "Not a duration: '" + value + "' (e.g. 500ms, 90s, 15m, 24h, 7d, PT24H)");
   }
 
+  /** For people: 850ms, 41.4s, 12m03s, 5h07m. */
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    if (ms < 1000) {
+      return ms + "ms";
+    }
+    if (ms < 60_000) {
+      return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
+    }
+    long s = ms / 1000;
+    if (s < 3600) {
+      return String.format(java.util.Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+    return String.format(java.util.Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+  }
+
   /** 24h, 90s, 1500ms: the shortest exact form. */
   static String format(Duration d) {
     if (d.isZero()) {

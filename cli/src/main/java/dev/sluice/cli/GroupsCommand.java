@@ -78,7 +78,11 @@ final class GroupsCommand implements Runnable {
       out.println("stream   " + d.stream());
       out.println("members  " + (d.members().isEmpty() ? "none" : String.join(", ", d.members())));
       OptionalLong total = d.totalLag();
-      out.println("lag      " + (total.isPresent() ? total.getAsLong() + " records" : "-"));
+      out.println(
+          "lag      "
+              + (total.isPresent()
+                  ? total.getAsLong() + (total.getAsLong() == 1 ? " record" : " records")
+                  : "-"));
       out.println();
       Table t = new Table("SHARD", "OWNER", "CHECKPOINT", "LATEST", "LAG", "LAG-TIME");
       for (ShardProgress p : d.shards()) {
@@ -88,7 +92,7 @@ final class GroupsCommand implements Runnable {
             p.checkpoint().map(Object::toString).orElse(null),
             p.latest().map(Object::toString).orElse(null),
             p.lagRecords().isPresent() ? Long.toString(p.lagRecords().getAsLong()) : null,
-            p.lagTime().map(Durations::format).orElse(null));
+            p.lagTime().map(Durations::human).orElse(null));
       }
       t.print(out);
       return SluiceCli.OK;
@@ -109,15 +113,15 @@ final class GroupsCommand implements Runnable {
         names = "--to",
         required = true,
         paramLabel = "START",
+        converter = StartPositions.class,
         description = "where the group starts next: " + StartPositions.HELP)
-    String to;
+    dev.sluice.StartPosition to;
 
     @Override
     public Integer call() {
-      var start = StartPositions.parse(to);
       groups.withGroups(
           g -> {
-            g.resetGroup(stream, group, start);
+            g.resetGroup(stream, group, to);
             return null;
           });
       groups.cli.out.println("reset group " + group + " of " + stream + " to " + to);

@@ -10,9 +10,20 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Start positions as the commands take them: earliest, latest, a time, or shard positions. */
-final class StartPositions {
-  private StartPositions() {}
+/**
+ * Start positions as the commands take them: earliest, latest, a time, or shard positions. As a
+ * picocli converter, a bad one is a usage error (exit 2).
+ */
+final class StartPositions implements picocli.CommandLine.ITypeConverter<StartPosition> {
+  @Override
+  public StartPosition convert(String value) {
+    try {
+      return parse(value);
+    } catch (SluiceException e) {
+      throw new picocli.CommandLine.TypeConversionException(
+          e.getMessage().replaceFirst("^\\[[A-Z_]+\\] ", ""));
+    }
+  }
 
   static final String HELP =
       "earliest, latest, an instant (2026-01-01T00:00:00Z), @MILLIS, or"

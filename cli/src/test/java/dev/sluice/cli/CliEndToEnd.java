@@ -212,7 +212,7 @@ abstract class CliEndToEnd {
     assertThat(usage.err()).contains("Missing required parameter");
 
     Result badStart = sluice("consume", missing, "-o", "yesterday");
-    assertThat(badStart.code()).isEqualTo(SluiceCli.FAILED);
-    assertThat(badStart.err()).contains("[INVALID_ARGUMENT] Not a start position: 'yesterday'");
+    assertThat(badStart.code()).isEqualTo(SluiceCli.USAGE);
+    assertThat(badStart.err()).contains("Not a start position: 'yesterday'");
   }
 }

@@ -47,6 +47,6 @@ class KinesisCliIT extends CliEndToEnd {
   @Override
   void assertLagAfterReadingAll(String described) {
     // No count of records on Kinesis; the age of the oldest unread record is zero.
-    assertThat(described).contains("lag      -").contains(" 0s");
+    assertThat(described).contains("lag      -").contains(" 0ms");
   }
 }
