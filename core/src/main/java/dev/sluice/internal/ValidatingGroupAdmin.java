@@ -36,7 +36,7 @@ final class ValidatingGroupAdmin implements GroupAdmin {
   @Override
   public GroupDescription describeGroup(String stream, String group) {
     requireStream(stream);
-    Validation.groupName(group);
+    Validation.groupName(Validation.notNull(group, "group"));
     return call(() -> driver().describeGroup(stream, group));
   }
 
@@ -44,7 +44,7 @@ final class ValidatingGroupAdmin implements GroupAdmin {
   public void resetGroup(String stream, String group, StartPosition to) {
     Validation.notNull(to, "to");
     requireStream(stream);
-    Validation.groupName(group);
+    Validation.groupName(Validation.notNull(group, "group"));
     call(
         () -> {
           driver().resetGroup(stream, group, to);
@@ -55,7 +55,7 @@ final class ValidatingGroupAdmin implements GroupAdmin {
   @Override
   public void deleteGroup(String stream, String group) {
     requireStream(stream);
-    Validation.groupName(group);
+    Validation.groupName(Validation.notNull(group, "group"));
     call(
         () -> {
           driver().deleteGroup(stream, group);
