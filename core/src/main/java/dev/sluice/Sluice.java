@@ -99,6 +99,15 @@ public final class Sluice implements AutoCloseable {
     return runtime.admin();
   }
 
+  /**
+   * Lists, describes, resets and deletes the consumer groups of streams.
+   *
+   * @return the group admin
+   */
+  public GroupAdmin groups() {
+    return runtime.groups();
+  }
+
   /** A producer of raw bytes. */
   public Producer<byte[], byte[]> producer(String stream) {
     return producer(stream, Serde.bytes(), Serde.bytes());

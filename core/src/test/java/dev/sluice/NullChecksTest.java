@@ -83,6 +83,7 @@ class NullChecksTest {
     r.put(Sluice.class, () -> sluice);
     r.put(Sluice.Builder.class, Sluice::builder);
     r.put(StreamAdmin.class, () -> sluice.admin());
+    r.put(GroupAdmin.class, () -> sluice.groups());
     r.put(Producer.class, () -> sluice.producer(STREAM, Serde.string(), Serde.string()));
     r.put(ConsumerBuilder.class, () -> sluice.consumer(STREAM, Serde.string(), Serde.string()));
     r.put(

@@ -47,6 +47,7 @@ public final class SluiceRuntime {
   private final @Nullable MeterRegistry meterRegistry;
   private final @Nullable SluiceMetrics metrics;
   private final StreamAdmin admin;
+  private final dev.sluice.GroupAdmin groups;
   private final Set<AutoCloseable> resources = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -62,6 +63,7 @@ public final class SluiceRuntime {
     this.meterRegistry = meterRegistry;
     this.metrics = SluiceMetrics.create(meterRegistry, backendName, config);
     this.admin = new ValidatingAdmin(this, backend.admin());
+    this.groups = new ValidatingGroupAdmin(this, admin);
   }
 
   /**
@@ -87,6 +89,11 @@ public final class SluiceRuntime {
   public StreamAdmin admin() {
     checkOpen();
     return admin;
+  }
+
+  public dev.sluice.GroupAdmin groups() {
+    checkOpen();
+    return groups;
   }
 
   public Backend backend() {

@@ -19,6 +19,7 @@ final class MemoryBackend implements Backend {
   private final MemoryBroker broker;
   private final Capabilities capabilities;
   private final MemoryAdmin admin;
+  private final MemoryGroupAdmin groups;
 
   MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes) {
     this.broker = broker;
@@ -40,6 +41,7 @@ final class MemoryBackend implements Backend {
             .retention(null, null)
             .build();
     this.admin = new MemoryAdmin(broker);
+    this.groups = new MemoryGroupAdmin(broker);
   }
 
   @Override
@@ -50,6 +52,11 @@ final class MemoryBackend implements Backend {
   @Override
   public StreamAdmin admin() {
     return admin;
+  }
+
+  @Override
+  public dev.sluice.GroupAdmin groups() {
+    return groups;
   }
 
   @Override

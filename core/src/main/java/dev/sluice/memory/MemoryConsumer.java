@@ -106,6 +106,11 @@ final class MemoryConsumer implements ConsumerDriver {
     return group;
   }
 
+  /** The member id shown by the group admin. */
+  String id() {
+    return spec.clientId();
+  }
+
   String streamName() {
     return spec.stream();
   }
@@ -118,9 +123,11 @@ final class MemoryConsumer implements ConsumerDriver {
       Map<Shard, Cursor> fresh = new java.util.TreeMap<>();
       for (Shard id : shards) {
         MemoryShard ms = stream.shard(id);
-        Position checkpoint = group.checkpoint(id);
+        Long checkpointed = group.nextOffset(id);
         long next =
-            checkpoint != null ? checkpoint.offset() + 1 : startOffset(ms, spec.startPosition());
+            checkpointed != null
+                ? Math.max(checkpointed, ms.startOffset())
+                : startOffset(ms, spec.startPosition());
         fresh.put(id, new Cursor(ms, next));
       }
       sink.assigned(shards);
@@ -266,7 +273,7 @@ final class MemoryConsumer implements ConsumerDriver {
     }
   }
 
-  private static long startOffset(MemoryShard shard, StartPosition start) {
+  static long startOffset(MemoryShard shard, StartPosition start) {
     StartPosition forShard = start.forShard(shard.shard);
     switch (forShard.kind()) {
       case EARLIEST:

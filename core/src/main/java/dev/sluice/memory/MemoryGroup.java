@@ -38,7 +38,11 @@ final class MemoryGroup {
   private final List<MemoryConsumer> members = new ArrayList<>();
   private final Map<MemoryConsumer, Set<Shard>> owned = new HashMap<>();
 
-  private final Map<Shard, Position> checkpoints = new ConcurrentHashMap<>();
+  /**
+   * The next offset to read of each shard: one past the checkpoint, or where a reset put it (which
+   * may be before every record, so it cannot be a checkpoint position).
+   */
+  private final Map<Shard, Long> nextOffsets = new ConcurrentHashMap<>();
 
   /**
    * Who owns each shard, for transactional commits ({@link #commitIfOwner}); changed and read under
@@ -117,7 +121,7 @@ final class MemoryGroup {
   }
 
   void commit(Map<Shard, Position> positions) {
-    positions.forEach((s, p) -> checkpoints.merge(s, p, (a, b) -> a.compareTo(b) >= 0 ? a : b));
+    positions.forEach((s, p) -> nextOffsets.merge(s, p.offset() + 1, Math::max));
   }
 
   /**
@@ -145,8 +149,92 @@ final class MemoryGroup {
     }
   }
 
-  @Nullable Position checkpoint(Shard shard) {
-    return checkpoints.get(shard);
+  /** Where a new owner of {@code shard} reads first, or null if the group has no checkpoint. */
+  @Nullable Long nextOffset(Shard shard) {
+    return nextOffsets.get(shard);
+  }
+
+  // ------------------------------------------------------------------ admin (GroupAdmin)
+
+  String name() {
+    return name;
+  }
+
+  /** True if the group has checkpoints or members. */
+  boolean isInUse() {
+    return !nextOffsets.isEmpty() || !call(() -> List.copyOf(members)).isEmpty();
+  }
+
+  /** The members' ids and who owns which shard, read on the coordinator thread. */
+  Map<Shard, String> owners() {
+    return call(
+        () -> {
+          Map<Shard, String> out = new HashMap<>();
+          owned.forEach((m, shards) -> shards.forEach(s -> out.put(s, m.id())));
+          return out;
+        });
+  }
+
+  List<String> memberIds() {
+    return call(
+        () -> {
+          List<String> ids = new ArrayList<>();
+          members.forEach(m -> ids.add(m.id()));
+          return ids;
+        });
+  }
+
+  Map<Shard, Long> nextOffsets() {
+    return Map.copyOf(nextOffsets);
+  }
+
+  /**
+   * Runs {@code change} on the coordinator thread if the group has no member, so no member can join
+   * between the check and the change.
+   *
+   * @throws dev.sluice.SluiceException {@code FAILED_PRECONDITION} if it has members
+   */
+  void whileEmpty(String what, Runnable change) {
+    call(
+        () -> {
+          if (!members.isEmpty()) {
+            List<String> ids = new ArrayList<>();
+            members.forEach(m -> ids.add(m.id()));
+            throw new dev.sluice.SluiceException(
+                dev.sluice.ErrorCode.FAILED_PRECONDITION,
+                "Cannot "
+                    + what
+                    + " group '"
+                    + name
+                    + "' of stream '"
+                    + stream.name
+                    + "' while it has live members "
+                    + ids
+                    + ": stop them first");
+          }
+          change.run();
+          return null;
+        });
+  }
+
+  /** Replaces the next offsets of these shards. Call inside {@link #whileEmpty}. */
+  void reset(Map<Shard, Long> next) {
+    nextOffsets.putAll(next);
+  }
+
+  private <T> T call(java.util.concurrent.Callable<T> task) {
+    Future<T> f = coordinator.submit(task);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new dev.sluice.SluiceException(dev.sluice.ErrorCode.CLOSED, "Interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   private void rebalance() {

@@ -200,6 +200,30 @@ final class MemoryStream {
     return groups.computeIfAbsent(group, g -> new MemoryGroup(this, g));
   }
 
+  /** The group if it exists (has been joined or reset), else null. */
+  @Nullable MemoryGroup existingGroup(String group) {
+    return groups.get(group);
+  }
+
+  /** The names of the groups that have checkpoints or members, sorted. */
+  List<String> groupNames() {
+    List<String> names = new ArrayList<>();
+    groups.forEach(
+        (n, g) -> {
+          if (g.isInUse()) {
+            names.add(n);
+          }
+        });
+    names.sort(null);
+    return names;
+  }
+
+  /** Forgets a group with no members. */
+  void deleteGroup(MemoryGroup group) {
+    group.whileEmpty("delete", () -> groups.remove(group.name(), group));
+    group.shutdown();
+  }
+
   boolean isDeleted() {
     return deleted;
   }

@@ -1,6 +1,7 @@
 package dev.sluice.spi;
 
 import dev.sluice.Capabilities;
+import dev.sluice.GroupAdmin;
 import dev.sluice.SluiceException;
 import dev.sluice.StreamAdmin;
 
@@ -17,6 +18,20 @@ public interface Backend extends AutoCloseable {
    * validates arguments beforehand and maps errors with {@link #translate}.
    */
   StreamAdmin admin();
+
+  /**
+   * The consumer-group admin driver. Its methods must do what {@link GroupAdmin} says and block
+   * until done; core checks names and that the stream exists beforehand, and maps errors with
+   * {@link #translate}. A reset or delete must refuse with {@code FAILED_PRECONDITION} while the
+   * group has a live member, checked by the backend as close to the write as it can (Kafka's group
+   * coordinator does it; elsewhere a conditional write).
+   *
+   * @return the driver
+   */
+  default GroupAdmin groups() {
+    throw new SluiceException(
+        dev.sluice.ErrorCode.UNSUPPORTED, "This backend cannot administer consumer groups");
+  }
 
   /** A producer for one stream. It must not check that the stream exists eagerly. */
   ProducerDriver producer(ProducerSpec spec);

@@ -106,6 +106,10 @@ public abstract class SluiceConformanceTest {
   class Handlers extends HandlerTests {}
 
   @Nested
+  @DisplayName("Group administration")
+  class GroupAdministration extends GroupAdminTests {}
+
+  @Nested
   @DisplayName("Handler failures")
   class Failures extends HandlerFailureTests {}
 

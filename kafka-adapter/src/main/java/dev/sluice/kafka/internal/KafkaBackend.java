@@ -50,6 +50,7 @@ final class KafkaBackend implements Backend {
   private final AdminClient admin;
   private final Capabilities capabilities;
   private final KafkaAdminDriver adminDriver;
+  private final KafkaGroupAdmin groupAdmin;
   private final @Nullable MeterRegistry registry;
   private final @Nullable ScheduledExecutorService metricsScheduler;
   private final @Nullable KafkaClientMetrics adminMetrics;
@@ -64,6 +65,7 @@ final class KafkaBackend implements Backend {
     this.admin =
         AdminClient.create(settings.adminProperties("sluice-admin-" + ADMIN_IDS.incrementAndGet()));
     this.adminDriver = new KafkaAdminDriver(admin, partitionCounts);
+    this.groupAdmin = new KafkaGroupAdmin(admin, settings);
     if (registry != null) {
       this.metricsScheduler =
           Executors.newSingleThreadScheduledExecutor(
@@ -113,6 +115,12 @@ final class KafkaBackend implements Backend {
   @Override
   public StreamAdmin admin() {
     return adminDriver;
+  }
+
+  @Override
+  public dev.sluice.GroupAdmin groups() {
+    checkOpen();
+    return groupAdmin;
   }
 
   @Override

@@ -170,6 +170,12 @@ final class KinesisBackend implements Backend {
   }
 
   @Override
+  public dev.sluice.GroupAdmin groups() {
+    checkOpen();
+    return new KinesisGroupAdmin(this);
+  }
+
+  @Override
   public ProducerDriver producer(ProducerSpec spec) {
     checkOpen();
     return new KinesisProducer(kinesis, spec, settings);

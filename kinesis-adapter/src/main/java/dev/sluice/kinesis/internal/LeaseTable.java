@@ -443,6 +443,75 @@ final class LeaseTable {
     return released;
   }
 
+  // ------------------------------------------------------------------ group admin
+
+  /** True if the table exists. */
+  boolean exists() {
+    return describe() != null;
+  }
+
+  /** Every lease item (items of other kinds left out), read consistently. */
+  List<Map<String, AttributeValue>> leaseItems() {
+    List<Map<String, AttributeValue>> leases = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      ScanResponse page =
+          KinesisAdmin.join(
+              dynamo.scan(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)));
+      for (Map<String, AttributeValue> item : page.items()) {
+        AttributeValue type = item.get("entityType");
+        boolean lease = type != null ? "LEASE".equals(type.s()) : item.containsKey("checkpoint");
+        if (lease) {
+          leases.add(item);
+        }
+      }
+      start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+    } while (start != null && !start.isEmpty());
+    return leases;
+  }
+
+  /**
+   * Writes a new checkpoint into a lease nobody owns, dropping any pending checkpoint and bumping
+   * the counter as a KCL checkpoint write does. Returns false if the lease has an owner (a member
+   * took it since it was read): the condition is the only guard DynamoDB offers without
+   * transactions.
+   */
+  boolean rewriteCheckpoint(String leaseKey, String checkpoint, long subSequence) {
+    try {
+      KinesisAdmin.join(
+          dynamo.updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(Map.of("leaseKey", AttributeValue.fromS(leaseKey)))
+                      .conditionExpression(
+                          "attribute_exists(leaseKey) AND attribute_not_exists(leaseOwner)")
+                      .updateExpression(
+                          "SET checkpoint = :c, checkpointSubSequenceNumber = :s,"
+                              + " ownerSwitchesSinceCheckpoint = :zero"
+                              + " REMOVE pendingCheckpoint, pendingCheckpointSubSequenceNumber,"
+                              + " pendingCheckpointState, checkpointOwner"
+                              + " ADD leaseCounter :one")
+                      .expressionAttributeValues(
+                          Map.of(
+                              ":c", AttributeValue.fromS(checkpoint),
+                              ":s", AttributeValue.fromN(Long.toString(subSequence)),
+                              ":zero", AttributeValue.fromN("0"),
+                              ":one", AttributeValue.fromN("1")))));
+      return true;
+    } catch (RuntimeException e) {
+      if (KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes the table. */
+  void delete() {
+    KinesisAdmin.join(dynamo.deleteTable(b -> b.tableName(table)));
+  }
+
   private static KeySchemaElement key(String name, KeyType type) {
     return KeySchemaElement.builder().attributeName(name).keyType(type).build();
   }
