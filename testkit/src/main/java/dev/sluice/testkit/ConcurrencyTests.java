@@ -98,8 +98,7 @@ abstract class ConcurrencyTests extends ConformanceArea {
               }
             });
 
-    assertThat(c.awaitCount(keyed.records.size(), timeout()))
-        .hasValuesExactlyOnce(keyed.values());
+    assertThat(c.awaitCount(keyed.records.size(), timeout())).hasValuesExactlyOnce(keyed.values());
     assertThat(overlap.most.get()).as("handler calls at once").isBetween(3, 16);
   }
 
@@ -231,16 +230,14 @@ abstract class ConcurrencyTests extends ConformanceArea {
                 throw new IllegalStateException("poison");
               }
             });
-    c.await(
-        "the good records", timeout(), rs -> collectorValues(rs).containsAll(keyed.values()));
+    c.await("the good records", timeout(), rs -> collectorValues(rs).containsAll(keyed.values()));
     RecordCollector<String, String> dead = collect(consumerOf(deadLetters));
     assertThat(collectorValues(dead.awaitCount(1, timeout()))).containsExactly("poison");
     assertThat(c.consumer().termination()).isNotDone();
   }
 
   @Test
-  @DisplayName(
-      "with PER_KEY, pausing a shard stops new handler calls for it until it is resumed")
+  @DisplayName("with PER_KEY, pausing a shard stops new handler calls for it until it is resumed")
   void pauseAndResume() {
     String stream = stream(1);
     Shard shard = sluice().admin().describeStream(stream).openShards().get(0);
@@ -255,9 +252,7 @@ abstract class ConcurrencyTests extends ConformanceArea {
     Keyed second = keyed("b", 8, 2);
     awaitAll(strings(stream).sendAll(second.records));
     Await.holdsFor(
-        "nothing handled while paused",
-        quietPeriod(),
-        () -> c.size() == first.records.size());
+        "nothing handled while paused", quietPeriod(), () -> c.size() == first.records.size());
 
     consumer.resume(shard);
     assertThat(c.awaitCount(first.records.size() + second.records.size(), timeout()))
@@ -265,8 +260,7 @@ abstract class ConcurrencyTests extends ConformanceArea {
   }
 
   @Test
-  @DisplayName(
-      "with PER_KEY, two consumers of a group rebalancing while records flow lose nothing")
+  @DisplayName("with PER_KEY, two consumers of a group rebalancing while records flow lose nothing")
   void rebalanceLosesNothing() {
     String stream = stream(4);
     String group = group();
@@ -290,8 +284,7 @@ abstract class ConcurrencyTests extends ConformanceArea {
                 .start(received.handler()));
     Keyed second = keyed("second", 16, 10);
     awaitAll(strings(stream).sendAll(second.records));
-    Await.until(
-        "both consumers own shards", timeout(), () -> !c2.assignment().isEmpty());
+    Await.until("both consumers own shards", timeout(), () -> !c2.assignment().isEmpty());
     c1.close();
     Keyed third = keyed("third", 16, 10);
     awaitAll(strings(stream).sendAll(third.records));
