@@ -103,12 +103,11 @@ class ManyShardsIT {
             .group("many-" + UUID.randomUUID())
             .concurrency(CONCURRENCY, Ordering.PER_KEY)
             .start(r -> received.add(r.value()))) {
+      Await.until("every record received", Duration.ofMinutes(3), () -> received.size() == records);
       Await.until(
-          "every record received",
-          Duration.ofMinutes(3),
-          () -> received.size() == records);
-      Await.until(
-          "every shard assigned", Duration.ofMinutes(1), () -> consumer.assignment().size() == SHARDS);
+          "every shard assigned",
+          Duration.ofMinutes(1),
+          () -> consumer.assignment().size() == SHARDS);
       System.gc();
       long heapPerShard = (memory.getHeapMemoryUsage().getUsed() - heapBefore) / SHARDS;
       int peak = threads.getPeakThreadCount() - threadsBefore;
