@@ -273,6 +273,9 @@ abstract class ConcurrencyTests extends ConformanceArea {
                 .listener(l1)
                 .concurrency(16, Ordering.PER_KEY)
                 .start(received.handler()));
+    Set<Shard> shards = Set.copyOf(sluice().admin().describeStream(stream).openShards());
+    Await.until(
+        "the first consumer owns every shard", timeout(), () -> c1.assignment().equals(shards));
     Keyed first = keyed("first", 16, 10);
     awaitAll(strings(stream).sendAll(first.records));
 
