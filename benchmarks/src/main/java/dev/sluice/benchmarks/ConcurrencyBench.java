@@ -47,6 +47,7 @@ public final class ConcurrencyBench {
   static final int SHARDS = 4;
   static final int KEYS = 10_000;
   static final long HANDLER_MILLIS = 5;
+  static final boolean DEBUG = Boolean.getBoolean("cbench.debug");
 
   private ConcurrencyBench() {}
 
@@ -82,7 +83,9 @@ public final class ConcurrencyBench {
                   .set("sluice.kafka.bootstrap.servers", broker.bootstrapServers())
                   .open()) {
         measureAll("kafka", sluice, results);
-        ParallelConsumerRun.runIfPresent(broker.bootstrapServers(), sluice, results);
+        if (Boolean.parseBoolean(System.getProperty("cbench.pc", "true"))) {
+          ParallelConsumerRun.runIfPresent(broker.bootstrapServers(), sluice, results);
+        }
       }
     }
     String table = table(results);
@@ -96,9 +99,10 @@ public final class ConcurrencyBench {
 
   static void measureAll(String backend, Sluice sluice, List<Result> results) throws Exception {
     // Sized so each run lasts a few seconds at the ideal rate of n / 5 ms.
-    int[][] levels = {{1, 1_000}, {64, 40_000}, {256, 100_000}};
-    for (int[] level : levels) {
-      results.add(measure(backend, sluice, level[0], level[1]));
+    for (String level :
+        System.getProperty("cbench.levels", "1:1000,64:40000,256:100000").split(",")) {
+      String[] parts = level.split(":");
+      results.add(measure(backend, sluice, Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
     }
   }
 
@@ -123,6 +127,7 @@ public final class ConcurrencyBench {
     long[] returned = new long[records];
     AtomicInteger done = new AtomicInteger();
     AtomicLong first = new AtomicLong();
+    AtomicLong lastCall = new AtomicLong(System.nanoTime());
     Consumer<String, String> consumer =
         sluice
             .consumer(stream, Serde.string(), Serde.string())
@@ -130,7 +135,12 @@ public final class ConcurrencyBench {
             .concurrency(concurrency, Ordering.PER_KEY)
             .start(
                 r -> {
-                  first.compareAndSet(0, System.nanoTime());
+                  long t0 = System.nanoTime();
+                  first.compareAndSet(0, t0);
+                  long gap = t0 - lastCall.getAndSet(t0);
+                  if (DEBUG && gap > 50_000_000 && lastCall.get() != 0) {
+                    System.out.printf("gap %.0f ms before record %d%n", gap / 1e6, done.get());
+                  }
                   Thread.sleep(HANDLER_MILLIS);
                   int i = done.getAndIncrement();
                   if (i < records) {

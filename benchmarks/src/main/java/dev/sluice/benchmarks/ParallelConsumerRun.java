@@ -52,6 +52,9 @@ final class ParallelConsumerRun {
             .maxConcurrency(concurrency)
             .commitMode(ParallelConsumerOptions.CommitMode.PERIODIC_CONSUMER_ASYNCHRONOUS)
             .consumer(kafka)
+            // Its check reads a private field the Kafka 4 client no longer has; auto commit is
+            // off above.
+            .ignoreReflectiveAccessExceptionsForAutoCommitDisabledCheck(true)
             .build();
     AtomicInteger done = new AtomicInteger();
     AtomicLong first = new AtomicLong();
