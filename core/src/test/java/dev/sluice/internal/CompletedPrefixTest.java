@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class CompletedPrefixTest {
   private static Record<byte[], byte[]> at(long offset) {
-    return Record.received("s", Shard.of(0), Position.of(offset), null, new byte[0], Headers.empty(), 0);
+    return Record.received(
+        "s", Shard.of(0), Position.of(offset), null, new byte[0], Headers.empty(), 0);
   }
 
   @Test
@@ -40,7 +41,8 @@ class CompletedPrefixTest {
   }
 
   @Test
-  @DisplayName("the consumer-wide limit is over at the limit and under again at half, telling the shards once")
+  @DisplayName(
+      "the consumer-wide limit is over at the limit and under again at half, telling the shards once")
   void limitHysteresis() {
     InFlightLimit limit = new InFlightLimit(10);
     AtomicInteger told = new AtomicInteger();
