@@ -141,10 +141,11 @@ public final class ConsumerBuilder<K, V> {
    * shards it owns (threads are started when there is work and end after 30 s idle). With {@link
    * Ordering#PER_KEY} or {@link Ordering#UNORDERED}, the records of a shard between its checkpoint
    * and the last one received are at most {@link #maxBufferedRecords} (the shard is paused there),
-   * and at most {@code max(maxBufferedRecords, 16 × n)} for the consumer as a whole: a crash or a
-   * lost shard redelivers at most those, plus what was completed since the last checkpoint write
-   * ({@link #checkpointInterval}). The failure policy, dead letters, metrics and {@code
-   * pause}/{@code resume} work the same in every mode.
+   * and at most {@code max(4 × maxBufferedRecords, 16 × n)} for the consumer as a whole (so a shard
+   * held by a failing record fills at most a quarter of it): a crash or a lost shard redelivers at
+   * most those, plus what was completed since the last checkpoint write ({@link
+   * #checkpointInterval}). The failure policy, dead letters, metrics and {@code pause}/{@code
+   * resume} work the same in every mode.
    *
    * @param n the most handler calls at once, 1 to 4096
    * @param ordering which records may be handled at the same time

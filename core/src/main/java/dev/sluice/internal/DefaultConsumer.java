@@ -135,7 +135,13 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
       this.inFlight =
           settings.ordering() == Ordering.PER_SHARD
               ? null
-              : new InFlightLimit(Math.max(settings.maxBufferedRecords(), 16 * n));
+              // Four shards' windows: a shard held by a failing record fills at most a quarter,
+              // and the others go on.
+              : new InFlightLimit(
+                  (int)
+                      Math.min(
+                          Integer.MAX_VALUE,
+                          Math.max(4L * settings.maxBufferedRecords(), 16L * n)));
       this.deadLetters = new DeadLetterSender(runtime, settings.failurePolicy(), settings.stream());
       this.invoker =
           new HandlerInvoker<>(

@@ -33,14 +33,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A key-mode consumer at concurrency 64 killed with {@code kill -9} mid-stream: nothing lost, each
  * key in order, and redelivery bounded by the documented window (records past the completed prefix,
- * at most {@code max(maxBufferedRecords, 16 × 64)} = 1,024 here) plus what it completed since its
- * last checkpoint write (200 ms interval; counted as what it handled in the last 1.2 s).
+ * at most {@code max(4 × maxBufferedRecords, 16 × 64)} = 2,000 here) plus what it completed since
+ * its last checkpoint write (200 ms interval; counted as what it handled in the last 1.2 s).
  */
 @Tag("reliability")
 @ExtendWith(KafkaBrokerExtension.class)
 @DisplayName("Concurrency 64, key mode, kill -9 on Kafka")
 class ConcurrentKillIT {
-  static final int WINDOW = 1_024;
+  static final int WINDOW = 2_000;
 
   private final KafkaBroker broker;
 
