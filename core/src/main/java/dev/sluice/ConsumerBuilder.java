@@ -31,6 +31,8 @@ public final class ConsumerBuilder<K, V> {
   private int maxBufferedRecords = 10_000;
   private int maxPollRecords = 500;
   private Duration revocationTimeout = Duration.ofSeconds(30);
+  private int concurrency = ConsumerSettings.DEFAULT_CONCURRENCY;
+  private Ordering ordering = Ordering.PER_SHARD;
 
   ConsumerBuilder(SluiceRuntime runtime, String stream, Serde<K> keySerde, Serde<V> valueSerde) {
     this.runtime = runtime;
@@ -125,16 +127,63 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
+   * How many handler calls may run at once, and which records may run together. By default {@code
+   * concurrency(64, Ordering.PER_SHARD)}: one record at a time per shard, up to 64 shards at once.
+   *
+   * <pre>{@code
+   * sluice.consumer("orders", Serde.string(), Serde.string())
+   *     .group("billing")
+   *     .concurrency(64, Ordering.PER_KEY) // 64 records at once, each key in order
+   *     .start(record -> bill(record.key(), record.value()));
+   * }</pre>
+   *
+   * <p>The handler runs on a pool of at most {@code n} threads per consumer, whatever the number of
+   * shards it owns (threads are started when there is work and end after 30 s idle). With {@link
+   * Ordering#PER_KEY} or {@link Ordering#UNORDERED}, the records of a shard between its checkpoint
+   * and the last one received are at most {@link #maxBufferedRecords} (the shard is paused there),
+   * and at most {@code max(4 × maxBufferedRecords, 16 × n)} for the consumer as a whole (so a shard
+   * held by a failing record fills at most a quarter of it): a crash or a lost shard redelivers at
+   * most those, plus what was completed since the last checkpoint write ({@link
+   * #checkpointInterval}). The failure policy, dead letters, metrics and {@code pause}/{@code
+   * resume} work the same in every mode.
+   *
+   * @param n the most handler calls at once, 1 to 4096
+   * @param ordering which records may be handled at the same time
+   * @return this builder
+   * @throws SluiceException {@code INVALID_ARGUMENT} for {@code n} out of range
+   */
+  public ConsumerBuilder<K, V> concurrency(int n, Ordering ordering) {
+    Validation.notNull(ordering, "ordering");
+    if (n < 1 || n > ConsumerSettings.MAX_CONCURRENCY) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "concurrency must be between 1 and " + ConsumerSettings.MAX_CONCURRENCY + ", not " + n);
+    }
+    this.concurrency = n;
+    this.ordering = ordering;
+    return this;
+  }
+
+  /**
    * Starts consuming: {@code handler} is called for each record.
    *
    * @throws SluiceException {@code NOT_FOUND} if the stream does not exist (a backend that learns
    *     it only later stops the consumer with that error instead, through {@link
    *     Consumer#termination()}); {@code INVALID_ARGUMENT} for a start position that does not fit
-   *     the stream
+   *     the stream, or for manual checkpoints with an ordering other than {@link
+   *     Ordering#PER_SHARD} (a checkpoint there is the completed prefix, kept by the consumer)
    */
   public Consumer<K, V> start(RecordHandler<K, V> handler) {
     Validation.notNull(handler, "handler");
-    return runtime.startConsumer(settings(), handler);
+    if (ordering != Ordering.PER_SHARD && checkpointMode == CheckpointMode.MANUAL) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Manual checkpoints need Ordering.PER_SHARD: with "
+              + ordering
+              + " records complete out of order, and the consumer checkpoints their completed"
+              + " prefix itself");
+    }
+    return runtime.startConsumer(settings().withConcurrency(concurrency, ordering), handler);
   }
 
   /**
@@ -142,9 +191,16 @@ public final class ConsumerBuilder<K, V> {
    * the records of a poll count as processed when {@code poll} is called again or the consumer is
    * closed (not when a rebalance takes their shard away first).
    *
-   * @throws SluiceException as for {@link #start}
+   * @throws SluiceException as for {@link #start}; {@code INVALID_ARGUMENT} if an ordering other
+   *     than {@link Ordering#PER_SHARD} was chosen (the application decides what runs in parallel
+   *     with the records it polls)
    */
   public PullConsumer<K, V> open() {
+    if (ordering != Ordering.PER_SHARD) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "concurrency(n, " + ordering + ") is for consumers started with a handler");
+    }
     return runtime.startConsumer(settings(), null);
   }
 

@@ -2,6 +2,7 @@ package dev.sluice.internal;
 
 import dev.sluice.CheckpointMode;
 import dev.sluice.FailurePolicy;
+import dev.sluice.Ordering;
 import dev.sluice.Serde;
 import dev.sluice.ShardListener;
 import dev.sluice.StartPosition;
@@ -22,6 +23,14 @@ public final class ConsumerSettings<K, V> {
   private final int maxBufferedRecords;
   private final int maxPollRecords;
   private final Duration revocationTimeout;
+  private int concurrency = DEFAULT_CONCURRENCY;
+  private Ordering ordering = Ordering.PER_SHARD;
+
+  /** Handler threads of a consumer that was not given a concurrency. */
+  public static final int DEFAULT_CONCURRENCY = 64;
+
+  /** The most handler threads one consumer may have. */
+  public static final int MAX_CONCURRENCY = 4096;
 
   public ConsumerSettings(
       String stream,
@@ -96,5 +105,35 @@ public final class ConsumerSettings<K, V> {
 
   public Duration revocationTimeout() {
     return revocationTimeout;
+  }
+
+  /** This snapshot with a concurrency and ordering (the constructor keeps the defaults). */
+  public ConsumerSettings<K, V> withConcurrency(int concurrency, Ordering ordering) {
+    ConsumerSettings<K, V> copy =
+        new ConsumerSettings<>(
+            stream,
+            group,
+            keySerde,
+            valueSerde,
+            startPosition,
+            checkpointMode,
+            checkpointInterval,
+            listener,
+            failurePolicy,
+            maxBufferedRecords,
+            maxPollRecords,
+            revocationTimeout);
+    copy.concurrency = concurrency;
+    copy.ordering = ordering;
+    return copy;
+  }
+
+  /** The most handler calls at once (and handler threads) of the consumer. */
+  public int concurrency() {
+    return concurrency;
+  }
+
+  public Ordering ordering() {
+    return ordering;
   }
 }

@@ -2,6 +2,7 @@ package dev.sluice.internal;
 
 import dev.sluice.CheckpointMode;
 import dev.sluice.ErrorCode;
+import dev.sluice.Ordering;
 import dev.sluice.Position;
 import dev.sluice.PullConsumer;
 import dev.sluice.Record;
@@ -21,9 +22,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,8 +80,12 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   /** The handler's side: null for a pull consumer. */
   private final @Nullable HandlerInvoker<K, V> invoker;
 
-  private final ShardQueue.@Nullable Handling handling;
-  private final @Nullable ExecutorService workers;
+  private final @Nullable ShardWork handling;
+  private final @Nullable ThreadPoolExecutor workers;
+
+  /** The consumer-wide window of the parallel orderings; null for {@code PER_SHARD}. */
+  private final @Nullable InFlightLimit inFlight;
+
   private final @Nullable DeadLetterSender deadLetters;
 
   /** The pull side: null for a consumer started with a handler. */
@@ -118,7 +123,28 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     this.decoder = new RecordDecoder<>(settings.keySerde(), settings.valueSerde());
     this.listener = new ShardListenerInvoker(settings.listener(), clientId);
     if (handler != null) {
-      this.workers = Executors.newCachedThreadPool(threads(clientId + "-shard"));
+      // Bounded by configuration, not by the shards owned: threads start as work comes and end
+      // after 30 s idle; with more shards than threads, shards take turns (ShardQueue yields).
+      int n = settings.concurrency();
+      this.workers =
+          new ThreadPoolExecutor(
+              n,
+              n,
+              30,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              threads(clientId + "-shard"));
+      workers.allowCoreThreadTimeOut(true);
+      this.inFlight =
+          settings.ordering() == Ordering.PER_SHARD
+              ? null
+              // Four shards' windows: a shard held by a failing record fills at most a quarter,
+              // and the others go on.
+              : new InFlightLimit(
+                  (int)
+                      Math.min(
+                          Integer.MAX_VALUE,
+                          Math.max(4L * settings.maxBufferedRecords(), 16L * n)));
       this.deadLetters = new DeadLetterSender(runtime, settings.failurePolicy(), settings.stream());
       this.invoker =
           new HandlerInvoker<>(
@@ -127,6 +153,7 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
       this.pollBuffer = null;
     } else {
       this.workers = null;
+      this.inFlight = null;
       this.deadLetters = null;
       this.invoker = null;
       this.handling = null;
@@ -540,7 +567,7 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   }
 
   /** What a shard's worker does with its records: the consumer's side of {@link ShardQueue}. */
-  private final class ShardWork implements ShardQueue.Handling {
+  private final class ShardWork implements ShardQueue.Handling, OwnedShard.QueueFactory {
     @Override
     public void execute(Runnable worker) {
       workers.execute(worker);
@@ -557,8 +584,33 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     }
 
     @Override
-    public boolean handle(Record<byte[], byte[]> record, ShardQueue queue) {
+    public boolean handle(Record<byte[], byte[]> record, HandlerInvoker.Attempts queue) {
       return invoker.handle(record, queue);
+    }
+
+    @Override
+    public boolean othersWaiting() {
+      return !workers.getQueue().isEmpty();
+    }
+
+    /** The queue of a shard for the consumer's ordering. */
+    @Override
+    public HandlerQueue newQueue(
+        Shard shard,
+        CheckpointTracker checkpoints,
+        Backpressure backpressure,
+        Runnable onProgress) {
+      if (inFlight == null) {
+        return new ShardQueue(shard, checkpoints, backpressure, onProgress, this);
+      }
+      return new ParallelShardQueue(
+          shard,
+          checkpoints,
+          backpressure,
+          onProgress,
+          this,
+          inFlight,
+          settings.ordering() == Ordering.PER_KEY);
     }
 
     @Override

@@ -22,23 +22,24 @@ final class OwnedShard {
   final Backpressure backpressure;
 
   /** The records waiting for the handler; null for a pull consumer (its records are polled). */
-  final @Nullable ShardQueue queue;
+  final @Nullable HandlerQueue queue;
 
   /** The shard is being given up: no more records of it are taken. */
   private volatile boolean revoked;
 
+  /** Makes the handler's queue of a shard; the consumer's choice of {@link HandlerQueue}. */
+  interface QueueFactory {
+    HandlerQueue newQueue(
+        Shard shard, CheckpointTracker checkpoints, Backpressure backpressure, Runnable onProgress);
+  }
+
   OwnedShard(
-      Shard shard,
-      boolean autoCheckpoint,
-      ConsumerDriver driver,
-      ShardQueue.@Nullable Handling handling) {
+      Shard shard, boolean autoCheckpoint, ConsumerDriver driver, @Nullable QueueFactory queues) {
     this.shard = shard;
     this.checkpoints = new CheckpointTracker(shard, autoCheckpoint);
     this.backpressure = new Backpressure(driver, shard);
     this.queue =
-        handling == null
-            ? null
-            : new ShardQueue(shard, checkpoints, backpressure, this::progressed, handling);
+        queues == null ? null : queues.newQueue(shard, checkpoints, backpressure, this::progressed);
   }
 
   /** Stops taking records of the shard and drops those queued; for good. */

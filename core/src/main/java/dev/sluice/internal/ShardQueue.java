@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * what is checkpointed are other classes' business ({@link Handling}, {@link CheckpointTracker}).
  * Used only by consumers started with a handler; a pull consumer has a {@link PollBuffer}.
  */
-final class ShardQueue implements HandlerInvoker.Attempts {
+final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
   /** Records the worker takes from the queue at once. */
   static final int CHUNK = 256;
 
@@ -37,7 +37,13 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     boolean halted();
 
     /** Handles one record under the failure policy; false if the worker must stop. */
-    boolean handle(Record<byte[], byte[]> record, ShardQueue queue);
+    boolean handle(Record<byte[], byte[]> record, HandlerInvoker.Attempts queue);
+
+    /**
+     * True if work of other shards waits for a pool thread: a worker then goes to the back of the
+     * line instead of keeping its thread (the pool is bounded, shards may outnumber it).
+     */
+    boolean othersWaiting();
 
     /**
      * Every record of {@code shard} up to {@code position} is done with (handled, or skipped or
@@ -95,7 +101,8 @@ final class ShardQueue implements HandlerInvoker.Attempts {
   }
 
   /** Queues a delivered batch and starts the worker if it is idle. */
-  void enqueue(List<Record<byte[], byte[]>> records) {
+  @Override
+  public void enqueue(List<Record<byte[], byte[]>> records) {
     boolean pause = false;
     boolean start = false;
     synchronized (this) {
@@ -164,12 +171,14 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     return false;
   }
 
-  void pauseByApp() {
+  @Override
+  public void pauseByApp() {
     pausedByApp = true;
   }
 
   /** Lifts the application's pause and starts the worker if records wait. */
-  void resumeByApp() {
+  @Override
+  public void resumeByApp() {
     pausedByApp = false;
     boolean start = false;
     synchronized (this) {
@@ -194,22 +203,26 @@ final class ShardQueue implements HandlerInvoker.Attempts {
     onProgress.run();
   }
 
-  boolean isClosed() {
+  @Override
+  public boolean isClosed() {
     return closed;
   }
 
   /** True if no worker runs and no record waits. */
-  synchronized boolean isIdle() {
+  @Override
+  public synchronized boolean isIdle() {
     return !workerRunning && waiting == 0;
   }
 
   /** Interrupts a retry backoff, so that a halt is prompt. */
-  synchronized void wake() {
+  @Override
+  public synchronized void wake() {
     notifyAll();
   }
 
   /** Waits, until the deadline, for the worker to finish its record in progress. */
-  synchronized boolean awaitIdle(long deadlineNanos) {
+  @Override
+  public synchronized boolean awaitIdle(long deadlineNanos) {
     while (workerRunning) {
       long left = deadlineNanos - System.nanoTime();
       if (left <= 0) {
@@ -323,6 +336,12 @@ final class ShardQueue implements HandlerInvoker.Attempts {
         if (last != null && bookProcessed(last.position(), rewindsWhenTaken)) {
           handling.processed(shard, last.position());
           onProgress.run();
+        }
+        if (handling.othersWaiting()) {
+          // More shards than pool threads: let the others have a turn; this worker stays
+          // "running" (it is queued) and goes on where it stopped.
+          submit();
+          return;
         }
       }
     } catch (RuntimeException | Error e) {

@@ -2,10 +2,12 @@ package dev.sluice.reliability;
 
 import dev.sluice.CheckpointMode;
 import dev.sluice.Consumer;
+import dev.sluice.Ordering;
 import dev.sluice.Serde;
 import dev.sluice.ShardListener;
 import dev.sluice.Sluice;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,7 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * record, and {@code C <n>} once the checkpoints of its first n records are stored.
  *
  * <p>Arguments: {@code key=value} pairs for {@code Sluice.builder().set}, then {@code --stream S
- * --group G}.
+ * --group G}, and {@code --concurrency N} for {@code concurrency(N, Ordering.PER_KEY)} with
+ * automatic checkpoints every 200 ms (then no {@code C} lines: the consumer checkpoints its
+ * completed prefix itself) and a handler that takes 1 ms.
  */
 public final class KillableConsumer {
   private KillableConsumer() {}
@@ -25,11 +29,14 @@ public final class KillableConsumer {
     Sluice.Builder builder = Sluice.builder().ignoreEnvironment();
     String stream = null;
     String group = null;
+    int concurrency = 0;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--stream")) {
         stream = args[++i];
       } else if (args[i].equals("--group")) {
         group = args[++i];
+      } else if (args[i].equals("--concurrency")) {
+        concurrency = Integer.parseInt(args[++i]);
       } else {
         int eq = args[i].indexOf('=');
         builder.set(args[i].substring(0, eq), args[i].substring(eq + 1));
@@ -40,6 +47,29 @@ public final class KillableConsumer {
     Sluice sluice = builder.open();
     AtomicReference<Consumer<String, String>> self = new AtomicReference<>();
     CountDownLatch started = new CountDownLatch(1);
+    if (concurrency > 0) {
+      sluice
+          .consumer(stream, Serde.string(), Serde.string())
+          .group(group)
+          .concurrency(concurrency, Ordering.PER_KEY)
+          .checkpointInterval(Duration.ofMillis(200))
+          .maxBufferedRecords(500)
+          .listener(
+              new ShardListener() {
+                @Override
+                public void onAssigned(Assigned event) {
+                  out.println("ASSIGNED " + event.assignment());
+                }
+              })
+          .start(
+              r -> {
+                Thread.sleep(1);
+                synchronized (out) {
+                  out.println("R " + r.value());
+                }
+              });
+      new CountDownLatch(1).await(); // runs until killed
+    }
     Consumer<String, String> consumer =
         sluice
             .consumer(stream, Serde.string(), Serde.string())

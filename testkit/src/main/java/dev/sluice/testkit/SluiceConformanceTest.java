@@ -114,6 +114,10 @@ public abstract class SluiceConformanceTest {
   class Failures extends HandlerFailureTests {}
 
   @Nested
+  @DisplayName("Concurrency: per key, unordered, completed-prefix checkpoints")
+  class Concurrency extends ConcurrencyTests {}
+
+  @Nested
   @DisplayName("Metrics")
   class Metrics extends MetricsTests {}
 
