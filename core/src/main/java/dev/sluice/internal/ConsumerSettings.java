@@ -22,6 +22,7 @@ public final class ConsumerSettings<K, V> {
   private final int maxBufferedRecords;
   private final int maxPollRecords;
   private final Duration revocationTimeout;
+  private final boolean deduplicate;
 
   public ConsumerSettings(
       String stream,
@@ -36,6 +37,37 @@ public final class ConsumerSettings<K, V> {
       int maxBufferedRecords,
       int maxPollRecords,
       Duration revocationTimeout) {
+    this(
+        stream,
+        group,
+        keySerde,
+        valueSerde,
+        startPosition,
+        checkpointMode,
+        checkpointInterval,
+        listener,
+        failurePolicy,
+        maxBufferedRecords,
+        maxPollRecords,
+        revocationTimeout,
+        false);
+  }
+
+  public ConsumerSettings(
+      String stream,
+      @Nullable String group,
+      Serde<K> keySerde,
+      Serde<V> valueSerde,
+      StartPosition startPosition,
+      CheckpointMode checkpointMode,
+      Duration checkpointInterval,
+      ShardListener listener,
+      FailurePolicy failurePolicy,
+      int maxBufferedRecords,
+      int maxPollRecords,
+      Duration revocationTimeout,
+      boolean deduplicate) {
+    this.deduplicate = deduplicate;
     this.stream = stream;
     this.group = group;
     this.keySerde = keySerde;
@@ -96,5 +128,10 @@ public final class ConsumerSettings<K, V> {
 
   public Duration revocationTimeout() {
     return revocationTimeout;
+  }
+
+  /** True if second copies of writes are dropped ({@code ConsumerBuilder.deduplicate()}). */
+  public boolean deduplicate() {
+    return deduplicate;
   }
 }

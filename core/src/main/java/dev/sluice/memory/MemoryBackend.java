@@ -20,10 +20,14 @@ final class MemoryBackend implements Backend {
   private final Capabilities capabilities;
   private final MemoryAdmin admin;
 
-  MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes) {
+  MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes, boolean writeIds) {
     this.broker = broker;
+    Capabilities.Builder features = Capabilities.builder();
+    if (writeIds) {
+      features.supports(Capability.DEDUPLICATION);
+    }
     this.capabilities =
-        Capabilities.builder()
+        features
             .supports(
                 Capability.NATIVE_HEADERS,
                 Capability.TRANSACTIONS,

@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,10 @@ final class MemoryGroup {
   private final List<MemoryConsumer> members = new ArrayList<>();
   private final Map<MemoryConsumer, Set<Shard>> owned = new HashMap<>();
 
-  private final Map<Shard, Position> checkpoints = new ConcurrentHashMap<>();
+  /** A checkpoint and the deduplication state stored with it, as one value: one atomic write. */
+  private record Stored(Position position, byte @Nullable [] dedupState) {}
+
+  private final Map<Shard, Stored> checkpoints = new ConcurrentHashMap<>();
 
   /**
    * Who owns each shard, for transactional commits ({@link #commitIfOwner}); changed and read under
@@ -86,7 +90,7 @@ final class MemoryGroup {
               Set<Shard> shards = owned.remove(member);
               members.remove(member);
               if (shards != null && !shards.isEmpty()) {
-                commit(member.revoke(shards, false));
+                commit(member.revoke(shards, false), member.dedupStates());
                 disown(member, shards);
               }
               rebalance();
@@ -117,7 +121,24 @@ final class MemoryGroup {
   }
 
   void commit(Map<Shard, Position> positions) {
-    positions.forEach((s, p) -> checkpoints.merge(s, p, (a, b) -> a.compareTo(b) >= 0 ? a : b));
+    commit(positions, null);
+  }
+
+  /**
+   * Stores checkpoints, each with the deduplication state {@code states} gives for it (none if
+   * null), unless an equal or later checkpoint is stored.
+   */
+  void commit(
+      Map<Shard, Position> positions,
+      @Nullable BiFunction<Shard, Position, byte @Nullable []> states) {
+    positions.forEach(
+        (s, p) ->
+            checkpoints.compute(
+                s,
+                (k, old) ->
+                    old != null && old.position().compareTo(p) >= 0
+                        ? old
+                        : new Stored(p, states == null ? null : states.apply(s, p))));
   }
 
   /**
@@ -146,7 +167,14 @@ final class MemoryGroup {
   }
 
   @Nullable Position checkpoint(Shard shard) {
-    return checkpoints.get(shard);
+    Stored stored = checkpoints.get(shard);
+    return stored == null ? null : stored.position();
+  }
+
+  /** The deduplication state stored with the shard's checkpoint, or null. */
+  byte @Nullable [] dedupState(Shard shard) {
+    Stored stored = checkpoints.get(shard);
+    return stored == null ? null : stored.dedupState();
   }
 
   private void rebalance() {
@@ -176,7 +204,7 @@ final class MemoryGroup {
       Set<Shard> revoke = new TreeSet<>(owned.get(m));
       revoke.removeAll(target.get(m));
       if (!revoke.isEmpty()) {
-        commit(m.revoke(revoke, false));
+        commit(m.revoke(revoke, false), m.dedupStates());
         owned.get(m).removeAll(revoke);
         disown(m, revoke);
       }

@@ -118,6 +118,10 @@ public abstract class SluiceConformanceTest {
   class Resharding extends ReshardingTests {}
 
   @Nested
+  @DisplayName("Deduplication")
+  class Deduplication extends DeduplicationTests {}
+
+  @Nested
   @DisplayName("Configuration and capabilities")
   class Configuration extends ConfigurationTests {}
 }
