@@ -1,11 +1,14 @@
 package dev.sluice.kinesis.internal;
 
 import dev.sluice.ErrorCode;
+import dev.sluice.Headers;
 import dev.sluice.Position;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -121,12 +124,26 @@ final class RecordBatcher {
   /** The dispatcher is in {@link #loadMap()}'s call to the loader (close interrupts it there). */
   private volatile boolean loadingMap;
 
+  /** Gives records their write ids once their shard is known; null if write ids are off. */
+  private final @Nullable WriteIdChain writeIds;
+
   RecordBatcher(
       String stream,
       PutRecordsFunction put,
       ShardMapLoader loader,
       Settings settings,
       String threadName) {
+    this(stream, put, loader, settings, threadName, null);
+  }
+
+  RecordBatcher(
+      String stream,
+      PutRecordsFunction put,
+      ShardMapLoader loader,
+      Settings settings,
+      String threadName,
+      @Nullable WriteIdChain writeIds) {
+    this.writeIds = writeIds;
     this.stream = stream;
     this.put = put;
     this.loader = loader;
@@ -140,9 +157,16 @@ final class RecordBatcher {
 
   /** Queues a record; its callback is called exactly once, from another thread. */
   void send(Record<byte[], byte[]> record, SendCallback callback) {
+    send(record, null, callback);
+  }
+
+  /**
+   * Queues a record named by {@code id} (null: one of this producer's own, if write ids are on).
+   */
+  void send(Record<byte[], byte[]> record, @Nullable WriteId id, SendCallback callback) {
     Pending p;
     try {
-      p = new Pending(record, callback, System.nanoTime() + settings.deliveryTimeout.toNanos());
+      p = new Pending(record, id, callback, System.nanoTime() + settings.deliveryTimeout.toNanos());
     } catch (RuntimeException e) {
       callback.failed(e);
       return;
@@ -450,6 +474,10 @@ final class RecordBatcher {
         }
       }
       inbox.poll();
+      if (p.data == null) {
+        // Write ids follow the order records enter their shard's lane, the order they are sent.
+        p.encodeFor(shard, writeIds);
+      }
       lanes.computeIfAbsent(shard, Lane::new).queue.add(p);
     }
   }
@@ -691,7 +719,13 @@ final class RecordBatcher {
   /** One record on its way; its callback fires once. */
   private final class Pending {
     final String partitionKey;
-    final byte[] data;
+
+    /** The record's data; null until routed when it gets a write id. */
+    byte @Nullable [] data;
+
+    private @Nullable Headers headers; // until encoded
+    private byte @Nullable [] value; // until encoded
+    private final @Nullable WriteId givenId;
     final int size;
     final @Nullable Shard target;
     final long deadlineNanos;
@@ -705,14 +739,38 @@ final class RecordBatcher {
     @Nullable Position storedPosition;
     private boolean done;
 
-    Pending(Record<byte[], byte[]> record, SendCallback callback, long deadlineNanos) {
+    Pending(
+        Record<byte[], byte[]> record,
+        @Nullable WriteId givenId,
+        SendCallback callback,
+        long deadlineNanos) {
       this.partitionKey = PartitionKeys.toPartitionKey(record.key());
-      byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
-      // A plain record's data is its value itself; the record waits here for its batch, and the
-      // caller may reuse its array once send returns (as with Kafka and memory): keep a copy.
-      this.data = encoded == record.value() ? encoded.clone() : encoded;
+      this.givenId = givenId;
+      int keyBytes = partitionKey.getBytes(StandardCharsets.UTF_8).length;
+      if (writeIds != null) {
+        // Encoded once routed: the id's link depends on the shard. The caller may reuse its
+        // arrays once send returns, so keep a copy of the value.
+        byte[] value = record.value();
+        this.headers = record.headers();
+        this.value = value == null ? null : value.clone();
+        this.data = null;
+        this.size =
+            Envelope.FIXED_OVERHEAD
+                + (record.timestampMillis() == Record.NO_TIMESTAMP ? 0 : Envelope.TIMESTAMP_BYTES)
+                + Envelope.headerBytes(record.headers())
+                + (value == null ? 0 : value.length)
+                + WriteIds.maxBytes(givenId, writeIds.producerWriter())
+                + keyBytes;
+      } else {
+        byte[] encoded =
+            Envelope.encode(record.headers(), record.value(), record.timestampMillis());
+        // A plain record's data is its value itself; the record waits here for its batch, and
+        // the caller may reuse its array once send returns (as with Kafka and memory): keep a
+        // copy.
+        this.data = encoded == record.value() ? encoded.clone() : encoded;
+        this.size = data.length + keyBytes;
+      }
       this.timestampMillis = record.timestampMillis();
-      this.size = data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
       this.target = record.shard();
       this.callback = callback;
       this.deadlineNanos = deadlineNanos;
@@ -720,6 +778,13 @@ final class RecordBatcher {
       if (record.key() == null && record.shard() == null) {
         this.explicitHashKey = ShardMap.randomHashKey();
       }
+    }
+
+    /** Encodes the record with its write id for {@code shard}. */
+    void encodeFor(Shard shard, WriteIdChain chain) {
+      data = Envelope.encode(headers, value, timestampMillis, chain.next(shard, givenId));
+      headers = null;
+      value = null;
     }
 
     BigInteger hashKey() {
