@@ -234,6 +234,9 @@ final class Envelope {
     if ((flags & ~known) != 0) {
       throw new MalformedEnvelope("it has unknown flags " + flags);
     }
+    if (version == VERSION_2 && (flags & WriteIds.FLAG_WRITE_ID) == 0) {
+      throw new MalformedEnvelope("it is version 2 without a write id");
+    }
     long timestampMillis = Record.NO_TIMESTAMP;
     if ((flags & FLAG_TIMESTAMP) != 0) {
       if (in.remaining() < TIMESTAMP_BYTES + 1) {
