@@ -94,7 +94,8 @@ class KinesisDeduplicationIT {
               "no second copy reaches the deduplicating consumer",
               Duration.ofSeconds(3),
               () -> dedup.records().size() == 100);
-          Counter dropped = registry.find("sluice.duplicates.dropped").counter();
+          Counter dropped =
+              registry.find("sluice.duplicates.dropped").tag("group", dedupGroup).counter();
           assertThat(dropped).isNotNull();
           // The copies in the stream: distinct positions the plain consumer got beyond the 100
           // records (it may itself get a record twice, at least once).
