@@ -33,6 +33,7 @@ public final class ConsumerBuilder<K, V> {
   private Duration revocationTimeout = Duration.ofSeconds(30);
   private int concurrency = ConsumerSettings.DEFAULT_CONCURRENCY;
   private Ordering ordering = Ordering.PER_SHARD;
+  private boolean deduplicate;
 
   ConsumerBuilder(SluiceRuntime runtime, String stream, Serde<K> keySerde, Serde<V> valueSerde) {
     this.runtime = runtime;
@@ -165,13 +166,36 @@ public final class ConsumerBuilder<K, V> {
   }
 
   /**
+   * Drops second copies of writes (effectively-once delivery without transactions): a record whose
+   * write id this consumer's group has already passed on its shard is not delivered. Second copies
+   * come from a send the producer retried after an acknowledgement was lost (the record was stored
+   * but reported failed), or from a processor that processed its input again after a crash. Each
+   * record a Sluice producer or processor writes carries a write id on a backend that declares
+   * {@link Capabilities.Capability#DEDUPLICATION}; records written without one (by other producers)
+   * are all delivered. What the group has passed is stored with each checkpoint in one atomic
+   * write, so it survives restarts and hand-overs; dropped records are counted in the metric {@code
+   * sluice.duplicates.dropped}.
+   *
+   * <p>For group consumers only. Checked when the consumer starts: {@code UNSUPPORTED} without a
+   * group, or on a backend that does not declare {@code DEDUPLICATION}.
+   *
+   * @return this builder
+   */
+  public ConsumerBuilder<K, V> deduplicate() {
+    this.deduplicate = true;
+    return this;
+  }
+
+  /**
    * Starts consuming: {@code handler} is called for each record.
    *
    * @throws SluiceException {@code NOT_FOUND} if the stream does not exist (a backend that learns
    *     it only later stops the consumer with that error instead, through {@link
    *     Consumer#termination()}); {@code INVALID_ARGUMENT} for a start position that does not fit
    *     the stream, or for manual checkpoints with an ordering other than {@link
-   *     Ordering#PER_SHARD} (a checkpoint there is the completed prefix, kept by the consumer)
+   *     Ordering#PER_SHARD} (a checkpoint there is the completed prefix, kept by the consumer);
+   *     {@code UNSUPPORTED} for {@link #deduplicate()} without a group or on a backend without
+   *     {@code DEDUPLICATION}
    */
   public Consumer<K, V> start(RecordHandler<K, V> handler) {
     Validation.notNull(handler, "handler");
@@ -225,6 +249,7 @@ public final class ConsumerBuilder<K, V> {
         failurePolicy,
         maxBufferedRecords,
         maxPollRecords,
-        revocationTimeout);
+        revocationTimeout,
+        deduplicate);
   }
 }

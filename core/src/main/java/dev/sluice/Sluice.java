@@ -169,7 +169,14 @@ public final class Sluice implements AutoCloseable {
     return runtime.maskedConfiguration();
   }
 
-  /** The backend's shared native client of this type (e.g. Kafka's {@code Admin}). */
+  /**
+   * The backend's shared native client of this type (e.g. Kafka's {@code Admin}), or with {@code
+   * dev.sluice.spi.Backend.class} the backend's driver itself (for tools and tests that work below
+   * the API; what it does is the SPI's contract, not this API's).
+   *
+   * @param type the class wanted
+   * @return the client or backend
+   */
   public <T> T unwrap(Class<T> type) {
     return runtime.unwrap(Validation.notNull(type, "type"));
   }

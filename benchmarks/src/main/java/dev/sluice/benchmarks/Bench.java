@@ -79,6 +79,7 @@ public final class Bench {
       }
       if (options.backends.contains(Options.Backend.KINESIS)) {
         new KinesisBench(options, workload, progress).run(table);
+        new KinesisDedupBench(options, workload, progress).run(table);
       }
     }
     String markdown =

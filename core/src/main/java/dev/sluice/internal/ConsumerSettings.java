@@ -32,6 +32,8 @@ public final class ConsumerSettings<K, V> {
   /** The most handler threads one consumer may have. */
   public static final int MAX_CONCURRENCY = 4096;
 
+  private final boolean deduplicate;
+
   public ConsumerSettings(
       String stream,
       @Nullable String group,
@@ -45,6 +47,37 @@ public final class ConsumerSettings<K, V> {
       int maxBufferedRecords,
       int maxPollRecords,
       Duration revocationTimeout) {
+    this(
+        stream,
+        group,
+        keySerde,
+        valueSerde,
+        startPosition,
+        checkpointMode,
+        checkpointInterval,
+        listener,
+        failurePolicy,
+        maxBufferedRecords,
+        maxPollRecords,
+        revocationTimeout,
+        false);
+  }
+
+  public ConsumerSettings(
+      String stream,
+      @Nullable String group,
+      Serde<K> keySerde,
+      Serde<V> valueSerde,
+      StartPosition startPosition,
+      CheckpointMode checkpointMode,
+      Duration checkpointInterval,
+      ShardListener listener,
+      FailurePolicy failurePolicy,
+      int maxBufferedRecords,
+      int maxPollRecords,
+      Duration revocationTimeout,
+      boolean deduplicate) {
+    this.deduplicate = deduplicate;
     this.stream = stream;
     this.group = group;
     this.keySerde = keySerde;
@@ -122,7 +155,8 @@ public final class ConsumerSettings<K, V> {
             failurePolicy,
             maxBufferedRecords,
             maxPollRecords,
-            revocationTimeout);
+            revocationTimeout,
+            deduplicate);
     copy.concurrency = concurrency;
     copy.ordering = ordering;
     return copy;
@@ -135,5 +169,10 @@ public final class ConsumerSettings<K, V> {
 
   public Ordering ordering() {
     return ordering;
+  }
+
+  /** True if second copies of writes are dropped ({@code ConsumerBuilder.deduplicate()}). */
+  public boolean deduplicate() {
+    return deduplicate;
   }
 }

@@ -12,6 +12,7 @@ import dev.sluice.SluiceException;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.DeliverySink;
 import dev.sluice.spi.SizedBatch;
+import dev.sluice.spi.StoredWriteId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,6 +77,9 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   private final RecordDecoder<K, V> decoder;
   private final ShardListenerInvoker listener;
   private final CheckpointCommitter committer;
+
+  /** Drops second copies of writes; null unless the consumer deduplicates. */
+  private final @Nullable Deduplicator deduplicator;
 
   /** The handler's side: null for a pull consumer. */
   private final @Nullable HandlerInvoker<K, V> invoker;
@@ -159,6 +163,7 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
       this.handling = null;
       this.pollBuffer = new PollBuffer(settings, driver, shards::get, this::markProcessed);
     }
+    this.deduplicator = settings.deduplicate() ? new Deduplicator(clientId) : null;
     this.committer =
         new CheckpointCommitter(
             settings, driver, runtime, meters, shards::values, closing::get, clientId);
@@ -280,6 +285,41 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
           records,
           () -> countReceived(shard, records, millisBehindLatest, recordsBehindLatest));
     }
+  }
+
+  @Override
+  public void deliver(
+      Shard shard,
+      List<Record<byte[], byte[]>> records,
+      List<? extends @Nullable StoredWriteId> ids,
+      long millisBehindLatest,
+      long recordsBehindLatest) {
+    Deduplicator d = deduplicator;
+    if (d == null || records.isEmpty()) {
+      deliver(shard, records, millisBehindLatest, recordsBehindLatest);
+      return;
+    }
+    List<Record<byte[], byte[]>> kept = d.filter(shard, records, ids);
+    int dropped = records.size() - kept.size();
+    if (dropped > 0) {
+      if (meters != null) {
+        meters.duplicates.increment(dropped);
+      }
+      LOG.debug("{}: dropped {} second copies of shard {}", clientId, dropped, shard);
+    }
+    deliver(shard, kept, millisBehindLatest, recordsBehindLatest);
+  }
+
+  @Override
+  public void restoreDeduplication(Shard shard, byte @Nullable [] state) {
+    if (deduplicator != null) {
+      deduplicator.restore(shard, state);
+    }
+  }
+
+  @Override
+  public byte @Nullable [] deduplicationState(Shard shard, Position position) {
+    return deduplicator == null ? null : deduplicator.stateAt(shard, position);
   }
 
   private void countReceived(

@@ -120,6 +120,7 @@ public final class SluiceMetrics {
     final Counter retries;
     final Counter deadLettered;
     final Counter skipped;
+    final Counter duplicates;
     final Counter checkpoints;
     final Counter checkpointFailures;
 
@@ -143,6 +144,10 @@ public final class SluiceMetrics {
       this.deadLettered =
           counter("sluice.deadletter.records", "Records sent to the dead-letter stream");
       this.skipped = counter("sluice.skipped.records", "Records skipped by the failure policy");
+      this.duplicates =
+          counter(
+              "sluice.duplicates.dropped",
+              "Records a deduplicating consumer dropped as second copies of a write");
       this.checkpoints = counter("sluice.checkpoints", "Shard checkpoints written to the backend");
       this.checkpointFailures =
           counter("sluice.checkpoint.failures", "Checkpoint writes that failed");

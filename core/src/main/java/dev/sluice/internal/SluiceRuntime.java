@@ -265,6 +265,7 @@ public final class SluiceRuntime {
     if (settings.group() != null) {
       Validation.groupName(settings.group());
     }
+    requireDeduplication(settings);
     requireDeadLetterStream(settings);
     String clientId = nextClientId("consumer");
     ConsumerDriver driver;
@@ -276,7 +277,8 @@ public final class SluiceRuntime {
                   settings.group(),
                   settings.startPosition(),
                   clientId,
-                  batchHint(settings, handler)));
+                  batchHint(settings, handler),
+                  settings.deduplicate()));
     } catch (RuntimeException e) {
       throw translate(e);
     }
@@ -291,6 +293,28 @@ public final class SluiceRuntime {
       throw translate(e);
     }
     return consumer;
+  }
+
+  /** A deduplicating consumer needs a group (the state lives with its checkpoints) and ids. */
+  private void requireDeduplication(ConsumerSettings<?, ?> settings) {
+    if (!settings.deduplicate()) {
+      return;
+    }
+    if (settings.group() == null) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "deduplicate() needs a consumer group: what the consumer has passed is stored with the"
+              + " group's checkpoints; add group(...) to the consumer of '"
+              + settings.stream()
+              + "'");
+    }
+    if (!capabilities.supports(Capability.DEDUPLICATION)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "deduplicate() needs write ids, and backend '"
+              + backendName
+              + "' does not store them (Capability.DEDUPLICATION)");
+    }
   }
 
   /**
@@ -337,6 +361,10 @@ public final class SluiceRuntime {
 
   public <T> T unwrap(Class<T> type) {
     checkOpen();
+    if (type == Backend.class) {
+      // The SPI itself, for tools and tests that write below the API (write ids of their own).
+      return type.cast(backend);
+    }
     return backend.unwrap(type);
   }
 

@@ -21,10 +21,14 @@ final class MemoryBackend implements Backend {
   private final MemoryAdmin admin;
   private final MemoryGroupAdmin groups;
 
-  MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes) {
+  MemoryBackend(MemoryBroker broker, int maxRecordBytes, int maxKeyBytes, boolean writeIds) {
     this.broker = broker;
+    Capabilities.Builder features = Capabilities.builder();
+    if (writeIds) {
+      features.supports(Capability.DEDUPLICATION);
+    }
     this.capabilities =
-        Capabilities.builder()
+        features
             .supports(
                 Capability.NATIVE_HEADERS,
                 Capability.TRANSACTIONS,

@@ -13,12 +13,15 @@ import java.util.Set;
  * <p>Configuration: {@code sluice.memory.namespace} (streams are shared by every Sluice that names
  * the same namespace in this JVM; default {@code default}), {@code sluice.memory.max.record.bytes}
  * (default 1048576, the limit Kafka and Kinesis share), {@code sluice.memory.max.key.bytes}
- * (default 256, Kinesis's partition-key limit, so code tested here also runs there).
+ * (default 256, Kinesis's partition-key limit, so code tested here also runs there), {@code
+ * sluice.memory.write.ids} (default true: the backend stores write ids and declares {@code
+ * DEDUPLICATION}; false to try an application against a backend without it).
  */
 public final class MemoryBackendProvider implements BackendProvider {
   static final String NAMESPACE = "sluice.memory.namespace";
   static final String MAX_RECORD_BYTES = "sluice.memory.max.record.bytes";
   static final String MAX_KEY_BYTES = "sluice.memory.max.key.bytes";
+  static final String WRITE_IDS = "sluice.memory.write.ids";
 
   @Override
   public String name() {
@@ -27,7 +30,7 @@ public final class MemoryBackendProvider implements BackendProvider {
 
   @Override
   public Set<String> configKeys() {
-    return Set.of(NAMESPACE, MAX_RECORD_BYTES, MAX_KEY_BYTES);
+    return Set.of(NAMESPACE, MAX_RECORD_BYTES, MAX_KEY_BYTES, WRITE_IDS);
   }
 
   @Override
@@ -36,7 +39,9 @@ public final class MemoryBackendProvider implements BackendProvider {
     String namespace = config.getOrDefault(NAMESPACE, "default");
     int maxRecordBytes = intValue(config, MAX_RECORD_BYTES, 1024 * 1024);
     int maxKeyBytes = intValue(config, MAX_KEY_BYTES, 256);
-    return new MemoryBackend(MemoryBroker.forNamespace(namespace), maxRecordBytes, maxKeyBytes);
+    boolean writeIds = ConfigValues.bool(WRITE_IDS, config.get(WRITE_IDS), true);
+    return new MemoryBackend(
+        MemoryBroker.forNamespace(namespace), maxRecordBytes, maxKeyBytes, writeIds);
   }
 
   private static int intValue(Map<String, String> config, String key, int defaultValue) {

@@ -9,6 +9,7 @@ import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.StoredWriteId;
 import dev.sluice.spi.Unwrap;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,6 +133,11 @@ final class MemoryConsumer implements ConsumerDriver {
         fresh.put(id, new Cursor(ms, next));
       }
       sink.assigned(shards);
+      if (spec.deduplicate()) {
+        for (Shard id : shards) {
+          sink.restoreDeduplication(id, group.dedupState(id));
+        }
+      }
       cursors.putAll(fresh);
       stream.signalChange();
     } catch (RuntimeException e) {
@@ -221,7 +228,15 @@ final class MemoryConsumer implements ConsumerDriver {
                 ? 0
                 : Math.max(
                     0, System.currentTimeMillis() - batch.get(batch.size() - 1).timestampMillis());
-        sink.deliver(c.shard.shard, batch, millis, behind);
+        if (spec.deduplicate()) {
+          List<@Nullable StoredWriteId> ids = new ArrayList<>(batch.size());
+          for (Record<byte[], byte[]> r : batch) {
+            ids.add(c.shard.writeId(r.position().offset()));
+          }
+          sink.deliver(c.shard.shard, batch, ids, millis, behind);
+        } else {
+          sink.deliver(c.shard.shard, batch, millis, behind);
+        }
         return batch.size();
       }
       if (c.shard.isEndedAt(c.next)) {
@@ -317,10 +332,16 @@ final class MemoryConsumer implements ConsumerDriver {
     }
   }
 
+  /** Where the group gets the state to store with a checkpoint, or null if none is kept. */
+  @Nullable BiFunction<Shard, Position, byte @Nullable []> dedupStates() {
+    DeliverySink s = sink;
+    return spec.deduplicate() && s != null ? s::deduplicationState : null;
+  }
+
   @Override
   public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
     if (group != null) {
-      group.commit(checkpoints);
+      group.commit(checkpoints, dedupStates());
     }
     return CompletableFuture.completedFuture(null);
   }

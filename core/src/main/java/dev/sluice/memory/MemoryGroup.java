@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +40,13 @@ final class MemoryGroup {
   private final Map<MemoryConsumer, Set<Shard>> owned = new HashMap<>();
 
   /**
-   * The next offset to read of each shard: one past the checkpoint, or where a reset put it (which
-   * may be before every record, so it cannot be a checkpoint position).
+   * Per shard, the next offset to read (one past the checkpoint, or where a reset put it, which may
+   * be before every record, so it cannot be a checkpoint position) and the deduplication state
+   * stored with that checkpoint: one value, so both are written in one step.
    */
-  private final Map<Shard, Long> nextOffsets = new ConcurrentHashMap<>();
+  private record Stored(long nextOffset, byte @Nullable [] dedupState) {}
+
+  private final Map<Shard, Stored> stored = new ConcurrentHashMap<>();
 
   /**
    * Who owns each shard, for transactional commits ({@link #commitIfOwner}); changed and read under
@@ -90,7 +94,7 @@ final class MemoryGroup {
               Set<Shard> shards = owned.remove(member);
               members.remove(member);
               if (shards != null && !shards.isEmpty()) {
-                commit(member.revoke(shards, false));
+                commit(member.revoke(shards, false), member.dedupStates());
                 disown(member, shards);
               }
               rebalance();
@@ -121,7 +125,24 @@ final class MemoryGroup {
   }
 
   void commit(Map<Shard, Position> positions) {
-    positions.forEach((s, p) -> nextOffsets.merge(s, p.offset() + 1, Math::max));
+    commit(positions, null);
+  }
+
+  /**
+   * Stores checkpoints, each with the deduplication state {@code states} gives for it (none if
+   * null), unless an equal or later checkpoint is stored.
+   */
+  void commit(
+      Map<Shard, Position> positions,
+      @Nullable BiFunction<Shard, Position, byte @Nullable []> states) {
+    positions.forEach(
+        (s, p) ->
+            stored.compute(
+                s,
+                (k, old) ->
+                    old != null && old.nextOffset() >= p.offset() + 1
+                        ? old
+                        : new Stored(p.offset() + 1, states == null ? null : states.apply(s, p))));
   }
 
   /**
@@ -151,7 +172,14 @@ final class MemoryGroup {
 
   /** Where a new owner of {@code shard} reads first, or null if the group has no checkpoint. */
   @Nullable Long nextOffset(Shard shard) {
-    return nextOffsets.get(shard);
+    Stored at = stored.get(shard);
+    return at == null ? null : at.nextOffset();
+  }
+
+  /** The deduplication state stored with the shard's checkpoint, or null. */
+  byte @Nullable [] dedupState(Shard shard) {
+    Stored at = stored.get(shard);
+    return at == null ? null : at.dedupState();
   }
 
   // ------------------------------------------------------------------ admin (GroupAdmin)
@@ -162,7 +190,7 @@ final class MemoryGroup {
 
   /** True if the group has checkpoints or members. */
   boolean isInUse() {
-    return !nextOffsets.isEmpty() || !call(() -> List.copyOf(members)).isEmpty();
+    return !stored.isEmpty() || !call(() -> List.copyOf(members)).isEmpty();
   }
 
   /** The members' ids and who owns which shard, read on the coordinator thread. */
@@ -185,7 +213,9 @@ final class MemoryGroup {
   }
 
   Map<Shard, Long> nextOffsets() {
-    return Map.copyOf(nextOffsets);
+    Map<Shard, Long> out = new HashMap<>();
+    stored.forEach((s, at) -> out.put(s, at.nextOffset()));
+    return out;
   }
 
   /**
@@ -217,9 +247,13 @@ final class MemoryGroup {
         });
   }
 
-  /** Replaces the next offsets of these shards. Call inside {@link #whileEmpty}. */
+  /**
+   * Replaces the next offsets of these shards. Call inside {@link #whileEmpty}. Their deduplication
+   * state goes: it describes what the group passed before the old checkpoint, and records from the
+   * new position on are to be delivered again.
+   */
   void reset(Map<Shard, Long> next) {
-    nextOffsets.putAll(next);
+    next.forEach((s, n) -> stored.put(s, new Stored(n, null)));
   }
 
   private <T> T call(java.util.concurrent.Callable<T> task) {
@@ -264,7 +298,7 @@ final class MemoryGroup {
       Set<Shard> revoke = new TreeSet<>(owned.get(m));
       revoke.removeAll(target.get(m));
       if (!revoke.isEmpty()) {
-        commit(m.revoke(revoke, false));
+        commit(m.revoke(revoke, false), m.dedupStates());
         owned.get(m).removeAll(revoke);
         disown(m, revoke);
       }

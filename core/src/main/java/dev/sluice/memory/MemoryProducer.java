@@ -8,7 +8,10 @@ import dev.sluice.SluiceException;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.SendCallback;
 import dev.sluice.spi.Unwrap;
+import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Appends synchronously: a send is stored (and its callback called) before {@code send} returns.
@@ -18,6 +21,8 @@ final class MemoryProducer implements ProducerDriver {
   private final String stream;
   private volatile boolean closed;
 
+  private final WriteIdChain chain = new WriteIdChain();
+
   MemoryProducer(MemoryBroker broker, String stream) {
     this.broker = broker;
     this.stream = stream;
@@ -25,6 +30,16 @@ final class MemoryProducer implements ProducerDriver {
 
   @Override
   public void send(Record<byte[], byte[]> record, SendCallback callback) {
+    send(record, null, callback);
+  }
+
+  /**
+   * Stores the id with the record. Only ids core gives (a processor's outputs) are kept: a memory
+   * send is stored before it returns and never reported failed after, so a plain producer's records
+   * cannot be sent twice by a retry and need none.
+   */
+  @Override
+  public void send(Record<byte[], byte[]> record, @Nullable WriteId id, SendCallback callback) {
     if (closed) {
       callback.failed(new SluiceException(ErrorCode.CLOSED, "The producer is closed"));
       return;
@@ -41,7 +56,8 @@ final class MemoryProducer implements ProducerDriver {
                   record.value(),
                   record.headers(),
                   record.timestampMillis(),
-                  stored);
+                  stored,
+                  id == null ? null : shardId -> chain.next(shardId, id));
     } catch (RuntimeException e) {
       callback.failed(e);
       return;

@@ -6,14 +6,19 @@ import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.ShardDescription;
 import dev.sluice.spi.ShardLineage;
+import dev.sluice.spi.StoredWriteId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /** One shard of a memory stream: its log, hash-key range, parents and whether it is still open. */
 final class MemoryShard {
+  /** Write ids of the records sent with one (a processor's outputs), by offset. */
+  private final java.util.TreeMap<Long, StoredWriteId> writeIds = new java.util.TreeMap<>();
+
   private static final int READ_CHUNK = 256;
 
   final Shard shard;
@@ -37,13 +42,31 @@ final class MemoryShard {
     return ShardLineage.of(parents);
   }
 
-  /** Appends; returns the offset, or -1 if the shard was closed meanwhile (caller re-routes). */
+  /**
+   * Appends; returns the offset, or -1 if the shard was closed meanwhile (caller re-routes). {@code
+   * ids}, if given, names the record's write id once the shard is known, under this shard's lock so
+   * that a writer's links follow the order of its appends.
+   */
   synchronized long append(
-      byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp, long now) {
+      byte @Nullable [] key,
+      byte @Nullable [] value,
+      Headers headers,
+      long timestamp,
+      long now,
+      @Nullable Function<Shard, StoredWriteId> ids) {
     if (!open) {
       return -1;
     }
-    return log.append(key, value, headers, timestamp, now);
+    long offset = log.append(key, value, headers, timestamp, now);
+    if (ids != null) {
+      writeIds.put(offset, ids.apply(shard));
+    }
+    return offset;
+  }
+
+  /** The write id stored with the record at {@code offset}, or null. */
+  synchronized @Nullable StoredWriteId writeId(long offset) {
+    return writeIds.isEmpty() ? null : writeIds.get(offset);
   }
 
   synchronized boolean isOpen() {
@@ -73,6 +96,10 @@ final class MemoryShard {
 
   synchronized void trim(long arrivalCutoff) {
     log.trimArrivedBefore(arrivalCutoff);
+    if (!writeIds.isEmpty()) {
+      long start = log.startOffset();
+      writeIds.headMap(start).clear();
+    }
   }
 
   /**

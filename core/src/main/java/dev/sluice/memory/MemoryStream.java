@@ -86,13 +86,14 @@ final class MemoryStream {
       byte @Nullable [] value,
       dev.sluice.Headers headers,
       long timestamp,
-      long[] offsetOut) {
+      long[] offsetOut,
+      java.util.function.@Nullable Function<Shard, dev.sluice.spi.StoredWriteId> ids) {
     checkNotDeleted();
     long now = System.currentTimeMillis();
     long ts = timestamp == dev.sluice.Record.NO_TIMESTAMP ? now : timestamp;
     while (true) {
       MemoryShard shard = target != null ? targetShard(target) : route(key);
-      long offset = shard.append(key, value, headers, ts, now);
+      long offset = shard.append(key, value, headers, ts, now, ids);
       if (offset >= 0) {
         offsetOut[0] = offset;
         offsetOut[1] = ts;

@@ -152,7 +152,9 @@ final class MemoryTransactions implements TransactionDriver {
                 p.record.value(),
                 p.record.headers(),
                 p.record.timestampMillis(),
-                stored);
+                stored,
+                // A transaction's records are written once, at commit: nothing to deduplicate.
+                null);
         reports.add(() -> p.callback.sent(shard.shard, Position.of(stored[0]), stored[1]));
       } catch (RuntimeException e) {
         reports.add(() -> p.callback.failed(e));

@@ -13,6 +13,31 @@ public final class ConfigValues {
   private ConfigValues() {}
 
   /**
+   * A yes/no setting: {@code defaultValue} if {@code value} is null, else {@code value}
+   * (surrounding blanks and case ignored) if it is {@code true} or {@code false}.
+   *
+   * @param key the full key, for the message
+   * @param value the configured value, or null if the key is not set
+   * @param defaultValue the value when the key is not set
+   * @return the setting
+   * @throws SluiceException {@code INVALID_CONFIG}, naming the key and the value
+   */
+  public static boolean bool(String key, @Nullable String value, boolean defaultValue) {
+    if (value == null) {
+      return defaultValue;
+    }
+    String v = value.trim();
+    if (v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new SluiceException(
+        ErrorCode.INVALID_CONFIG, key + " must be 'true' or 'false', not '" + value + "'");
+  }
+
+  /**
    * A whole-number setting: {@code defaultValue} if {@code value} is null, else {@code value}
    * (surrounding blanks ignored) if it is a whole number from {@code min} to {@code max}.
    *

@@ -16,6 +16,7 @@ public final class ConsumerSpec {
   private final StartPosition startPosition;
   private final String clientId;
   private final int maxBatchRecords;
+  private final boolean deduplicate;
 
   public ConsumerSpec(
       String stream,
@@ -23,6 +24,21 @@ public final class ConsumerSpec {
       StartPosition startPosition,
       String clientId,
       int maxBatchRecords) {
+    this(stream, group, startPosition, clientId, maxBatchRecords, false);
+  }
+
+  /**
+   * A spec; {@code deduplicate} only for a group consumer on a backend that declares {@code
+   * Capability.DEDUPLICATION}.
+   */
+  public ConsumerSpec(
+      String stream,
+      @Nullable String group,
+      StartPosition startPosition,
+      String clientId,
+      int maxBatchRecords,
+      boolean deduplicate) {
+    this.deduplicate = deduplicate;
     this.stream = Objects.requireNonNull(stream, "stream");
     this.group = group;
     this.startPosition = Objects.requireNonNull(startPosition, "startPosition");
@@ -68,6 +84,16 @@ public final class ConsumerSpec {
    */
   public int maxBatchRecords() {
     return maxBatchRecords;
+  }
+
+  /**
+   * True if the consumer drops second copies of writes: the driver must deliver write ids ({@link
+   * DeliverySink#deliver(Shard, java.util.List, java.util.List, long, long)}), restore the state
+   * stored with each shard's checkpoint ({@link DeliverySink#restoreDeduplication}) and store it
+   * with each checkpoint, in one atomic write ({@link DeliverySink#deduplicationState}).
+   */
+  public boolean deduplicate() {
+    return deduplicate;
   }
 
   /**

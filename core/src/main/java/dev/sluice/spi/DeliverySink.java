@@ -6,6 +6,7 @@ import dev.sluice.Shard;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Where a {@link ConsumerDriver} delivers records and assignment changes. Implemented by core. */
 public interface DeliverySink {
@@ -34,6 +35,39 @@ public interface DeliverySink {
       List<Record<byte[], byte[]>> records,
       long millisBehindLatest,
       long recordsBehindLatest);
+
+  /**
+   * Records of one shard with the write ids they were stored with, for a consumer that deduplicates
+   * ({@link ConsumerSpec#deduplicate()}): {@code ids} has one entry per record, null for a record
+   * stored without one (another producer's). Otherwise as {@link #deliver(Shard, List, long,
+   * long)}; a driver of a backend that declares {@code Capability.DEDUPLICATION} must deliver this
+   * way when the spec asks to deduplicate.
+   */
+  default void deliver(
+      Shard shard,
+      List<Record<byte[], byte[]>> records,
+      List<? extends @Nullable StoredWriteId> ids,
+      long millisBehindLatest,
+      long recordsBehindLatest) {
+    deliver(shard, records, millisBehindLatest, recordsBehindLatest);
+  }
+
+  /**
+   * For a consumer that deduplicates: the state the driver stored with the shard's checkpoint (what
+   * {@link #deduplicationState} returned), or null if none. The driver must call it after {@link
+   * #assigned} and before delivering the shard's records.
+   */
+  default void restoreDeduplication(Shard shard, byte @Nullable [] state) {}
+
+  /**
+   * For a consumer that deduplicates: the state to store with the checkpoint {@code position} of
+   * the shard, in the same atomic write, for {@link #restoreDeduplication} after a restart or a
+   * hand-over. The driver must call it for each checkpoint it writes, with the position it writes,
+   * in the order it writes them. Null: store none (and remove what was stored).
+   */
+  default byte @Nullable [] deduplicationState(Shard shard, Position position) {
+    return null;
+  }
 
   /**
    * The shard was read to its end (it was split or merged away). Blocks until every record

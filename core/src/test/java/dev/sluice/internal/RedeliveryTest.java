@@ -52,7 +52,7 @@ class RedeliveryTest {
   }
 
   /** Handles records on {@link #workers} and remembers their positions. */
-  private class Handled implements ShardQueue.Handling {
+  private class Handled implements ShardQueue.Handling, OwnedShard.QueueFactory {
     final List<Long> offsets = new CopyOnWriteArrayList<>();
 
     @Override
@@ -71,13 +71,27 @@ class RedeliveryTest {
     }
 
     @Override
-    public boolean handle(Record<byte[], byte[]> record, ShardQueue queue) {
+    public boolean handle(Record<byte[], byte[]> record, HandlerInvoker.Attempts queue) {
       offsets.add(record.position().offset());
       return true;
     }
 
     @Override
+    public boolean othersWaiting() {
+      return false;
+    }
+
+    @Override
     public void processed(Shard shard, Position position) {}
+
+    @Override
+    public HandlerQueue newQueue(
+        Shard shard,
+        CheckpointTracker checkpoints,
+        Backpressure backpressure,
+        Runnable onProgress) {
+      return new ShardQueue(shard, checkpoints, backpressure, onProgress, this);
+    }
   }
 
   @Test
@@ -128,7 +142,7 @@ class RedeliveryTest {
     Handled handled =
         new Handled() {
           @Override
-          public boolean handle(Record<byte[], byte[]> record, ShardQueue queue) {
+          public boolean handle(Record<byte[], byte[]> record, HandlerInvoker.Attempts queue) {
             if (offsets.isEmpty()) {
               inFirst.countDown();
               try {

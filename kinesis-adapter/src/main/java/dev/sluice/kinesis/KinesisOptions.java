@@ -243,6 +243,18 @@ public final class KinesisOptions {
     }
 
     /**
+     * Whether records carry write ids (default true): envelope version 2, the {@code DEDUPLICATION}
+     * capability and {@code ConsumerBuilder.deduplicate()}. False writes version 1 as before, for
+     * consumers that only read that version ({@code docs/kinesis-envelope.md}).
+     *
+     * @param on true to write ids
+     * @return this builder
+     */
+    public Builder writeIds(boolean on) {
+      return put(KinesisSettings.WRITE_IDS, Boolean.toString(on));
+    }
+
+    /**
      * Fast lease timings for tests on an emulator (first record in about a second, takeover in
      * about two): not for production, where they multiply DynamoDB requests.
      */

@@ -133,6 +133,9 @@ public abstract class SluiceConformanceTest {
   @DisplayName("Processors (consume, transform, produce)")
   class Processors extends ProcessorTests {}
 
+  @DisplayName("Deduplication")
+  class Deduplication extends DeduplicationTests {}
+
   @Nested
   @DisplayName("Configuration and capabilities")
   class Configuration extends ConfigurationTests {}

@@ -2,11 +2,13 @@ package dev.sluice.kinesis.internal;
 
 import dev.sluice.Headers;
 import dev.sluice.Record;
+import dev.sluice.spi.StoredWriteId;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * value      every remaining byte
  * </pre>
  *
+ * <p>Version 2 (magic, {@code 0x02}, flags) is the same with a write id after the timestamp (flag
+ * bit 1; {@link WriteIds}); it is written only for records that carry one, so version-1 readers
+ * still read every record written without ids.
+ *
  * <p>Reading is forgiving: data that does not start with the magic, or starts with it but is not a
  * well-formed version-1 envelope, is returned as a plain value with no headers.
  */
@@ -42,6 +48,10 @@ final class Envelope {
   static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
 
   static final byte VERSION = 1;
+
+  /** The version that carries a write id; written only for records that have one. */
+  static final byte VERSION_2 = 2;
+
   static final int MAX_HEADERS = 255;
   static final int MAX_HEADER_NAME_BYTES = 255;
 
@@ -67,10 +77,18 @@ final class Envelope {
     /** The producer's timestamp, or {@link Record#NO_TIMESTAMP}. */
     final long timestampMillis;
 
+    /** The write id (version 2), or null. */
+    final @Nullable StoredWriteId writeId;
+
     Body(Headers headers, byte[] value, long timestampMillis) {
+      this(headers, value, timestampMillis, null);
+    }
+
+    Body(Headers headers, byte[] value, long timestampMillis, @Nullable StoredWriteId writeId) {
       this.headers = headers;
       this.value = value;
       this.timestampMillis = timestampMillis;
+      this.writeId = writeId;
     }
   }
 
@@ -80,14 +98,31 @@ final class Envelope {
    * envelope or a KPL aggregate.
    */
   static byte[] encode(Headers headers, byte[] value, long timestampMillis) {
-    if (!needsEnvelope(headers, value, timestampMillis)) {
+    return encode(headers, value, timestampMillis, null);
+  }
+
+  /**
+   * As {@link #encode(Headers, byte[], long)}; with a write id, always a version-2 envelope that
+   * carries it (see the class comment).
+   */
+  static byte[] encode(
+      Headers headers, byte[] value, long timestampMillis, @Nullable StoredWriteId writeId) {
+    if (writeId == null && !needsEnvelope(headers, value, timestampMillis)) {
       return value;
     }
     boolean timestamp = timestampMillis != Record.NO_TIMESTAMP;
     if (headers.size() > MAX_HEADERS) {
       throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
     }
-    int size = overhead(headers, value, timestampMillis) + value.length;
+    byte[] id = writeId == null ? null : WriteIds.encode(writeId);
+    int size =
+        (writeId == null
+                ? overhead(headers, value, timestampMillis)
+                : FIXED_OVERHEAD
+                    + (timestamp ? TIMESTAMP_BYTES : 0)
+                    + headers.size() * PER_HEADER_OVERHEAD
+                    + id.length)
+            + value.length;
     byte[][] names = new byte[headers.size()][];
     int i = 0;
     for (Headers.Header h : headers) {
@@ -100,9 +135,13 @@ final class Envelope {
       size += name.length + h.valueLength();
     }
     ByteBuffer out = ByteBuffer.allocate(size);
-    out.put(MAGIC).put(VERSION).put((byte) (timestamp ? FLAG_TIMESTAMP : 0));
+    int flags = (timestamp ? FLAG_TIMESTAMP : 0) | (id == null ? 0 : WriteIds.flags(writeId));
+    out.put(MAGIC).put(id == null ? VERSION : VERSION_2).put((byte) flags);
     if (timestamp) {
       out.putLong(timestampMillis);
+    }
+    if (id != null) {
+      out.put(id);
     }
     out.put((byte) headers.size());
     i = 0;
@@ -114,6 +153,16 @@ final class Envelope {
     }
     out.put(value);
     return out.array();
+  }
+
+  /** The bytes headers take in an envelope: names, values and their lengths. */
+  static int headerBytes(Headers headers) {
+    int bytes = 0;
+    for (Headers.Header h : headers) {
+      bytes +=
+          PER_HEADER_OVERHEAD + h.name().getBytes(StandardCharsets.UTF_8).length + h.valueLength();
+    }
+    return bytes;
   }
 
   /** The bytes the envelope adds besides header names and values (0 when none is written). */
@@ -177,12 +226,16 @@ final class Envelope {
       throw new MalformedEnvelope("it is cut short after the magic");
     }
     byte version = in.get();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_2) {
       throw new MalformedEnvelope("its version " + (version & 0xFF) + " is unknown");
     }
     int flags = in.get() & 0xFF;
-    if ((flags & ~FLAG_TIMESTAMP) != 0) {
+    int known = version == VERSION ? FLAG_TIMESTAMP : FLAG_TIMESTAMP | WriteIds.FLAGS;
+    if ((flags & ~known) != 0) {
       throw new MalformedEnvelope("it has unknown flags " + flags);
+    }
+    if (version == VERSION_2 && (flags & WriteIds.FLAG_WRITE_ID) == 0) {
+      throw new MalformedEnvelope("it is version 2 without a write id");
     }
     long timestampMillis = Record.NO_TIMESTAMP;
     if ((flags & FLAG_TIMESTAMP) != 0) {
@@ -195,6 +248,13 @@ final class Envelope {
       }
     } else if (in.remaining() < 1) {
       throw new MalformedEnvelope("it is cut short after the flags");
+    }
+    StoredWriteId writeId = null;
+    if ((flags & WriteIds.FLAG_WRITE_ID) != 0) {
+      writeId = WriteIds.decode(in, flags);
+      if (writeId == null || in.remaining() < 1) {
+        throw new MalformedEnvelope("its write id is malformed");
+      }
     }
     // No headers and no timestamp is valid: it wraps a value that begins with a magic.
     int count = in.get() & 0xFF;
@@ -230,10 +290,10 @@ final class Envelope {
     }
     byte[] value = new byte[in.remaining()];
     in.get(value);
-    return new Body(headers.build(), value, timestampMillis);
+    return new Body(headers.build(), value, timestampMillis, writeId);
   }
 
-  private static final class MalformedEnvelope extends Exception {
+  static final class MalformedEnvelope extends Exception {
     private static final long serialVersionUID = 1L;
     final String why;
 

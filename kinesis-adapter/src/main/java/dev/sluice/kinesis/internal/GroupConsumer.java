@@ -10,6 +10,7 @@ import dev.sluice.kinesis.KinesisOptions.ConsumerType;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.StoredWriteId;
 import dev.sluice.spi.Unwrap;
 import java.util.ArrayList;
 import java.util.Date;
@@ -426,6 +427,9 @@ final class GroupConsumer implements ConsumerDriver {
       shard = s;
       processors.put(s, this);
       sink.assigned(Set.of(s));
+      if (spec.deduplicate()) {
+        sink.restoreDeduplication(s, leaseTable.dedupState(input.shardId()));
+      }
     }
 
     @Override
@@ -435,11 +439,21 @@ final class GroupConsumer implements ConsumerDriver {
       List<KinesisClientRecord> records = input.records();
       if (!records.isEmpty() && !gone) {
         List<Record<byte[], byte[]>> batch = new ArrayList<>(records.size());
-        for (KinesisClientRecord r : records) {
-          batch.add(Records.toSluice(stream, s, r));
-        }
         Long behind = input.millisBehindLatest();
-        sink.deliver(s, batch, behind == null ? -1 : behind, -1);
+        if (spec.deduplicate()) {
+          List<@Nullable StoredWriteId> ids = new ArrayList<>(records.size());
+          for (KinesisClientRecord r : records) {
+            Envelope.Body body = Records.body(r);
+            batch.add(Records.toSluice(stream, s, r, body));
+            ids.add(body.writeId);
+          }
+          sink.deliver(s, batch, ids, behind == null ? -1 : behind, -1);
+        } else {
+          for (KinesisClientRecord r : records) {
+            batch.add(Records.toSluice(stream, s, r));
+          }
+          sink.deliver(s, batch, behind == null ? -1 : behind, -1);
+        }
       }
       // Backpressure: the KCL fetches no further batch for this shard while this call blocks.
       synchronized (this) {
@@ -489,6 +503,9 @@ final class GroupConsumer implements ConsumerDriver {
       Position p = last.get(shard);
       if (p != null) {
         try {
+          if (!storeDedupState(shard, p)) {
+            return;
+          }
           input.checkpointer().checkpoint(p.sequenceNumber(), p.subSequence());
         } catch (Exception e) {
           LOG.warn(
@@ -524,6 +541,10 @@ final class GroupConsumer implements ConsumerDriver {
         return;
       }
       try {
+        if (!storeDedupState(shard, position)) {
+          LOG.debug("{}: shard {} lost before checkpoint {}", worker, shard, position);
+          return;
+        }
         cp.checkpoint(position.sequenceNumber(), position.subSequence());
       } catch (ShutdownException e) {
         LOG.debug("{}: shard {} lost before checkpoint {}", worker, shard, position);
@@ -534,6 +555,19 @@ final class GroupConsumer implements ConsumerDriver {
       } catch (Exception e) {
         throw KinesisErrors.translate(e);
       }
+    }
+
+    /**
+     * For a deduplicating consumer, stores the state at {@code position} in the lease row before
+     * the KCL writes the checkpoint itself: a crash between the two leaves the stored state ahead
+     * of the KCL's checkpoint, and the state names its own checkpoint, up to which the next owner
+     * skips what it reads again. False if the lease is no longer this worker's.
+     */
+    private boolean storeDedupState(@Nullable Shard s, Position position) {
+      if (!spec.deduplicate() || s == null) {
+        return true;
+      }
+      return leaseTable.storeDedupState(s.toString(), worker, sink.deduplicationState(s, position));
     }
 
     void checkpointQuietly(Position position) {

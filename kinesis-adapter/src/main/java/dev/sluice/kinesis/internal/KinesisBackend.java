@@ -53,8 +53,12 @@ final class KinesisBackend implements Backend {
 
   KinesisBackend(KinesisSettings settings) {
     this.settings = settings;
+    Capabilities.Builder features = Capabilities.builder();
+    if (settings.writeIds) {
+      features.supports(Capability.DEDUPLICATION);
+    }
     this.capabilities =
-        Capabilities.builder()
+        features
             .supports(
                 Capability.SHRINK_SHARDS, Capability.SPLIT_AND_MERGE, Capability.SEEK_BY_TIMESTAMP)
             .maxRecordBytes(MAX_RECORD_BYTES)

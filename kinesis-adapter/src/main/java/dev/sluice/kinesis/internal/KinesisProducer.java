@@ -8,6 +8,8 @@ import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.SendCallback;
 import dev.sluice.spi.Unwrap;
+import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -34,12 +36,19 @@ final class KinesisProducer implements ProducerDriver {
                 settings.retryBackoff,
                 settings.retryBackoffMax,
                 settings.bufferMaxBytes),
-            spec.clientId() + "-batcher");
+            spec.clientId() + "-batcher",
+            settings.writeIds ? new WriteIdChain() : null);
   }
 
   @Override
   public void send(Record<byte[], byte[]> record, SendCallback callback) {
-    batcher.send(record, callback);
+    batcher.send(record, null, callback);
+  }
+
+  /** Stores {@code id} in the record's envelope (unless write ids are off). */
+  @Override
+  public void send(Record<byte[], byte[]> record, WriteId id, SendCallback callback) {
+    batcher.send(record, id, callback);
   }
 
   /**

@@ -49,6 +49,7 @@ public final class KinesisSettings {
   public static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
   public static final String RETRY_BACKOFF_MAX_MS = PREFIX + "retry.backoff.max.ms";
   public static final String BUFFER_MAX_BYTES = PREFIX + "buffer.max.bytes";
+  public static final String WRITE_IDS = PREFIX + "write.ids";
 
   /** Every key the backend reads; core reports any other {@code sluice.kinesis.*} key. */
   static final Set<String> KEYS =
@@ -57,6 +58,7 @@ public final class KinesisSettings {
           ENDPOINT,
           DYNAMODB_ENDPOINT,
           ALLOW_SPLIT_ENDPOINTS,
+          WRITE_IDS,
           CREDENTIALS,
           ACCESS_KEY_ID,
           SECRET_ACCESS_KEY,
@@ -110,7 +112,15 @@ public final class KinesisSettings {
   final Duration retryBackoffMax;
   final long bufferMaxBytes;
 
+  /**
+   * Records carry write ids (envelope version 2) and the backend declares {@code DEDUPLICATION};
+   * {@code sluice.kinesis.write.ids=false} writes version 1 as before, for readers that only know
+   * it.
+   */
+  final boolean writeIds;
+
   private KinesisSettings(Map<String, String> config) {
+    this.writeIds = ConfigValues.bool(WRITE_IDS, trimmed(config, WRITE_IDS), true);
     String regionValue = trimmed(config, REGION);
     if (regionValue == null) {
       throw invalid(

@@ -394,6 +394,62 @@ final class LeaseTable {
     }
   }
 
+  /** The attribute of a lease row that holds a deduplicating consumer's state and checkpoint. */
+  static final String DEDUP_STATE = "sluiceDedupState";
+
+  /** The deduplication state stored in the shard's lease row, or null if none. */
+  byte @Nullable [] dedupState(String leaseKey) {
+    Map<String, AttributeValue> item =
+        KinesisAdmin.join(
+                dynamo.getItem(
+                    b ->
+                        b.tableName(table)
+                            .key(Map.of("leaseKey", AttributeValue.fromS(leaseKey)))
+                            .consistentRead(true)
+                            .projectionExpression(DEDUP_STATE)))
+            .item();
+    AttributeValue state = item == null ? null : item.get(DEDUP_STATE);
+    return state == null || state.b() == null ? null : state.b().asByteArray();
+  }
+
+  /**
+   * Stores a deduplication state (null: removes it) in the shard's lease row, in one conditional
+   * write, if {@code worker} still holds the lease (as owner, or as the old owner finishing its
+   * checkpoint during a hand-over). The state names the checkpoint it belongs to, so the row's
+   * state and the checkpoint it goes with change together; the KCL's own checkpoint follows.
+   *
+   * @return false if the worker no longer holds the lease (nothing written)
+   */
+  boolean storeDedupState(String leaseKey, String worker, byte @Nullable [] state) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":me", AttributeValue.fromS(worker));
+    String update;
+    if (state == null) {
+      update = "REMOVE " + DEDUP_STATE;
+    } else {
+      update = "SET " + DEDUP_STATE + " = :state";
+      values.put(
+          ":state",
+          AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArrayUnsafe(state)));
+    }
+    try {
+      KinesisAdmin.join(
+          dynamo.updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(Map.of("leaseKey", AttributeValue.fromS(leaseKey)))
+                      .conditionExpression("leaseOwner = :me OR checkpointOwner = :me")
+                      .updateExpression(update)
+                      .expressionAttributeValues(values)));
+      return true;
+    } catch (RuntimeException e) {
+      if (KinesisErrors.unwrap(e) instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
   /**
    * Gives up every lease {@code worker} still owns so others can take them at once. Returns how
    * many were released.

@@ -1,9 +1,12 @@
 package dev.sluice.kinesis.internal;
 
+import dev.sluice.Headers;
 import dev.sluice.Position;
 import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -22,7 +25,13 @@ final class PendingRecord {
   private static final Logger LOG = LoggerFactory.getLogger(PendingRecord.class);
 
   final String partitionKey;
-  final byte[] data;
+
+  /** The record's data; null until routed when it gets a write id ({@link #encodeFor}). */
+  byte @Nullable [] data;
+
+  private @Nullable Headers headers; // until encoded
+  private byte @Nullable [] value; // until encoded
+  private final @Nullable WriteId givenId;
   final int size;
   final @Nullable Shard target;
   final long deadlineNanos;
@@ -45,18 +54,42 @@ final class PendingRecord {
   @Nullable Position storedPosition;
   private boolean done;
 
+  /**
+   * @param givenId the write id the caller named (a processor's output), or null
+   * @param writeIds gives write ids once the record's shard is known; null if write ids are off
+   */
   PendingRecord(
       Record<byte[], byte[]> record,
+      @Nullable WriteId givenId,
+      @Nullable WriteIdChain writeIds,
       SendCallback callback,
       long deadlineNanos,
       Consumer<PendingRecord> onOutcome) {
     this.partitionKey = PartitionKeys.toPartitionKey(record.key());
-    byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
-    // A plain record's data is its value itself; the record waits here for its batch, and the
-    // caller may reuse its array once send returns (as with Kafka and memory): keep a copy.
-    this.data = encoded == record.value() ? encoded.clone() : encoded;
+    this.givenId = givenId;
+    int keyBytes = partitionKey.getBytes(StandardCharsets.UTF_8).length;
+    if (writeIds != null) {
+      // Encoded once routed: the id's link depends on the shard. The caller may reuse its arrays
+      // once send returns, so keep a copy of the value.
+      byte[] value = record.value();
+      this.headers = record.headers();
+      this.value = value == null ? null : value.clone();
+      this.data = null;
+      this.size =
+          Envelope.FIXED_OVERHEAD
+              + (record.timestampMillis() == Record.NO_TIMESTAMP ? 0 : Envelope.TIMESTAMP_BYTES)
+              + Envelope.headerBytes(record.headers())
+              + (value == null ? 0 : value.length)
+              + WriteIds.maxBytes(givenId, writeIds.producerWriter())
+              + keyBytes;
+    } else {
+      byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());
+      // A plain record's data is its value itself; the record waits here for its batch, and the
+      // caller may reuse its array once send returns (as with Kafka and memory): keep a copy.
+      this.data = encoded == record.value() ? encoded.clone() : encoded;
+      this.size = data.length + keyBytes;
+    }
     this.timestampMillis = record.timestampMillis();
-    this.size = data.length + partitionKey.getBytes(StandardCharsets.UTF_8).length;
     this.target = record.shard();
     this.callback = callback;
     this.onOutcome = onOutcome;
@@ -65,6 +98,13 @@ final class PendingRecord {
     if (record.key() == null && record.shard() == null) {
       this.explicitHashKey = ShardMap.randomHashKey();
     }
+  }
+
+  /** Encodes the record with its write id for {@code shard}. */
+  void encodeFor(Shard shard, WriteIdChain chain) {
+    data = Envelope.encode(headers, value, timestampMillis, chain.next(shard, givenId));
+    headers = null;
+    value = null;
   }
 
   BigInteger hashKey() {

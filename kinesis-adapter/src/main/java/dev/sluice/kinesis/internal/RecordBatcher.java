@@ -5,6 +5,8 @@ import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.spi.SendCallback;
+import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -111,12 +113,26 @@ final class RecordBatcher {
   /** The dispatcher is in {@link #loadMap()}'s call to the loader (close interrupts it there). */
   private volatile boolean loadingMap;
 
+  /** Gives records their write ids once their shard is known; null if write ids are off. */
+  private final @Nullable WriteIdChain writeIds;
+
   RecordBatcher(
       String stream,
       PutRecordsFunction put,
       ShardMapLoader loader,
       Settings settings,
       String threadName) {
+    this(stream, put, loader, settings, threadName, null);
+  }
+
+  RecordBatcher(
+      String stream,
+      PutRecordsFunction put,
+      ShardMapLoader loader,
+      Settings settings,
+      String threadName,
+      @Nullable WriteIdChain writeIds) {
+    this.writeIds = writeIds;
     this.stream = stream;
     this.put = put;
     this.loader = loader;
@@ -130,11 +146,20 @@ final class RecordBatcher {
 
   /** Queues a record; its callback is called exactly once, from another thread. */
   void send(Record<byte[], byte[]> record, SendCallback callback) {
+    send(record, null, callback);
+  }
+
+  /**
+   * Queues a record named by {@code id} (null: one of this producer's own, if write ids are on).
+   */
+  void send(Record<byte[], byte[]> record, @Nullable WriteId id, SendCallback callback) {
     PendingRecord p;
     try {
       p =
           new PendingRecord(
               record,
+              id,
+              writeIds,
               callback,
               System.nanoTime() + settings.deliveryTimeout.toNanos(),
               this::released);
@@ -444,6 +469,10 @@ final class RecordBatcher {
         }
       }
       inbox.poll();
+      if (p.data == null) {
+        // Write ids follow the order records enter their shard's queue, the order they are sent.
+        p.encodeFor(shard, writeIds);
+      }
       queues.computeIfAbsent(shard, ShardSendQueue::new).add(p);
     }
   }

@@ -12,10 +12,19 @@ final class Records {
   private Records() {}
 
   static Record<byte[], byte[]> toSluice(String stream, Shard shard, KinesisClientRecord r) {
+    return toSluice(stream, shard, r, body(r));
+  }
+
+  /** The record's data, read as an envelope (or a plain value). */
+  static Envelope.Body body(KinesisClientRecord r) {
     ByteBuffer data = r.data().duplicate();
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
-    Envelope.Body body = Envelope.decode(bytes);
+    return Envelope.decode(bytes);
+  }
+
+  static Record<byte[], byte[]> toSluice(
+      String stream, Shard shard, KinesisClientRecord r, Envelope.Body body) {
     Instant arrival = r.approximateArrivalTimestamp();
     return Record.received(
         stream,

@@ -135,7 +135,8 @@ class EnvelopeTest {
       Arrays.copyOf(good, 5), // cut after the version
       Arrays.copyOf(good, 10), // cut inside the first name
       Arrays.copyOf(good, 14), // cut inside the value length
-      withByte(good, 4, (byte) 2), // unknown version
+      withByte(good, 4, (byte) 3), // unknown version
+      withByte(good, 4, (byte) 2), // version 2 without a write id
       withByte(good, 5, (byte) 4), // unknown flag
       new byte[] {(byte) 0xC1, 'S', 'L', 'U', 1, 1, 0, 0, 0}, // timestamp cut short
       withByte(good, 7, (byte) 0), // zero-length name
