@@ -88,6 +88,7 @@ final class DefaultProcessor<K, V> implements Processor {
   private final SluiceRuntime runtime;
   private final ProcessorSettings<K, V> settings;
   private final boolean transactional;
+  private final boolean deduplicatesInput;
   private final String transactionalId;
   private final Map<String, DefaultProducer<byte[], byte[]>> producers = new HashMap<>();
   private final Map<Shard, String> writers = new ConcurrentHashMap<>();
@@ -105,6 +106,13 @@ final class DefaultProcessor<K, V> implements Processor {
     this.transactional =
         settings.guarantee() == ProcessingGuarantee.EXACTLY_ONCE
             && runtime.capabilities().supports(Capability.TRANSACTIONS);
+    // Without transactions, EXACTLY_ONCE is effectively-once: outputs carry write ids derived
+    // from the input, and the input is read deduplicating, so an upstream stage's second copy of a
+    // write is not processed again (its outputs would get ids of their own, from another position).
+    this.deduplicatesInput =
+        settings.guarantee() == ProcessingGuarantee.EXACTLY_ONCE
+            && !transactional
+            && runtime.capabilities().supports(Capability.DEDUPLICATION);
     // One identity per processor instance; each generation's driver takes it over from the last,
     // which fences it and aborts what it left open. Zombies of other instances are fenced by the
     // group (the checkpoints are the group's), not by this id.
@@ -222,7 +230,8 @@ final class DefaultProcessor<K, V> implements Processor {
                       settings.failurePolicy(),
                       settings.maxBufferedRecords(),
                       500,
-                      Duration.ofSeconds(30)),
+                      Duration.ofSeconds(30),
+                      deduplicatesInput),
                   record -> handle(g, record));
     } catch (RuntimeException e) {
       g.dead.set(true);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sluice.Capabilities.Capability;
+import dev.sluice.ConsumerBuilder;
 import dev.sluice.Destination;
 import dev.sluice.ErrorCode;
 import dev.sluice.FailurePolicy;
@@ -35,9 +36,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The processor area of the conformance kit: a consume → transform → produce stage keeps its {@link
  * ProcessingGuarantee} across a restart, a rebalance and a failing function, on every backend with
  * the guarantees it supports. {@code AT_LEAST_ONCE}: every input's output arrives. {@code
- * EXACTLY_ONCE}: every input's output arrives exactly once (on a backend with transactions; on one
- * with deduplication only, as a deduplicating consumer sees it, which this area does not cover yet:
- * it is skipped there).
+ * EXACTLY_ONCE}: every input's output arrives exactly once (on a backend with transactions, as a
+ * {@code read_committed} reader sees it; on one with deduplication only, as a deduplicating group
+ * consumer sees it).
  *
  * <p>Each input {@code v-i} gives one output {@code out-v-i} with the same key, and every tenth
  * input a second one to another stream, so the outputs of one input span two streams.
@@ -209,12 +210,24 @@ abstract class ProcessorTests extends ConformanceArea {
     final Destination<String, String> side =
         Destination.of(stream(1), Serde.string(), Serde.string());
     final String group = group();
-    final RecordCollector<String, String> outputs =
-        track(RecordCollector.of(sluice(), main.stream(), Serde.string(), Serde.string()));
-    final RecordCollector<String, String> sideOutputs =
-        track(RecordCollector.of(sluice(), side.stream(), Serde.string(), Serde.string()));
+    final RecordCollector<String, String> outputs = track(reader(main));
+    final RecordCollector<String, String> sideOutputs = track(reader(side));
     final Producer<String, String> producer =
         track(sluice().producer(input, Serde.string(), Serde.string()));
+
+    /**
+     * Reads an output stream from its start. Where exactly-once comes from deduplication only, as
+     * a user must: a deduplicating group consumer, which drops the second copies a restarted
+     * processor writes again.
+     */
+    private RecordCollector<String, String> reader(Destination<String, String> output) {
+      ConsumerBuilder<String, String> reader =
+          sluice().consumer(output.stream(), Serde.string(), Serde.string());
+      if (deduplicationOnly()) {
+        reader.group(group()).deduplicate();
+      }
+      return RecordCollector.of(reader);
+    }
 
     void transform(Record<String, String> in, dev.sluice.Outputs out) {
       out.send(main, in.key(), "out-" + in.value());
@@ -314,24 +327,14 @@ abstract class ProcessorTests extends ConformanceArea {
         || sluice().capabilities().supports(Capability.DEDUPLICATION);
   }
 
-  /**
-   * Skips a test of the guarantee where the backend cannot give it, and EXACTLY_ONCE where it gives
-   * it through deduplication only: there the outputs are exactly once only as a deduplicating
-   * consumer sees them, which {@link Pipeline} does not read with (see the section below).
-   */
+  /** Skips a test of the guarantee where the backend cannot give it. */
   private void requireGuarantee(ProcessingGuarantee guarantee) {
     Assumptions.assumeTrue(supports(guarantee), "the backend does not support " + guarantee);
-    Assumptions.assumeTrue(
-        guarantee == ProcessingGuarantee.AT_LEAST_ONCE
-            || sluice().capabilities().supports(Capability.TRANSACTIONS),
-        "EXACTLY_ONCE through deduplication needs a deduplicating consumer to observe it; its tests"
-            + " are those of ProcessorTests' section 'EXACTLY_ONCE through deduplication'");
   }
 
-  // ------------------------------------------------------ EXACTLY_ONCE through deduplication
-  //
-  // Tests of EXACTLY_ONCE on a backend that declares DEDUPLICATION and not TRANSACTIONS (Kinesis
-  // effectively-once) go here: the same scenarios as above (restart, rebalance, retried failures,
-  // stop on failure), with the outputs read by a deduplicating consumer, each under
-  // requireDeduplication(). None yet: deduplication is being built separately.
+  /** EXACTLY_ONCE here comes from write ids and deduplicating consumers, not transactions. */
+  private boolean deduplicationOnly() {
+    return !sluice().capabilities().supports(Capability.TRANSACTIONS)
+        && sluice().capabilities().supports(Capability.DEDUPLICATION);
+  }
 }
