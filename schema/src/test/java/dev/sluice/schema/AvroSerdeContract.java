@@ -64,7 +64,9 @@ abstract class AvroSerdeContract {
     for (AutoCloseable c : toClose) {
       c.close();
     }
-    sluice.close();
+    if (sluice != null) {
+      sluice.close();
+    }
   }
 
   String stream() {
