@@ -253,6 +253,53 @@ abstract class AvroSerdeContract {
   }
 
   @Test
+  @DisplayName(
+      "a consumer sends records it cannot read (unknown id, a reader schema the writer's cannot"
+          + " resolve into) through its failure policy, raw bytes kept, and reads the rest")
+  void unreadableRecordsGoThroughTheFailurePolicy() throws Exception {
+    String stream = stream();
+    String deadLetters = stream();
+    byte[] unknownId = {0, 0x7f, (byte) 0xff, (byte) 0xff, 0x11, 2, 'x'};
+    track(sluice.producer(stream))
+        .send("u".getBytes(StandardCharsets.UTF_8), unknownId)
+        .get(30, TimeUnit.SECONDS);
+    track(
+            sluice.producer(
+                stream, Serde.string(), AvroSerde.forStream(registry, stream).generic(null)))
+        .send("v1", Schemas.orderV1("old", 1))
+        .get(30, TimeUnit.SECONDS);
+    track(
+            sluice.producer(
+                stream, Serde.string(), AvroSerde.forStream(registry, stream).generic(null)))
+        .send("v3", Schemas.incompatible("new"))
+        .get(30, TimeUnit.SECONDS);
+
+    RecordCollector<String, GenericRecord> reader =
+        track(
+            RecordCollector.of(
+                sluice
+                    .consumer(
+                        stream,
+                        Serde.string(),
+                        AvroSerde.forStream(registry, stream).generic(Schemas.ORDER_INCOMPATIBLE))
+                    .failurePolicy(
+                        FailurePolicy.retry(2, Duration.ofMillis(10), Duration.ofMillis(50))
+                            .thenDeadLetter(deadLetters))));
+
+    List<Record<byte[], byte[]>> dead = readBytes(deadLetters, 2);
+    assertThat(dead.get(0).value()).isEqualTo(unknownId);
+    assertThat(dead.get(0).headers().lastString(FailurePolicy.HEADER_ERROR_MESSAGE))
+        .contains("SERIALIZATION")
+        .contains("schema id 2147483409");
+    assertThat(dead.get(1).headers().lastString(FailurePolicy.HEADER_ERROR_MESSAGE))
+        .contains("SERIALIZATION")
+        .contains("currency");
+    assertThat(reader.awaitCount(1, TIMEOUT))
+        .extracting(r -> r.value().get("id") + "/" + r.value().get("currency"))
+        .containsExactly("new/EUR");
+  }
+
+  @Test
   @DisplayName("an unknown schema id, or bytes not in the wire format, fail as SERIALIZATION")
   void unknownIdAndForeignBytes() {
     String stream = stream();
