@@ -1,5 +1,6 @@
 /**
- * Schema-registry serdes: {@link dev.sluice.schema.AvroSerde} over a Confluent-compatible {@link
+ * Schema-registry serdes: {@link dev.sluice.schema.AvroSerde} and {@link
+ * dev.sluice.schema.ProtobufSerde} over a Confluent-compatible {@link
  * dev.sluice.schema.SchemaRegistry}, in the Confluent wire format, the same on every backend.
  */
 @NullMarked

@@ -35,6 +35,11 @@ final class RegistryHttp {
     return call("GET", "/subjects/" + subject + "/versions/latest", null).path("id").asInt();
   }
 
+  /** The type (AVRO when the registry leaves it out) of the schema under {@code id}. */
+  String schemaTypeById(int id) {
+    return call("GET", "/schemas/ids/" + id, null).path("schemaType").asText("AVRO");
+  }
+
   /** The schema text the registry holds under {@code id}. */
   String schemaById(int id) {
     return call("GET", "/schemas/ids/" + id, null).path("schema").asText();

@@ -32,12 +32,18 @@ public final class RegistryClient {
   /** The media type of the Confluent API (Apicurio's ccompat, Karapace and Redpanda accept it). */
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
+  /** The Confluent API's name of the Avro schema type, its default. */
+  public static final String AVRO = "AVRO";
+
+  /** The Confluent API's name of the Protobuf schema type. */
+  public static final String PROTOBUF = "PROTOBUF";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI baseUrl;
   private final Duration requestTimeout;
   private final HttpClient http;
-  private final Map<Integer, String> schemasById = new ConcurrentHashMap<>();
+  private final Map<Integer, TypedSchema> schemasById = new ConcurrentHashMap<>();
   private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
 
   /**
@@ -67,12 +73,30 @@ public final class RegistryClient {
    *     or {@code TIMEOUT} when the registry cannot be reached
    */
   public int idOf(String subject, String schema, boolean register) {
-    SubjectSchema key = new SubjectSchema(subject, schema, register);
+    return idOf(subject, AVRO, schema, register);
+  }
+
+  /**
+   * Like {@link #idOf(String, String, boolean)} for a schema of {@code type} ({@code AVRO}, {@code
+   * PROTOBUF}, {@code JSON}, the Confluent API's names).
+   *
+   * @param subject the subject
+   * @param type the schema type
+   * @param schema the schema text
+   * @param register whether to register it when the subject lacks it
+   * @return its id
+   */
+  public int idOf(String subject, String type, String schema, boolean register) {
+    SubjectSchema key = new SubjectSchema(subject, type + ":" + schema, register);
     Integer known = idsBySubjectSchema.get(key);
     if (known != null) {
       return known;
     }
     ObjectNode body = JSON.createObjectNode().put("schema", schema);
+    if (!AVRO.equals(type)) {
+      // The API's default is AVRO; other types say so.
+      body.put("schemaType", type);
+    }
     String path = "/subjects/" + encode(subject) + (register ? "/versions" : "");
     JsonNode answer = send("POST", path, body.toString(), subject);
     int id = answer.path("id").asInt(-1);
@@ -82,7 +106,7 @@ public final class RegistryClient {
           "Schema registry at " + baseUrl + " answered without an id for subject " + subject);
     }
     idsBySubjectSchema.put(key, id);
-    schemasById.putIfAbsent(id, schema);
+    schemasById.putIfAbsent(id, new TypedSchema(type, schema));
     return id;
   }
 
@@ -93,25 +117,43 @@ public final class RegistryClient {
    *     UNAVAILABLE} or {@code TIMEOUT} when it cannot be reached
    */
   public String schemaById(int id) {
-    String known = schemasById.get(id);
-    if (known != null) {
-      return known;
+    return schemaById(id, AVRO);
+  }
+
+  /**
+   * Like {@link #schemaById(int)} for a schema that must be of {@code expectedType}.
+   *
+   * @param id the schema id
+   * @param expectedType the Confluent API's name of the type
+   * @return the schema text
+   */
+  public String schemaById(int id, String expectedType) {
+    TypedSchema known = schemasById.get(id);
+    if (known == null) {
+      JsonNode answer = send("GET", "/schemas/ids/" + id, null, "schema id " + id);
+      String schema = answer.path("schema").asText(null);
+      if (schema == null) {
+        throw new SluiceException(
+            ErrorCode.SERIALIZATION,
+            "Schema registry at " + baseUrl + " answered without a schema for id " + id);
+      }
+      known = new TypedSchema(answer.path("schemaType").asText(AVRO), schema);
+      schemasById.putIfAbsent(id, known);
     }
-    JsonNode answer = send("GET", "/schemas/ids/" + id, null, "schema id " + id);
-    String type = answer.path("schemaType").asText("AVRO");
-    if (!"AVRO".equals(type)) {
+    String type = known.type();
+    if (!expectedType.equals(type)) {
       throw new SluiceException(
           ErrorCode.SERIALIZATION,
-          "Schema id " + id + " in the registry at " + baseUrl + " is " + type + ", not AVRO");
+          "Schema id "
+              + id
+              + " in the registry at "
+              + baseUrl
+              + " is "
+              + type
+              + ", not "
+              + expectedType);
     }
-    String schema = answer.path("schema").asText(null);
-    if (schema == null) {
-      throw new SluiceException(
-          ErrorCode.SERIALIZATION,
-          "Schema registry at " + baseUrl + " answered without a schema for id " + id);
-    }
-    schemasById.putIfAbsent(id, schema);
-    return schema;
+    return known.schema();
   }
 
   private JsonNode send(String method, String path, String body, String what) {
@@ -175,4 +217,6 @@ public final class RegistryClient {
 
   /** Registration and look-up answer differently (look-up fails where register would succeed). */
   private record SubjectSchema(String subject, String schema, boolean register) {}
+
+  private record TypedSchema(String type, String schema) {}
 }
