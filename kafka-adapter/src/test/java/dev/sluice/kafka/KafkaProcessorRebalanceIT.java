@@ -108,10 +108,11 @@ class KafkaProcessorRebalanceIT {
               .as("member a's consumer in the group (a new one after every restart)")
               .hasSize(1);
         }
+        sending.set(false);
+        feeder.get(60, TimeUnit.SECONDS);
       } finally {
         sending.set(false);
       }
-      feeder.get(60, TimeUnit.SECONDS);
     }
   }
 

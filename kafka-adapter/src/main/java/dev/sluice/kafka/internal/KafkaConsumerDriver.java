@@ -24,9 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -65,7 +67,12 @@ import org.slf4j.LoggerFactory;
 final class KafkaConsumerDriver implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaConsumerDriver.class);
 
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
+  /**
+   * How long a poll waits for records: also how long a transaction's commit, which runs between
+   * polls, may wait when no records come (Kafka Streams' {@code poll.ms}, 100 ms).
+   */
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
   private static final long JOIN_MILLIS = 60_000;
 
@@ -90,9 +97,18 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   private final AtomicLong assignments = new AtomicLong();
 
+  /**
+   * True while the member rejoins its group (set by {@link JoinTrackingAssignor}; stays false with
+   * another assignor or group protocol).
+   */
+  private final AtomicBoolean joining = new AtomicBoolean();
+
   // Poll thread only.
   private @Nullable DeliverySink sink;
   private final Set<TopicPartition> paused = new HashSet<>();
+
+  /** Work held back while the member rejoins its group (see {@link #betweenPolls}). */
+  private final List<Runnable> afterJoin = new ArrayList<>();
 
   private @Nullable Set<Integer> initialPartitions;
 
@@ -111,9 +127,18 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.topic = spec.stream();
     this.backend = backend;
     this.discoveryInterval = settings.partitionDiscoveryInterval();
-    this.consumer =
-        new KafkaConsumer<>(
-            settings.consumerProperties(spec.clientId(), spec.group(), spec.maxBatchRecords()));
+    Map<String, Object> properties =
+        settings.consumerProperties(spec.clientId(), spec.group(), spec.maxBatchRecords());
+    if (CooperativeStickyAssignor.class
+        .getName()
+        .equals(properties.get(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG))) {
+      // Sluice's default assignor: the same, telling when the member rejoins (see runBetweenPolls).
+      properties.put(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          JoinTrackingAssignor.class.getName());
+      properties.put(JoinTrackingAssignor.JOINING, joining);
+    }
+    this.consumer = new KafkaConsumer<>(properties);
     this.metrics = backend.bindMetrics(consumer);
     this.pollThread = new Thread(this::run, spec.clientId() + "-poll");
     pollThread.setDaemon(true);
@@ -185,6 +210,58 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     return commits.commit(checkpoints);
   }
 
+  /**
+   * On the poll thread between polls (at once if called there, as from a rebalance callback): no
+   * rebalance can complete while {@code work} runs, so a transaction committing the checkpoints
+   * sends the generation the group coordinator still has, unless this member really was dropped.
+   * The poll is not woken up for it: a wakeup can cut short a poll that is rejoining the group,
+   * after its join request went out, and a commit then would again race the new generation (and
+   * frequent commits could keep the member from finishing its join). Under load a poll returns as
+   * soon as records arrive; when idle within {@link #POLL_TIMEOUT}.
+   */
+  @Override
+  public CompletableFuture<Void> runBetweenPolls(Runnable work) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable run = betweenPolls(work, done);
+    if (Thread.currentThread() == pollThread) {
+      try {
+        refreshGroupMetadata();
+        work.run();
+        done.complete(null);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    } else if (!commits.track(done) || !tasks.enqueue(run)) {
+      done.completeExceptionally(
+          new SluiceException(ErrorCode.CLOSED, "The consumer of " + topic + " is closing"));
+    }
+    return done;
+  }
+
+  /**
+   * Poll thread: runs {@code work} unless the member is rejoining its group, when it waits for the
+   * next poll (the join finishes inside a poll; a member dropped meanwhile fails its commit, as a
+   * zombie must).
+   */
+  private Runnable betweenPolls(Runnable work, CompletableFuture<Void> done) {
+    return new Runnable() {
+      @Override
+      public void run() {
+        if (joining.get()) {
+          afterJoin.add(this);
+          return;
+        }
+        try {
+          refreshGroupMetadata();
+          work.run();
+          done.complete(null);
+        } catch (RuntimeException e) {
+          done.completeExceptionally(e);
+        }
+      }
+    };
+  }
+
   @Override
   public <T> T unwrap(Class<T> type) {
     return Unwrap.as(
@@ -220,6 +297,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       }
       while (!tasks.closing()) {
         tasks.runQueued();
+        runAfterJoin();
         if (!spec.isGroup() && System.nanoTime() >= nextDiscovery) {
           discoverPartitions(out);
         }
@@ -246,6 +324,16 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     } finally {
       shutDown(out);
     }
+  }
+
+  /** Poll thread: runs the work held back for a join, once the member has its assignment. */
+  private void runAfterJoin() {
+    if (afterJoin.isEmpty() || joining.get()) {
+      return;
+    }
+    List<Runnable> held = new ArrayList<>(afterJoin);
+    afterJoin.clear();
+    held.forEach(Runnable::run);
   }
 
   /** Checks the topic, then subscribes (group) or assigns every partition (standalone). */

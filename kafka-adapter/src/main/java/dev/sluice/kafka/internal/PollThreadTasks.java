@@ -84,11 +84,17 @@ final class PollThreadTasks {
     return true;
   }
 
-  /** Queues an action for the poll thread without waking it: it runs after the current poll. */
-  void enqueue(Runnable action) {
-    if (!closing) {
-      actions.add(action);
+  /**
+   * Queues an action for the poll thread without waking it: it runs after the current poll.
+   *
+   * @return false if the consumer is closing (nothing queued)
+   */
+  boolean enqueue(Runnable action) {
+    if (closing) {
+      return false;
     }
+    actions.add(action);
+    return true;
   }
 
   /** Poll thread: runs what is queued; a failing action is logged, the others still run. */
