@@ -97,18 +97,9 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   private final AtomicLong assignments = new AtomicLong();
 
-  /**
-   * True while the member rejoins its group (set by {@link JoinTrackingAssignor}; stays false with
-   * another assignor or group protocol).
-   */
-  private final AtomicBoolean joining = new AtomicBoolean();
-
   // Poll thread only.
   private @Nullable DeliverySink sink;
   private final Set<TopicPartition> paused = new HashSet<>();
-
-  /** Work held back while the member rejoins its group (see {@link #betweenPolls}). */
-  private final List<Runnable> afterJoin = new ArrayList<>();
 
   private @Nullable Set<Integer> initialPartitions;
 
@@ -127,6 +118,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.topic = spec.stream();
     this.backend = backend;
     this.discoveryInterval = settings.partitionDiscoveryInterval();
+    AtomicBoolean joining = new AtomicBoolean();
     Map<String, Object> properties =
         settings.consumerProperties(spec.clientId(), spec.group(), spec.maxBatchRecords());
     if (CooperativeStickyAssignor.class
@@ -142,7 +134,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.metrics = backend.bindMetrics(consumer);
     this.pollThread = new Thread(this::run, spec.clientId() + "-poll");
     pollThread.setDaemon(true);
-    this.tasks = new PollThreadTasks(consumer, pollThread, spec.clientId());
+    this.tasks = new PollThreadTasks(consumer, pollThread, spec.clientId(), joining);
     this.commits =
         new OffsetCommitter(consumer, topic, spec.clientId(), spec.isGroup(), tasks, owned);
   }
@@ -213,53 +205,31 @@ final class KafkaConsumerDriver implements ConsumerDriver {
   /**
    * On the poll thread between polls (at once if called there, as from a rebalance callback): no
    * rebalance can complete while {@code work} runs, so a transaction committing the checkpoints
-   * sends the generation the group coordinator still has, unless this member really was dropped.
-   * The poll is not woken up for it: a wakeup can cut short a poll that is rejoining the group,
-   * after its join request went out, and a commit then would again race the new generation (and
-   * frequent commits could keep the member from finishing its join). Under load a poll returns as
-   * soon as records arrive; when idle within {@link #POLL_TIMEOUT}.
+   * sends the generation the group coordinator still has, unless this member really was dropped. It
+   * waits for the current poll (not woken up) and is held back while the member rejoins: see {@link
+   * PollThreadTasks#betweenPolls}. Under load a poll returns as soon as records arrive; when idle
+   * within {@link #POLL_TIMEOUT}.
    */
   @Override
   public CompletableFuture<Void> runBetweenPolls(Runnable work) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable run = betweenPolls(work, done);
+    Runnable run =
+        () -> {
+          try {
+            refreshGroupMetadata();
+            work.run();
+            done.complete(null);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        };
     if (Thread.currentThread() == pollThread) {
-      try {
-        refreshGroupMetadata();
-        work.run();
-        done.complete(null);
-      } catch (RuntimeException e) {
-        done.completeExceptionally(e);
-      }
-    } else if (!commits.track(done) || !tasks.enqueue(run)) {
+      run.run();
+    } else if (!commits.track(done) || !tasks.betweenPolls(run)) {
       done.completeExceptionally(
           new SluiceException(ErrorCode.CLOSED, "The consumer of " + topic + " is closing"));
     }
     return done;
-  }
-
-  /**
-   * Poll thread: runs {@code work} unless the member is rejoining its group, when it waits for the
-   * next poll (the join finishes inside a poll; a member dropped meanwhile fails its commit, as a
-   * zombie must).
-   */
-  private Runnable betweenPolls(Runnable work, CompletableFuture<Void> done) {
-    return new Runnable() {
-      @Override
-      public void run() {
-        if (joining.get()) {
-          afterJoin.add(this);
-          return;
-        }
-        try {
-          refreshGroupMetadata();
-          work.run();
-          done.complete(null);
-        } catch (RuntimeException e) {
-          done.completeExceptionally(e);
-        }
-      }
-    };
   }
 
   @Override
@@ -297,7 +267,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       }
       while (!tasks.closing()) {
         tasks.runQueued();
-        runAfterJoin();
+        tasks.runAfterJoin();
         if (!spec.isGroup() && System.nanoTime() >= nextDiscovery) {
           discoverPartitions(out);
         }
@@ -324,16 +294,6 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     } finally {
       shutDown(out);
     }
-  }
-
-  /** Poll thread: runs the work held back for a join, once the member has its assignment. */
-  private void runAfterJoin() {
-    if (afterJoin.isEmpty() || joining.get()) {
-      return;
-    }
-    List<Runnable> held = new ArrayList<>(afterJoin);
-    afterJoin.clear();
-    held.forEach(Runnable::run);
   }
 
   /** Checks the topic, then subscribes (group) or assigns every partition (standalone). */
