@@ -398,6 +398,9 @@ final class DefaultProcessor<K, V> implements Processor {
     /** Transactional: the open transaction; else null. */
     final @Nullable ProcessorTransaction tx;
 
+    /** A timed commit is handed to the consumer and has not run yet. */
+    final AtomicBoolean commitQueued = new AtomicBoolean();
+
     /** Acknowledged: the inputs of each shard whose outputs are on their way. */
     final Map<Shard, InputAcknowledgements> acks = new ConcurrentHashMap<>();
 
@@ -447,10 +450,34 @@ final class DefaultProcessor<K, V> implements Processor {
       }
     }
 
-    /** Commits the open transaction with the positions processed in it, and opens the next. */
+    /**
+     * The commit timer's: commits the open transaction where the consumer's group membership cannot
+     * change meanwhile (Kafka: on its poll thread, between polls). Committed from this thread, a
+     * rebalance completing during the commit (one that kept every shard here) would make the group
+     * refuse it as a zombie's, and the restart that follows would rebalance the group again and
+     * fail the next member's commit in turn. At most one commit waits to run.
+     */
     void commit() {
       DefaultConsumer<K, V> c = consumer;
-      if (tx == null || c == null) {
+      if (tx == null
+          || c == null
+          || dead.get()
+          || !tx.hasUncommitted()
+          || !commitQueued.compareAndSet(false, true)) {
+        return;
+      }
+      c.driver()
+          .runBetweenPolls(
+              () -> {
+                commitQueued.set(false);
+                commitNow(c);
+              })
+          .whenComplete((ok, error) -> commitQueued.set(false));
+    }
+
+    /** Commits the open transaction with the positions processed in it, and opens the next. */
+    private void commitNow(DefaultConsumer<K, V> c) {
+      if (tx == null) {
         return;
       }
       tx.commit(
@@ -488,7 +515,11 @@ final class DefaultProcessor<K, V> implements Processor {
                 ErrorCode.FENCED,
                 "shards " + event.shards() + " were lost before their transaction committed"));
       } else {
-        commit();
+        // Kafka calls this on the poll thread, where the commit may run at once.
+        DefaultConsumer<K, V> c = consumer;
+        if (c != null) {
+          commitNow(c);
+        }
       }
     }
   }

@@ -107,6 +107,11 @@ final class ProcessorTransaction {
     }
   }
 
+  /** Whether an input was processed since the last commit (a commit would have work to do). */
+  boolean hasUncommitted() {
+    return !uncommitted.isEmpty();
+  }
+
   /** Aborts what is open and releases the driver. */
   void abortAndClose() {
     lock.writeLock().lock();

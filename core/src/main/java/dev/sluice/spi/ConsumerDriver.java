@@ -45,6 +45,28 @@ public interface ConsumerDriver extends AutoCloseable {
   CompletableFuture<Void> commit(Map<Shard, Position> checkpoints);
 
   /**
+   * Runs {@code work} where this consumer's group membership cannot change while it runs, for a
+   * transaction that commits the consumer's checkpoints ({@link
+   * TransactionDriver#sendCheckpoints}): committed with the membership it was made under, such a
+   * commit is refused only if the consumer really lost its shards, not because a rebalance that
+   * kept them was under way. Kafka runs it on the poll thread between polls (as Kafka Streams
+   * commits), so no rebalance completes meanwhile. Thread-safe; may run {@code work} on the calling
+   * thread, which the default does.
+   *
+   * @param work what to run; what it throws fails the returned future
+   * @return completes when {@code work} has run, or exceptionally if it threw or the consumer
+   *     closed before it could run
+   */
+  default CompletableFuture<Void> runBetweenPolls(Runnable work) {
+    try {
+      work.run();
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * Gives up every shard (calling {@link DeliverySink#revoked} with {@code lost=false} and writing
    * what it returns), leaves the group promptly, and releases resources. Idempotent.
    */

@@ -24,9 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -65,7 +67,12 @@ import org.slf4j.LoggerFactory;
 final class KafkaConsumerDriver implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaConsumerDriver.class);
 
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
+  /**
+   * How long a poll waits for records: also how long a transaction's commit, which runs between
+   * polls, may wait when no records come (Kafka Streams' {@code poll.ms}, 100 ms).
+   */
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
   private static final long JOIN_MILLIS = 60_000;
 
@@ -111,13 +118,23 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     this.topic = spec.stream();
     this.backend = backend;
     this.discoveryInterval = settings.partitionDiscoveryInterval();
-    this.consumer =
-        new KafkaConsumer<>(
-            settings.consumerProperties(spec.clientId(), spec.group(), spec.maxBatchRecords()));
+    AtomicBoolean joining = new AtomicBoolean();
+    Map<String, Object> properties =
+        settings.consumerProperties(spec.clientId(), spec.group(), spec.maxBatchRecords());
+    if (CooperativeStickyAssignor.class
+        .getName()
+        .equals(properties.get(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG))) {
+      // Sluice's default assignor: the same, telling when the member rejoins (see runBetweenPolls).
+      properties.put(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          JoinTrackingAssignor.class.getName());
+      properties.put(JoinTrackingAssignor.JOINING, joining);
+    }
+    this.consumer = new KafkaConsumer<>(properties);
     this.metrics = backend.bindMetrics(consumer);
     this.pollThread = new Thread(this::run, spec.clientId() + "-poll");
     pollThread.setDaemon(true);
-    this.tasks = new PollThreadTasks(consumer, pollThread, spec.clientId());
+    this.tasks = new PollThreadTasks(consumer, pollThread, spec.clientId(), joining);
     this.commits =
         new OffsetCommitter(consumer, topic, spec.clientId(), spec.isGroup(), tasks, owned);
   }
@@ -185,6 +202,36 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     return commits.commit(checkpoints);
   }
 
+  /**
+   * On the poll thread between polls (at once if called there, as from a rebalance callback): no
+   * rebalance can complete while {@code work} runs, so a transaction committing the checkpoints
+   * sends the generation the group coordinator still has, unless this member really was dropped. It
+   * waits for the current poll (not woken up) and is held back while the member rejoins: see {@link
+   * PollThreadTasks#betweenPolls}. Under load a poll returns as soon as records arrive; when idle
+   * within {@link #POLL_TIMEOUT}.
+   */
+  @Override
+  public CompletableFuture<Void> runBetweenPolls(Runnable work) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable run =
+        () -> {
+          try {
+            refreshGroupMetadata();
+            work.run();
+            done.complete(null);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        };
+    if (Thread.currentThread() == pollThread) {
+      run.run();
+    } else if (!commits.track(done) || !tasks.betweenPolls(run)) {
+      done.completeExceptionally(
+          new SluiceException(ErrorCode.CLOSED, "The consumer of " + topic + " is closing"));
+    }
+    return done;
+  }
+
   @Override
   public <T> T unwrap(Class<T> type) {
     return Unwrap.as(
@@ -220,6 +267,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       }
       while (!tasks.closing()) {
         tasks.runQueued();
+        tasks.runAfterJoin();
         if (!spec.isGroup() && System.nanoTime() >= nextDiscovery) {
           discoverPartitions(out);
         }

@@ -186,6 +186,17 @@ final class OffsetCommitter {
     }
   }
 
+  /**
+   * Counts {@code work} among the pending commits, so that closing fails it if it never runs.
+   *
+   * @return true (for chaining before a hand-off)
+   */
+  boolean track(CompletableFuture<Void> work) {
+    pendingCommits.add(work);
+    work.whenComplete((ok, error) -> pendingCommits.remove(work));
+    return true;
+  }
+
   /** The consumer is closed: commits still pending fail with {@code CLOSED}. */
   void failPending() {
     for (CompletableFuture<Void> pending : new ArrayList<>(pendingCommits)) {

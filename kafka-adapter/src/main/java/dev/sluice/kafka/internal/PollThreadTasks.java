@@ -1,8 +1,11 @@
 package dev.sluice.kafka.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,11 +31,25 @@ final class PollThreadTasks {
   private final ConcurrentLinkedQueue<Runnable> actions = new ConcurrentLinkedQueue<>();
   private volatile boolean closing;
 
+  /**
+   * True while the member rejoins its group: set by {@link JoinTrackingAssignor} (stays false with
+   * another assignor or group protocol).
+   */
+  private final AtomicBoolean joining;
+
+  /** Poll thread only: work held back while the member rejoins. */
+  private final List<Runnable> afterJoin = new ArrayList<>();
+
   /** True while the poll thread waits in {@code poll} (and not in a rebalance callback). */
   private volatile boolean wakeable;
 
-  PollThreadTasks(KafkaConsumer<byte[], byte[]> consumer, Thread pollThread, String clientId) {
+  PollThreadTasks(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Thread pollThread,
+      String clientId,
+      AtomicBoolean joining) {
     this.consumer = consumer;
+    this.joining = joining;
     this.pollThread = pollThread;
     this.clientId = clientId;
   }
@@ -84,11 +101,49 @@ final class PollThreadTasks {
     return true;
   }
 
-  /** Queues an action for the poll thread without waking it: it runs after the current poll. */
-  void enqueue(Runnable action) {
-    if (!closing) {
-      actions.add(action);
+  /**
+   * Queues an action for the poll thread without waking it: it runs after the current poll.
+   *
+   * @return false if the consumer is closing (nothing queued)
+   */
+  boolean enqueue(Runnable action) {
+    if (closing) {
+      return false;
     }
+    actions.add(action);
+    return true;
+  }
+
+  /**
+   * Queues work for the poll thread between polls, without waking it (a wakeup can cut short a poll
+   * that is rejoining the group), and holds it back while the member rejoins: in that window the
+   * group may move to the next generation at any moment, and a transaction committing checkpoints
+   * with the current one would be refused as a zombie's.
+   *
+   * @return false if the consumer is closing (nothing queued)
+   */
+  boolean betweenPolls(Runnable work) {
+    return enqueue(
+        new Runnable() {
+          @Override
+          public void run() {
+            if (joining.get()) {
+              afterJoin.add(this);
+            } else {
+              work.run();
+            }
+          }
+        });
+  }
+
+  /** Poll thread: runs the work held back for a join once the member has its assignment. */
+  void runAfterJoin() {
+    if (afterJoin.isEmpty() || joining.get()) {
+      return;
+    }
+    List<Runnable> held = new ArrayList<>(afterJoin);
+    afterJoin.clear();
+    held.forEach(Runnable::run);
   }
 
   /** Poll thread: runs what is queued; a failing action is logged, the others still run. */
