@@ -424,9 +424,17 @@ final class DefaultProcessor<K, V> implements Processor {
           return;
         }
         String writer = writer(input.shard());
+        Tracing tracing = runtime.tracing();
         for (int i = 0; i < outputs.size(); i++) {
           Outgoing o = outputs.get(i);
-          t.send(o.stream, o.record, new WriteId(writer, input.position(), i), this);
+          WriteId id = new WriteId(writer, input.position(), i);
+          if (tracing == null) {
+            t.send(o.stream, o.record, id, this);
+          } else {
+            // On the handler's thread, inside its process observation: the output continues it.
+            Tracing.Send traced = tracing.send(o.stream, o.record, this);
+            t.send(o.stream, traced.record(), id, traced);
+          }
         }
         uncommitted.put(input.shard(), input.position());
       } finally {

@@ -23,6 +23,7 @@ import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.TransactionDriver;
 import dev.sluice.spi.TransactionSpec;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -77,6 +78,7 @@ public final class SluiceRuntime {
   private final Map<String, String> config;
   private final @Nullable MeterRegistry meterRegistry;
   private final @Nullable SluiceMetrics metrics;
+  private final @Nullable Tracing tracing;
   private final StreamAdmin admin;
   private final Set<AutoCloseable> resources = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -85,13 +87,17 @@ public final class SluiceRuntime {
       String backendName,
       Backend backend,
       Map<String, String> config,
-      @Nullable MeterRegistry meterRegistry) {
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry) {
     this.backendName = backendName;
     this.backend = backend;
     this.capabilities = backend.capabilities();
     this.config = config;
     this.meterRegistry = meterRegistry;
     this.metrics = SluiceMetrics.create(meterRegistry, backendName, config);
+    // Without a registry Tracing (and with it Micrometer Observation) is never loaded.
+    this.tracing =
+        observationRegistry == null ? null : new Tracing(observationRegistry, backendName);
     this.admin = new ValidatingAdmin(this, backend.admin());
   }
 
@@ -103,6 +109,18 @@ public final class SluiceRuntime {
       ConfigLoader.Sources sources,
       @Nullable MeterRegistry meterRegistry,
       Set<Capability> required) {
+    return open(sources, meterRegistry, null, required);
+  }
+
+  /**
+   * As {@link #open(ConfigLoader.Sources, MeterRegistry, Set)}, observing sends and handler calls
+   * in {@code observationRegistry} when it is not null.
+   */
+  public static SluiceRuntime open(
+      ConfigLoader.Sources sources,
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry,
+      Set<Capability> required) {
     ClassLoader loader = SluiceRuntime.class.getClassLoader();
     Map<String, BackendProvider> providers = providers(loader);
     Set<String> keys = new TreeSet<>(CORE_KEYS);
@@ -110,7 +128,7 @@ public final class SluiceRuntime {
     Set<String> sections = new TreeSet<>(ConfigLoader.KNOWN_SECTIONS);
     sections.addAll(providers.keySet());
     ResolvedConfig config = ConfigLoader.load(sources, new ConfigLoader.Known(keys, sections));
-    return open(config, providers, loader, meterRegistry, required);
+    return open(config, providers, loader, meterRegistry, observationRegistry, required);
   }
 
   private static SluiceRuntime open(
@@ -118,6 +136,7 @@ public final class SluiceRuntime {
       Map<String, BackendProvider> providers,
       ClassLoader loader,
       @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry,
       Set<Capability> required) {
     Map<String, String> config = resolved.values();
     String name = config.get(ConfigLoader.BACKEND);
@@ -201,7 +220,7 @@ public final class SluiceRuntime {
               + " backend an error.",
           ConfigLoader.BACKEND_REQUIRED);
     }
-    return new SluiceRuntime(name, backend, config, meterRegistry);
+    return new SluiceRuntime(name, backend, config, meterRegistry, observationRegistry);
   }
 
   /**
@@ -399,6 +418,11 @@ public final class SluiceRuntime {
 
   @Nullable SluiceMetrics metrics() {
     return metrics;
+  }
+
+  /** Sluice's observations, or null when the application gave no {@code ObservationRegistry}. */
+  @Nullable Tracing tracing() {
+    return tracing;
   }
 
   public Map<String, String> maskedConfiguration() {
