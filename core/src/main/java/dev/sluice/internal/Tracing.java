@@ -10,6 +10,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.ReceiverContext;
 import io.micrometer.observation.transport.SenderContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +34,9 @@ final class Tracing {
 
   private final ObservationRegistry registry;
   private final String system;
+
+  /** Per stream: the same attributes on every send, built once. */
+  private final Map<String, KeyValues> sendKeys = new ConcurrentHashMap<>();
 
   Tracing(ObservationRegistry registry, String backend) {
     this.registry = registry;
@@ -57,6 +62,10 @@ final class Tracing {
    * get both.
    */
   Send send(String stream, Record<byte[], byte[]> raw, SendCallback callback) {
+    if (registry.isNoop()) {
+      // A registry without handlers (Micrometer present, tracing not configured): nothing to do.
+      return new Send(Observation.NOOP, raw, callback);
+    }
     SenderContext<Headers.Builder> context =
         new SenderContext<>(
             (carrier, key, value) -> {
@@ -70,18 +79,21 @@ final class Tracing {
     Observation observation =
         Observation.createNotStarted(SEND, () -> context, registry)
             .contextualName("send " + stream)
-            .lowCardinalityKeyValues(
-                KeyValues.of(
-                    "messaging.system",
-                    system,
-                    "messaging.destination.name",
-                    stream,
-                    "messaging.operation.type",
-                    "send",
-                    "messaging.operation.name",
-                    "send"))
+            .lowCardinalityKeyValues(sendKeys.computeIfAbsent(stream, this::sendKeys))
             .start();
     return new Send(observation, raw.withHeaders(headers.build()), callback);
+  }
+
+  private KeyValues sendKeys(String stream) {
+    return KeyValues.of(
+        "messaging.system",
+        system,
+        "messaging.destination.name",
+        stream,
+        "messaging.operation.type",
+        "send",
+        "messaging.operation.name",
+        "send");
   }
 
   /**
@@ -90,6 +102,9 @@ final class Tracing {
    */
   boolean process(
       String stream, @Nullable String group, Record<byte[], byte[]> raw, BooleanSupplier handling) {
+    if (registry.isNoop()) {
+      return handling.getAsBoolean();
+    }
     ReceiverContext<Record<byte[], byte[]>> context =
         new ReceiverContext<>(
             (carrier, key) -> carrier == null ? null : carrier.headers().lastString(key));

@@ -29,10 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What tracing costs a send on the memory backend (the callback form, so no future per send):
  * {@code off} (no ObservationRegistry: the default), {@code noop} (a registry with no handler, as
- * an application with Micrometer but no tracing has), {@code observed} (a registry with one
- * handler that does nothing, so Sluice builds and starts every observation and writes no header).
- * {@code off} against {@code SendPathBenchmark.sluiceProducerSendCallback} of a build without
- * tracing is the "zero cost when off" check.
+ * an application with Micrometer but no tracing has), {@code observed} (a registry with one handler
+ * that does nothing, so Sluice builds and starts every observation and writes no header). {@code
+ * off} against {@code SendPathBenchmark.sluiceProducerSendCallback} of a build without tracing is
+ * the "zero cost when off" check.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
