@@ -5,6 +5,7 @@ import dev.sluice.internal.ConfigLoader;
 import dev.sluice.internal.SluiceRuntime;
 import dev.sluice.internal.Validation;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -203,6 +204,7 @@ public final class Sluice implements AutoCloseable {
     private final Set<Capability> required = EnumSet.noneOf(Capability.class);
     private @Nullable Path propertiesFile;
     private @Nullable MeterRegistry meterRegistry;
+    private @Nullable ObservationRegistry observationRegistry;
     private boolean useEnvironment = true;
 
     private Builder() {}
@@ -252,6 +254,28 @@ public final class Sluice implements AutoCloseable {
     }
 
     /**
+     * Traces sends and handler calls through this registry (off without one, at no cost). Each send
+     * is a producer-kind observation that writes the trace into the record's headers; each handler
+     * call (with its retries, dead-lettering and a processor's outputs) runs inside a consumer-kind
+     * observation continuing the trace it read from them. With a tracing bridge (Brave or
+     * OpenTelemetry, as Spring Boot configures) the headers are W3C {@code traceparent} and {@code
+     * tracestate}, as UTF-8 text, on every backend; names and attributes follow OpenTelemetry's
+     * messaging semantic conventions ({@code "send orders"}, {@code messaging.system}, {@code
+     * messaging.destination.name}, {@code messaging.operation.type}).
+     *
+     * <pre>{@code
+     * Sluice sluice = Sluice.builder().observationRegistry(observationRegistry).open();
+     * }</pre>
+     *
+     * @param registry the registry, with the application's tracing handlers
+     * @return this builder
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      this.observationRegistry = Validation.notNull(registry, "registry");
+      return this;
+    }
+
+    /**
      * Fails {@link #open()} with {@link ErrorCode#UNSUPPORTED} unless the backend supports all of
      * these.
      */
@@ -275,7 +299,7 @@ public final class Sluice implements AutoCloseable {
               useEnvironment ? System.getProperties() : new Properties(),
               useEnvironment ? System.getenv() : Map.of(),
               propertiesFile);
-      return new Sluice(SluiceRuntime.open(sources, meterRegistry, required));
+      return new Sluice(SluiceRuntime.open(sources, meterRegistry, observationRegistry, required));
     }
   }
 }

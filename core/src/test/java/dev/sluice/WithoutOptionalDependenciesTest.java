@@ -22,6 +22,7 @@ class WithoutOptionalDependenciesTest {
   void theOptionalLibrariesAreAbsent() {
     assertThat(present("com.fasterxml.jackson.databind.ObjectMapper")).isFalse();
     assertThat(present("io.micrometer.core.instrument.MeterRegistry")).isFalse();
+    assertThat(present("io.micrometer.observation.ObservationRegistry")).isFalse();
   }
 
   @Test

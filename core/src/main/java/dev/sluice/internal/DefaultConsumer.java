@@ -625,6 +625,11 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
 
     @Override
     public boolean handle(Record<byte[], byte[]> record, HandlerInvoker.Attempts queue) {
+      Tracing tracing = runtime.tracing();
+      if (tracing != null) {
+        return tracing.process(
+            settings.stream(), settings.group(), record, () -> invoker.handle(record, queue));
+      }
       return invoker.handle(record, queue);
     }
 

@@ -417,7 +417,7 @@ final class DefaultProcessor<K, V> implements Processor {
     }
 
     void sendInTransaction(Record<K, V> input, List<EmittedOutputs.Outgoing> outputs) {
-      tx.send(input, writer(input.shard()), outputs, dead, this);
+      tx.send(input, writer(input.shard()), outputs, dead, this, runtime.tracing());
     }
 
     void sendAcknowledged(Record<K, V> input, List<EmittedOutputs.Outgoing> outputs) {

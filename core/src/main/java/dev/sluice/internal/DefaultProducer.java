@@ -34,6 +34,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
   private final Serde<V> valueSerde;
   private final boolean rawBytes;
   private final SluiceMetrics.@Nullable ProducerMeters meters;
+  private final @Nullable Tracing tracing;
   private final AtomicBoolean closed = new AtomicBoolean();
   private @Nullable CallbackSend lastCallback;
 
@@ -52,6 +53,7 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     this.rawBytes = keySerde == Serde.bytes() && valueSerde == Serde.bytes();
     SluiceMetrics metrics = runtime.metrics();
     this.meters = metrics == null ? null : metrics.producer(stream);
+    this.tracing = runtime.tracing();
   }
 
   @Override
@@ -131,14 +133,20 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
           (raw.value() == null ? 0 : raw.value().length)
               + (raw.key() == null ? 0 : raw.key().length));
     }
+    SendCallback callback = out;
+    if (tracing != null) {
+      Tracing.Send traced = tracing.send(stream, raw, out);
+      raw = traced.record();
+      callback = traced;
+    }
     try {
       if (id == null) {
-        driver.send(raw, out);
+        driver.send(raw, callback);
       } else {
-        driver.send(raw, id, out);
+        driver.send(raw, id, callback);
       }
     } catch (RuntimeException e) {
-      out.failed(e);
+      callback.failed(e);
     }
   }
 

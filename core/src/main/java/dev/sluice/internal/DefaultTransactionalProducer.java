@@ -8,6 +8,7 @@ import dev.sluice.SendResult;
 import dev.sluice.SluiceException;
 import dev.sluice.Transaction;
 import dev.sluice.TransactionalProducer;
+import dev.sluice.spi.SendCallback;
 import dev.sluice.spi.TransactionDriver;
 import dev.sluice.spi.WriteId;
 import java.time.Duration;
@@ -151,10 +152,17 @@ final class DefaultTransactionalProducer implements TransactionalProducer {
             }
           });
       WriteId id = new WriteId(transactionalId, Position.of(sends.getAndIncrement()), 0);
+      SendCallback callback = future;
+      Tracing tracing = runtime.tracing();
+      if (tracing != null) {
+        Tracing.Send traced = tracing.send(to.stream(), raw, future);
+        raw = traced.record();
+        callback = traced;
+      }
       try {
-        driver.send(to.stream(), raw, id, future);
+        driver.send(to.stream(), raw, id, callback);
       } catch (RuntimeException e) {
-        future.failed(e);
+        callback.failed(e);
       }
       return future;
     }

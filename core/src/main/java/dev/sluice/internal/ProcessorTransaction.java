@@ -8,6 +8,7 @@ import dev.sluice.spi.SendCallback;
 import dev.sluice.spi.TransactionDriver;
 import dev.sluice.spi.WriteId;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,7 +63,8 @@ final class ProcessorTransaction {
       String writer,
       List<EmittedOutputs.Outgoing> outputs,
       AtomicBoolean dead,
-      SendCallback callback) {
+      SendCallback callback,
+      @Nullable Tracing tracing) {
     lock.readLock().lock();
     try {
       if (dead.get()) {
@@ -70,7 +72,14 @@ final class ProcessorTransaction {
       }
       for (int i = 0; i < outputs.size(); i++) {
         EmittedOutputs.Outgoing o = outputs.get(i);
-        driver.send(o.stream(), o.record(), new WriteId(writer, input.position(), i), callback);
+        WriteId id = new WriteId(writer, input.position(), i);
+        if (tracing == null) {
+          driver.send(o.stream(), o.record(), id, callback);
+        } else {
+          // On the handler's thread, inside its process observation: the output continues it.
+          Tracing.Send traced = tracing.send(o.stream(), o.record(), callback);
+          driver.send(o.stream(), traced.record(), id, traced);
+        }
       }
       uncommitted.put(input.shard(), input.position());
     } finally {

@@ -20,6 +20,7 @@ import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.TransactionDriver;
 import dev.sluice.spi.TransactionSpec;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ public final class SluiceRuntime {
   private final Map<String, String> config;
   private final @Nullable MeterRegistry meterRegistry;
   private final @Nullable SluiceMetrics metrics;
+  private final @Nullable Tracing tracing;
   private final StreamAdmin admin;
   private final dev.sluice.GroupAdmin groups;
   private final Set<AutoCloseable> resources = ConcurrentHashMap.newKeySet();
@@ -55,13 +57,17 @@ public final class SluiceRuntime {
       String backendName,
       Backend backend,
       Map<String, String> config,
-      @Nullable MeterRegistry meterRegistry) {
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry) {
     this.backendName = backendName;
     this.backend = backend;
     this.capabilities = backend.capabilities();
     this.config = config;
     this.meterRegistry = meterRegistry;
     this.metrics = SluiceMetrics.create(meterRegistry, backendName, config);
+    // Without a registry Tracing (and with it Micrometer Observation) is never loaded.
+    this.tracing =
+        observationRegistry == null ? null : new Tracing(observationRegistry, backendName);
     this.admin = new ValidatingAdmin(this, backend.admin());
     this.groups = new ValidatingGroupAdmin(this, admin);
   }
@@ -74,8 +80,21 @@ public final class SluiceRuntime {
       ConfigLoader.Sources sources,
       @Nullable MeterRegistry meterRegistry,
       Set<Capability> required) {
+    return open(sources, meterRegistry, null, required);
+  }
+
+  /**
+   * As {@link #open(ConfigLoader.Sources, MeterRegistry, Set)}, observing sends and handler calls
+   * in {@code observationRegistry} when it is not null.
+   */
+  public static SluiceRuntime open(
+      ConfigLoader.Sources sources,
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry,
+      Set<Capability> required) {
     BackendLoader.Opened opened = BackendLoader.open(sources, meterRegistry, required);
-    return new SluiceRuntime(opened.name(), opened.backend(), opened.config(), meterRegistry);
+    return new SluiceRuntime(
+        opened.name(), opened.backend(), opened.config(), meterRegistry, observationRegistry);
   }
 
   public String backendName() {
@@ -106,6 +125,11 @@ public final class SluiceRuntime {
 
   @Nullable SluiceMetrics metrics() {
     return metrics;
+  }
+
+  /** Sluice's observations, or null when the application gave no {@code ObservationRegistry}. */
+  @Nullable Tracing tracing() {
+    return tracing;
   }
 
   public Map<String, String> maskedConfiguration() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Sluice;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -131,12 +132,12 @@ class ReadmeCodeTest {
   }
 
   /**
-   * Sluice's core and what its public API names (Micrometer's registry), found from the classes
+   * Sluice's core and what its public API names (Micrometer's registries), found from the classes
    * themselves: under Surefire, {@code java.class.path} may be a single manifest-only jar.
    */
   private static String classPath() {
     List<String> entries = new ArrayList<>();
-    for (Class<?> c : List.of(Sluice.class, MeterRegistry.class)) {
+    for (Class<?> c : List.of(Sluice.class, MeterRegistry.class, ObservationRegistry.class)) {
       try {
         entries.add(
             Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());

@@ -122,6 +122,10 @@ public abstract class SluiceConformanceTest {
   class Metrics extends MetricsTests {}
 
   @Nested
+  @DisplayName("Tracing")
+  class Tracing extends TracingTests {}
+
+  @Nested
   @DisplayName("Resharding")
   class Resharding extends ReshardingTests {}
 

@@ -5,6 +5,7 @@ import dev.sluice.spring.boot.NewStream;
 import dev.sluice.spring.boot.SluiceBuilderCustomizer;
 import dev.sluice.spring.boot.SluiceListener;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -17,8 +18,8 @@ import org.springframework.core.env.Environment;
 
 /**
  * A {@link Sluice} bean opened from the {@code sluice.*} properties, recording its meters in the
- * application's {@link MeterRegistry} when there is one, and a {@link SluiceListenerContainer} that
- * runs the {@link SluiceListener} beans.
+ * application's {@link MeterRegistry} and tracing through its {@link ObservationRegistry} when
+ * there is one, and a {@link SluiceListenerContainer} that runs the {@link SluiceListener} beans.
  */
 @AutoConfiguration
 @ConditionalOnClass(Sluice.class)
@@ -71,6 +72,20 @@ public class SluiceAutoConfiguration {
     @Bean
     SluiceBuilderCustomizer sluiceMeterRegistryCustomizer(ObjectProvider<MeterRegistry> registry) {
       return builder -> registry.ifUnique(builder::meterRegistry);
+    }
+  }
+
+  /**
+   * Sluice's sends and handler calls are observed in the application's registry, so Boot's tracing
+   * (Brave or OpenTelemetry) carries W3C {@code traceparent} across the stream.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ObservationRegistry.class)
+  static class Observations {
+    @Bean
+    SluiceBuilderCustomizer sluiceObservationRegistryCustomizer(
+        ObjectProvider<ObservationRegistry> registry) {
+      return builder -> registry.ifUnique(builder::observationRegistry);
     }
   }
 }

@@ -11,8 +11,13 @@ import dev.sluice.StreamSpec;
 import dev.sluice.spring.boot.SluiceBuilderCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -117,6 +122,44 @@ class SluiceAutoConfigurationTest {
               assertThat(registry.find("sluice.send.records").tag("stream", "orders").counter())
                   .isNotNull()
                   .satisfies(counter -> assertThat(counter.count()).isEqualTo(1.0));
+            });
+  }
+
+  @Test
+  @DisplayName("observes sends and handler calls in the application's ObservationRegistry")
+  void observationsInTheContextsRegistry() {
+    List<String> observed = new CopyOnWriteArrayList<>();
+    runner
+        .withPropertyValues("sluice.backend=memory", "sluice.memory.namespace=" + namespace)
+        .withBean(
+            ObservationRegistry.class,
+            () -> {
+              ObservationRegistry registry = ObservationRegistry.create();
+              registry
+                  .observationConfig()
+                  .observationHandler(
+                      new ObservationHandler<Observation.Context>() {
+                        @Override
+                        public boolean supportsContext(Observation.Context context) {
+                          return true;
+                        }
+
+                        @Override
+                        public void onStop(Observation.Context context) {
+                          observed.add(context.getContextualName());
+                        }
+                      });
+              return registry;
+            })
+        .run(
+            context -> {
+              Sluice sluice = context.getBean(Sluice.class);
+              sluice.admin().createStream("orders", StreamSpec.withShards(1));
+              try (Producer<String, String> producer =
+                  sluice.producer("orders", Serde.string(), Serde.string())) {
+                producer.send("k", "v").join();
+              }
+              assertThat(observed).containsExactly("send orders");
             });
   }
 
