@@ -52,6 +52,13 @@ import org.slf4j.LoggerFactory;
  * <p>What stays here is the life cycle: shards assigned, revoked (drained cleanly: the handler
  * calls in progress finish and what they handled is checkpointed) and ended, and the consumer
  * halted, stopped on a failure and closed.
+ *
+ * <p>Why it is longer than our ~600-line rule: it implements two interfaces in full, the driver's
+ * {@link DeliverySink} and the application's {@link PullConsumer}, and most of its methods are a
+ * few lines handing over to the pieces above; the ordering of those hand-overs (under which lock,
+ * before or after the shard is removed) is the part that must be read in one place. The queue
+ * choice per ordering ({@link ShardQueue}, {@link ParallelShardQueue}), deduplication ({@link
+ * Deduplicator}) and tracing ({@link Tracing}) are each a few lines here for the same reason.
  */
 final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultConsumer.class);
