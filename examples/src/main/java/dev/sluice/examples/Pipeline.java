@@ -2,6 +2,7 @@ package dev.sluice.examples;
 
 import dev.sluice.Capabilities.Capability;
 import dev.sluice.Consumer;
+import dev.sluice.ConsumerBuilder;
 import dev.sluice.Destination;
 import dev.sluice.FailurePolicy;
 import dev.sluice.ProcessingGuarantee;
@@ -40,8 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>report</b> (consumer, group {@code report-*}): counts each event id it reads.
  * </ol>
  *
- * <p>The processors run {@code EXACTLY_ONCE} where the backend has transactions (Kafka, memory),
- * {@code AT_LEAST_ONCE} elsewhere (Kinesis), as printed. At the end the report must hold every raw
+ * <p>The processors run {@code EXACTLY_ONCE}: with transactions where the backend has them (Kafka,
+ * memory), effectively-once through write ids where it deduplicates (Kinesis: the processors read
+ * their input deduplicating and the report consumer is built with {@code deduplicate()}), {@code
+ * AT_LEAST_ONCE} on a backend with neither, as printed. At the end the report must hold every raw
  * event exactly once: outputs = inputs, 0 duplicates (under {@code AT_LEAST_ONCE} duplicates after
  * a crash are allowed and counted). With {@code --crash-enrich-after N} the enrich stage's function
  * fails hard at its N-th call (the processor stops as after a crash: what it had not committed is
@@ -152,16 +155,23 @@ public final class Pipeline {
   public static Result run(Sluice sluice, Options options, PrintStream out)
       throws InterruptedException {
     out.println("Backend: " + sluice.backend());
+    boolean transactions = sluice.capabilities().supports(Capability.TRANSACTIONS);
+    boolean deduplication =
+        !transactions && sluice.capabilities().supports(Capability.DEDUPLICATION);
     ProcessingGuarantee guarantee =
-        sluice.capabilities().supports(Capability.TRANSACTIONS)
+        transactions || deduplication
             ? ProcessingGuarantee.EXACTLY_ONCE
             : ProcessingGuarantee.AT_LEAST_ONCE;
     out.println(
-        guarantee == ProcessingGuarantee.EXACTLY_ONCE
+        transactions
             ? "Guarantee: EXACTLY_ONCE (outputs and input checkpoints commit in one transaction)"
-            : "Guarantee: AT_LEAST_ONCE (backend '"
-                + sluice.backend()
-                + "' has no transactions: a crash may repeat outputs)");
+            : deduplication
+                ? "Guarantee: EXACTLY_ONCE (effectively-once: outputs carry write ids, readers"
+                    + " deduplicate)"
+                : "Guarantee: AT_LEAST_ONCE (backend '"
+                    + sluice.backend()
+                    + "' has neither transactions nor deduplication: a crash may repeat"
+                    + " outputs)");
     Tally.Deadline deadline = Tally.Deadline.after(options.common().timeout());
     try (ExampleStreams streams =
         ExampleStreams.forApp(sluice, "pipeline", options.common(), out)) {
@@ -177,12 +187,15 @@ public final class Pipeline {
 
       Report report = new Report();
       Enrich enrich = new Enrich(sluice, raw, enriched, guarantee, options, streams.runId());
-      try (Consumer<String, PublishedEvent> reader =
-              sluice
-                  .consumer(published.stream(), published.keySerde(), published.valueSerde())
-                  .group("report-" + streams.runId())
-                  .startPosition(StartPosition.earliest())
-                  .start(report::read);
+      ConsumerBuilder<String, PublishedEvent> readerBuilder =
+          sluice
+              .consumer(published.stream(), published.keySerde(), published.valueSerde())
+              .group("report-" + streams.runId())
+              .startPosition(StartPosition.earliest());
+      if (deduplication) {
+        readerBuilder.deduplicate();
+      }
+      try (Consumer<String, PublishedEvent> reader = readerBuilder.start(report::read);
           Processor publisher =
               sluice
                   .processor(enriched.stream(), enriched.keySerde(), enriched.valueSerde())

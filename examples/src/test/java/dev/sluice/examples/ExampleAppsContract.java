@@ -113,6 +113,9 @@ abstract class ExampleAppsContract {
     assertThat(result.guarantee())
         .isEqualTo(
             sluice.capabilities().supports(dev.sluice.Capabilities.Capability.TRANSACTIONS)
+                    || sluice
+                        .capabilities()
+                        .supports(dev.sluice.Capabilities.Capability.DEDUPLICATION)
                 ? dev.sluice.ProcessingGuarantee.EXACTLY_ONCE
                 : dev.sluice.ProcessingGuarantee.AT_LEAST_ONCE);
     if (result.guarantee() == dev.sluice.ProcessingGuarantee.EXACTLY_ONCE) {
