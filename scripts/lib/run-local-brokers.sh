@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by local-kafka.sh and local-kinesis.sh: builds the examples' test class path and runs
+# Shared by local-kafka.sh and local-kinesis.sh: builds examples-it's test class path and runs
 # dev.sluice.examples.tools.LocalBrokers <kafka|kinesis> in the background, then waits.
 #
 # The JVM stops its brokers (and deletes their data) when its stdin closes. Ctrl-C reaches this
@@ -36,9 +36,10 @@ trap stop INT TERM
 
 echo "Building the examples and starting $backend (the first run downloads what it needs)..."
 # shellcheck disable=SC2086
-mvn -q ${MVN_ARGS:-} -pl examples -am test-compile exec:java \
-  -Dexec.classpathScope=test \
-  -Dexample=dev.sluice.examples.tools.LocalBrokers \
+# examples-it's exec:java runs LocalBrokers on its test class path; the examples module, in the
+# reactor under -am, would run its own app: sluice.examples.run.skip leaves it out.
+mvn -q ${MVN_ARGS:-} -pl examples-it -am test-compile exec:java \
+  -Dsluice.examples.run.skip=true \
   -Dexec.args="$backend" <"$fifo" &
 jvm=$!
 exec 3>"$fifo" # hold the write end open until Ctrl-C

@@ -91,35 +91,76 @@ public final class Capabilities {
     this.maxTimestampAhead = b.maxTimestampAhead;
   }
 
+  /**
+   * A builder, for backends describing themselves.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * Whether the backend has a feature.
+   *
+   * @param capability the feature
+   * @return true if the backend supports it
+   */
   public boolean supports(Capability capability) {
     Validation.notNull(capability, "capability");
     return features.contains(capability);
   }
 
+  /**
+   * Every feature the backend has.
+   *
+   * @return the features
+   */
   public Set<Capability> features() {
     return features;
   }
 
+  /**
+   * Whether the broker stores headers itself (else Sluice carries them in an envelope).
+   *
+   * @return true if {@link Capability#NATIVE_HEADERS} is supported
+   */
   public boolean nativeHeaders() {
     return supports(Capability.NATIVE_HEADERS);
   }
 
+  /**
+   * Whether the backend has transactions.
+   *
+   * @return true if {@link Capability#TRANSACTIONS} is supported
+   */
   public boolean transactions() {
     return supports(Capability.TRANSACTIONS);
   }
 
+  /**
+   * Whether a stream's shard count can go down.
+   *
+   * @return true if {@link Capability#SHRINK_SHARDS} is supported
+   */
   public boolean canShrinkShards() {
     return supports(Capability.SHRINK_SHARDS);
   }
 
+  /**
+   * Whether shards can be split and merged.
+   *
+   * @return true if {@link Capability#SPLIT_AND_MERGE} is supported
+   */
   public boolean canSplitAndMerge() {
     return supports(Capability.SPLIT_AND_MERGE);
   }
 
+  /**
+   * Whether a consumer can start at a timestamp.
+   *
+   * @return true if {@link Capability#SEEK_BY_TIMESTAMP} is supported
+   */
   public boolean canSeekByTimestamp() {
     return supports(Capability.SEEK_BY_TIMESTAMP);
   }
@@ -127,22 +168,37 @@ public final class Capabilities {
   /**
    * The largest record the backend stores, in bytes: key + value + headers as the backend counts
    * them (on Kinesis, the envelope counts too).
+   *
+   * @return the largest record the backend stores, in bytes: key + value + headers as the backend
+   *     counts them (on Kinesis, the envelope counts too)
    */
   public int maxRecordBytes() {
     return maxRecordBytes;
   }
 
-  /** The longest key in bytes (Kinesis partition keys: 256). */
+  /**
+   * The longest key in bytes (Kinesis partition keys: 256).
+   *
+   * @return the longest key in bytes (Kinesis partition keys: 256)
+   */
   public int maxKeyBytes() {
     return maxKeyBytes;
   }
 
-  /** The most headers one record may carry. */
+  /**
+   * The most headers one record may carry.
+   *
+   * @return the most headers one record may carry
+   */
   public int maxHeaders() {
     return maxHeaders;
   }
 
-  /** The longest header name in UTF-8 bytes. */
+  /**
+   * The longest header name in UTF-8 bytes.
+   *
+   * @return the longest header name in UTF-8 bytes
+   */
   public int maxHeaderNameBytes() {
     return maxHeaderNameBytes;
   }
@@ -151,6 +207,10 @@ public final class Capabilities {
    * The shortest retention a stream can have, at creation or through {@link
    * StreamAdmin#setRetention}, or null if there is no lower bound; a shorter one fails with {@code
    * INVALID_ARGUMENT} before it reaches the broker.
+   *
+   * @return the shortest retention a stream can have, at creation or through {@link
+   *     StreamAdmin#setRetention}, or null if there is no lower bound; a shorter one fails with
+   *     {@code INVALID_ARGUMENT} before it reaches the broker
    */
   public @Nullable Duration minRetention() {
     return minRetention;
@@ -159,11 +219,19 @@ public final class Capabilities {
   /**
    * The longest retention a stream can have, or null if records can be kept forever; see {@link
    * #minRetention()}.
+   *
+   * @return the longest retention a stream can have, or null if records can be kept forever; see
+   *     {@link #minRetention()}
    */
   public @Nullable Duration maxRetention() {
     return maxRetention;
   }
 
+  /**
+   * The scope within which records keep their send order.
+   *
+   * @return the ordering scope
+   */
   public OrderingScope orderingScope() {
     return orderingScope;
   }
@@ -172,12 +240,19 @@ public final class Capabilities {
    * The earliest timestamp a record sent with one keeps exactly (Kafka: the epoch, as Kafka has no
    * negative timestamps). An earlier one fails the send with {@code INVALID_ARGUMENT} before it
    * reaches the broker; a timestamp in range is never replaced.
+   *
+   * @return the earliest timestamp a record sent with one keeps exactly (Kafka: the epoch, as Kafka
+   *     has no negative timestamps)
    */
   public Instant minTimestamp() {
     return minTimestamp;
   }
 
-  /** The latest timestamp a record sent with one keeps exactly; see {@link #minTimestamp()}. */
+  /**
+   * The latest timestamp a record sent with one keeps exactly; see {@link #minTimestamp()}.
+   *
+   * @return the latest timestamp a record sent with one keeps exactly; see {@link #minTimestamp()}
+   */
   public Instant maxTimestamp() {
     return maxTimestamp;
   }
@@ -187,6 +262,9 @@ public final class Capabilities {
    * #maxTimestamp()} limits it. Kafka 4 brokers refuse timestamps more than an hour ahead by
    * default ({@code message.timestamp.after.max.ms}); a later one fails the send with {@code
    * INVALID_ARGUMENT} before it reaches the broker.
+   *
+   * @return how far after the time of sending a record's timestamp may be, or null if only {@link
+   *     #maxTimestamp()} limits it
    */
   public @Nullable Duration maxTimestampAhead() {
     return maxTimestampAhead;
@@ -232,6 +310,12 @@ public final class Capabilities {
 
     private Builder() {}
 
+    /**
+     * Adds features the backend has.
+     *
+     * @param capabilities the features
+     * @return this builder
+     */
     public Builder supports(Capability... capabilities) {
       for (Capability c : Validation.notNull(capabilities, "capabilities")) {
         features.add(Validation.notNull(c, "capabilities"));
@@ -239,32 +323,69 @@ public final class Capabilities {
       return this;
     }
 
+    /**
+     * See {@link Capabilities#maxRecordBytes()}.
+     *
+     * @param bytes the largest record, in bytes
+     * @return this builder
+     */
     public Builder maxRecordBytes(int bytes) {
       this.maxRecordBytes = bytes;
       return this;
     }
 
+    /**
+     * See {@link Capabilities#maxKeyBytes()}.
+     *
+     * @param bytes the largest key, in bytes
+     * @return this builder
+     */
     public Builder maxKeyBytes(int bytes) {
       this.maxKeyBytes = bytes;
       return this;
     }
 
+    /**
+     * See {@link Capabilities#maxHeaders()}.
+     *
+     * @param count the most headers a record can carry
+     * @return this builder
+     */
     public Builder maxHeaders(int count) {
       this.maxHeaders = count;
       return this;
     }
 
+    /**
+     * See {@link Capabilities#maxHeaderNameBytes()}.
+     *
+     * @param bytes the longest header name, in bytes
+     * @return this builder
+     */
     public Builder maxHeaderNameBytes(int bytes) {
       this.maxHeaderNameBytes = bytes;
       return this;
     }
 
+    /**
+     * See {@link Capabilities#minRetention()} and {@link Capabilities#maxRetention()}.
+     *
+     * @param min the shortest retention, or null for no lower bound
+     * @param max the longest retention, or null if records can be kept forever
+     * @return this builder
+     */
     public Builder retention(@Nullable Duration min, @Nullable Duration max) {
       this.minRetention = min;
       this.maxRetention = max;
       return this;
     }
 
+    /**
+     * See {@link Capabilities#orderingScope()}.
+     *
+     * @param scope the ordering scope
+     * @return this builder
+     */
     public Builder orderingScope(OrderingScope scope) {
       this.orderingScope = Validation.notNull(scope, "scope");
       return this;
@@ -273,6 +394,10 @@ public final class Capabilities {
     /**
      * The timestamps the backend stores exactly, to the millisecond (default: every one a record
      * can carry, from {@code Record.NO_TIMESTAMP + 1} to {@code Long.MAX_VALUE} milliseconds).
+     *
+     * @param min the lower bound
+     * @param max the upper bound
+     * @return this builder
      */
     public Builder timestamps(Instant min, Instant max) {
       this.minTimestamp = Validation.notNull(min, "min");
@@ -280,12 +405,22 @@ public final class Capabilities {
       return this;
     }
 
-    /** See {@link Capabilities#maxTimestampAhead()}; null (the default) for no such limit. */
+    /**
+     * See {@link Capabilities#maxTimestampAhead()}; null (the default) for no such limit.
+     *
+     * @param ahead how far ahead of now a timestamp may be, or null
+     * @return this builder
+     */
     public Builder maxTimestampAhead(@Nullable Duration ahead) {
       this.maxTimestampAhead = ahead;
       return this;
     }
 
+    /**
+     * The capabilities set on this builder.
+     *
+     * @return the capabilities
+     */
     public Capabilities build() {
       return new Capabilities(this);
     }

@@ -30,12 +30,25 @@ import org.jspecify.annotations.Nullable;
  * @param <V> value type
  */
 public interface Consumer<K, V> extends AutoCloseable {
+  /**
+   * The stream this consumer reads.
+   *
+   * @return the stream's name
+   */
   String stream();
 
-  /** The consumer group, or null for a standalone consumer. */
+  /**
+   * The consumer group, or null for a standalone consumer.
+   *
+   * @return the consumer group, or null for a standalone consumer
+   */
   @Nullable String group();
 
-  /** The shards this consumer owns now. */
+  /**
+   * The shards this consumer owns now.
+   *
+   * @return the shards this consumer owns now
+   */
   Set<Shard> assignment();
 
   /**
@@ -43,32 +56,63 @@ public interface Consumer<K, V> extends AutoCloseable {
    * the checkpoint interval, on {@link #commitCheckpoints()}, when the shard is revoked, and on
    * close.
    *
+   * @param record the record
    * @throws SluiceException {@code INVALID_ARGUMENT} for a record not delivered to this consumer
    */
   void checkpoint(Record<?, ?> record);
 
-  /** Marks everything up to and including {@code position} of {@code shard} as processed. */
+  /**
+   * Marks everything up to and including {@code position} of {@code shard} as processed.
+   *
+   * @param shard the shard
+   * @param position the position
+   */
   void checkpoint(Shard shard, Position position);
 
-  /** Writes all marked checkpoints to the backend now; the future completes when stored. */
+  /**
+   * Writes all marked checkpoints to the backend now; the future completes when stored.
+   *
+   * @return a future that completes when it is done
+   */
   CompletableFuture<Void> commitCheckpoints();
 
-  /** The position of the last processed record of each shard this consumer has read. */
+  /**
+   * The position of the last processed record of each shard this consumer has read.
+   *
+   * @return the position of the last processed record of each shard this consumer has read
+   */
   Map<Shard, Position> processedPositions();
 
-  /** Stops delivering records of these shards until {@link #resume}; the shards stay owned. */
+  /**
+   * Stops delivering records of these shards until {@link #resume}; the shards stay owned.
+   *
+   * @param shards the shards
+   */
   void pause(Shard... shards);
 
+  /**
+   * Delivers records of these shards again after {@link #pause}, from where delivery stopped.
+   *
+   * @param shards the shards to resume
+   */
   void resume(Shard... shards);
 
   /**
    * Completes when the consumer has stopped: normally after {@link #close()}, exceptionally with a
    * {@link SluiceException} when it stopped on its own (a handler that failed past the failure
    * policy, a lost connection it could not recover).
+   *
+   * @return a future that completes when it is done
    */
   CompletableFuture<Void> termination();
 
-  /** The backend's own client (e.g. Kafka's {@code Consumer}), for what Sluice does not cover. */
+  /**
+   * The backend's own client (e.g. Kafka's {@code Consumer}), for what Sluice does not cover.
+   *
+   * @param <T> the type
+   * @param type the client's class
+   * @return the backend's own client, as {@code type}
+   */
   <T> T unwrap(Class<T> type);
 
   /**
@@ -86,7 +130,12 @@ public interface Consumer<K, V> extends AutoCloseable {
   @Override
   void close();
 
-  /** Waits for the consumer to stop; true if it stopped within the timeout. */
+  /**
+   * Waits for the consumer to stop; true if it stopped within the timeout.
+   *
+   * @param timeout how long to wait at most
+   * @return true if it stopped within the timeout
+   */
   default boolean awaitTermination(Duration timeout) {
     dev.sluice.internal.Validation.notNull(timeout, "timeout");
     try {

@@ -45,25 +45,43 @@ public final class ConsumerBuilder<K, V> {
   /**
    * Joins this consumer group: shards are shared with the group's other consumers and checkpoints
    * are stored by the backend. Without a group the consumer is standalone and reads every shard.
+   *
+   * @param group the consumer group's name
+   * @return this builder
    */
   public ConsumerBuilder<K, V> group(String group) {
     this.group = Validation.notNull(group, "group");
     return this;
   }
 
-  /** Where shards without a checkpoint start; earliest by default. */
+  /**
+   * Where shards without a checkpoint start; earliest by default.
+   *
+   * @param startPosition where to start in a shard with no checkpoint
+   * @return this builder
+   */
   public ConsumerBuilder<K, V> startPosition(StartPosition startPosition) {
     this.startPosition = Validation.notNull(startPosition, "startPosition");
     return this;
   }
 
-  /** Automatic (default) or manual checkpoints. */
+  /**
+   * Automatic (default) or manual checkpoints.
+   *
+   * @param mode when checkpoints are written
+   * @return this builder
+   */
   public ConsumerBuilder<K, V> checkpointing(CheckpointMode mode) {
     this.checkpointMode = Validation.notNull(mode, "mode");
     return this;
   }
 
-  /** How often checkpoints are written to the backend; 1 s by default. */
+  /**
+   * How often checkpoints are written to the backend; 1 s by default.
+   *
+   * @param interval the interval
+   * @return this builder
+   */
   public ConsumerBuilder<K, V> checkpointInterval(Duration interval) {
     Validation.notNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
@@ -73,13 +91,23 @@ public final class ConsumerBuilder<K, V> {
     return this;
   }
 
-  /** Told when shards are assigned and revoked. */
+  /**
+   * Told when shards are assigned and revoked.
+   *
+   * @param listener told of shard assignments
+   * @return this builder
+   */
   public ConsumerBuilder<K, V> listener(ShardListener listener) {
     this.listener = Validation.notNull(listener, "listener");
     return this;
   }
 
-  /** What happens when the handler throws; {@link FailurePolicy#defaults()} by default. */
+  /**
+   * What happens when the handler throws; {@link FailurePolicy#defaults()} by default.
+   *
+   * @param policy the failure policy
+   * @return this builder
+   */
   public ConsumerBuilder<K, V> failurePolicy(FailurePolicy policy) {
     this.failurePolicy = Validation.notNull(policy, "policy");
     return this;
@@ -96,6 +124,9 @@ public final class ConsumerBuilder<K, V> {
    * 8,000 records of 100 bytes; Kinesis returns up to 10,000 per call): with a limit below one
    * fetch, a fast handler pauses its shard after every fetch and then waits for a fetch round trip
    * each time it is resumed. Lower it for large records.
+   *
+   * @param records the records, in send order
+   * @return this builder
    */
   public ConsumerBuilder<K, V> maxBufferedRecords(int records) {
     if (records < 1) {
@@ -109,6 +140,9 @@ public final class ConsumerBuilder<K, V> {
    * The most records one {@link PullConsumer#poll} returns; 500 by default. For pull consumers
    * only: a consumer with a handler fetches batches of up to 5000 records (or {@link
    * #maxBufferedRecords} if smaller).
+   *
+   * @param records the records, in send order
+   * @return this builder
    */
   public ConsumerBuilder<K, V> maxPollRecords(int records) {
     if (records < 1) {
@@ -121,6 +155,9 @@ public final class ConsumerBuilder<K, V> {
   /**
    * How long giving up a shard waits for its handler in progress before the shard is let go anyway
    * (its record then counts as unprocessed); 30 s by default.
+   *
+   * @param timeout how long to wait at most
+   * @return this builder
    */
   public ConsumerBuilder<K, V> revocationTimeout(Duration timeout) {
     this.revocationTimeout = Validation.notNull(timeout, "timeout");
@@ -189,6 +226,8 @@ public final class ConsumerBuilder<K, V> {
   /**
    * Starts consuming: {@code handler} is called for each record.
    *
+   * @param handler called with each record
+   * @return the running consumer
    * @throws SluiceException {@code NOT_FOUND} if the stream does not exist (a backend that learns
    *     it only later stops the consumer with that error instead, through {@link
    *     Consumer#termination()}); {@code INVALID_ARGUMENT} for a start position that does not fit
@@ -215,6 +254,7 @@ public final class ConsumerBuilder<K, V> {
    * the records of a poll count as processed when {@code poll} is called again or the consumer is
    * closed (not when a rebalance takes their shard away first).
    *
+   * @return the pull consumer
    * @throws SluiceException as for {@link #start}; {@code INVALID_ARGUMENT} if an ordering other
    *     than {@link Ordering#PER_SHARD} was chosen (the application decides what runs in parallel
    *     with the records it polls)

@@ -36,6 +36,12 @@ public final class Destination<K, V> {
   /**
    * The stream {@code stream}, with these serdes.
    *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param stream the stream's name
+   * @param keySerde the serde for keys
+   * @param valueSerde the serde for values
+   * @return the stream {@code stream}, with these serdes
    * @throws SluiceException {@code INVALID_ARGUMENT} for a null argument or a bad stream name
    */
   public static <K, V> Destination<K, V> of(String stream, Serde<K> keySerde, Serde<V> valueSerde) {
@@ -46,19 +52,39 @@ public final class Destination<K, V> {
         Validation.notNull(valueSerde, "valueSerde"));
   }
 
-  /** The stream {@code stream}, keys and values as raw bytes. */
+  /**
+   * The stream {@code stream}, keys and values as raw bytes.
+   *
+   * @param stream the stream's name
+   * @return the stream {@code stream}, keys and values as raw bytes
+   */
   public static Destination<byte[], byte[]> bytes(String stream) {
     return of(stream, Serde.bytes(), Serde.bytes());
   }
 
+  /**
+   * The stream records go to.
+   *
+   * @return the stream's name
+   */
   public String stream() {
     return stream;
   }
 
+  /**
+   * The serde that writes keys.
+   *
+   * @return the key serde
+   */
   public Serde<K> keySerde() {
     return keySerde;
   }
 
+  /**
+   * The serde that writes values.
+   *
+   * @return the value serde
+   */
   public Serde<V> valueSerde() {
     return valueSerde;
   }

@@ -53,7 +53,11 @@ public enum ErrorCode {
     this.retryableByDefault = retryableByDefault;
   }
 
-  /** Whether an error with this code is usually worth retrying unchanged. */
+  /**
+   * Whether an error with this code is usually worth retrying unchanged.
+   *
+   * @return true if an error with this code is usually worth retrying unchanged
+   */
   public boolean isRetryableByDefault() {
     return retryableByDefault;
   }

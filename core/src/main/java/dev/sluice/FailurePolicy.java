@@ -38,10 +38,19 @@ public final class FailurePolicy {
   /** Header names on a dead-lettered record. */
   public static final String HEADER_SOURCE_STREAM = "sluice.dlq.source.stream";
 
+  /** The shard the record was read from. */
   public static final String HEADER_SOURCE_SHARD = "sluice.dlq.source.shard";
+
+  /** The record's position in its shard,. */
   public static final String HEADER_SOURCE_POSITION = "sluice.dlq.source.position";
+
+  /** The class name of the handler's last failure. */
   public static final String HEADER_ERROR_CLASS = "sluice.dlq.error.class";
+
+  /** The message of the handler's last failure. */
   public static final String HEADER_ERROR_MESSAGE = "sluice.dlq.error.message";
+
+  /** How many times the handler was called on the record. */
   public static final String HEADER_ATTEMPTS = "sluice.dlq.attempts";
 
   private static final FailurePolicy DEFAULTS =
@@ -76,12 +85,20 @@ public final class FailurePolicy {
     this.deadLetterProducer = deadLetterProducer;
   }
 
-  /** Three attempts with 100 ms, 200 ms backoff, then {@link Outcome#STOP}. */
+  /**
+   * Three attempts with 100 ms, 200 ms backoff, then {@link Outcome#STOP}.
+   *
+   * @return the policy
+   */
   public static FailurePolicy defaults() {
     return DEFAULTS;
   }
 
-  /** One attempt, then stop. */
+  /**
+   * One attempt, then stop.
+   *
+   * @return one attempt, then stop
+   */
   public static FailurePolicy stopOnFailure() {
     return new FailurePolicy(1, Duration.ZERO, Duration.ZERO, Outcome.STOP, null, null);
   }
@@ -89,6 +106,12 @@ public final class FailurePolicy {
   /**
    * A policy that makes up to {@code maxAttempts} attempts (the first included), waiting {@code
    * initialBackoff}, doubling up to {@code maxBackoff}, between them; then stops.
+   *
+   * @param maxAttempts how many times the handler is called on a record, 1 or more
+   * @param initialBackoff the wait after the first failure
+   * @param maxBackoff the longest wait between attempts
+   * @return a policy that makes up to {@code maxAttempts} attempts (the first included), waiting
+   *     {@code initialBackoff}, doubling up to {@code maxBackoff}, between them; then stops
    */
   public static FailurePolicy retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
     Validation.notNull(initialBackoff, "initialBackoff");
@@ -96,12 +119,20 @@ public final class FailurePolicy {
     return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.STOP, null, null);
   }
 
-  /** The same retries, then stop the consumer. */
+  /**
+   * The same retries, then stop the consumer.
+   *
+   * @return the same retries, then stop the consumer
+   */
   public FailurePolicy thenStop() {
     return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.STOP, null, null);
   }
 
-  /** The same retries, then skip the record (logged and counted). */
+  /**
+   * The same retries, then skip the record (logged and counted).
+   *
+   * @return the same retries, then skip the record (logged and counted)
+   */
   public FailurePolicy thenSkip() {
     return new FailurePolicy(maxAttempts, initialBackoff, maxBackoff, Outcome.SKIP, null, null);
   }
@@ -109,6 +140,10 @@ public final class FailurePolicy {
   /**
    * The same retries, then send the record to {@code stream} on the same backend (the stream must
    * exist). Its key, value and headers are kept; {@code sluice.dlq.*} headers are added.
+   *
+   * @param stream the stream's name
+   * @return the same retries, then send the record to {@code stream} on the same backend (the
+   *     stream must exist)
    */
   public FailurePolicy thenDeadLetter(String stream) {
     Validation.notNull(stream, "stream");
@@ -119,6 +154,10 @@ public final class FailurePolicy {
   /**
    * The same retries, then send the record with this producer, which may write to another backend
    * (the application keeps it open while the consumer runs, and closes it).
+   *
+   * @param producer the producer that sends dead-lettered records
+   * @return the same retries, then send the record with this producer, which may write to another
+   *     backend (the application keeps it open while the consumer runs, and closes it)
    */
   public FailurePolicy thenDeadLetter(Producer<byte[], byte[]> producer) {
     Validation.notNull(producer, "producer");
@@ -126,21 +165,39 @@ public final class FailurePolicy {
         maxAttempts, initialBackoff, maxBackoff, Outcome.DEAD_LETTER, null, producer);
   }
 
-  /** For {@link Outcome#DEAD_LETTER} on the same backend: the stream; else null. */
+  /**
+   * For {@link Outcome#DEAD_LETTER} on the same backend: the stream; else null.
+   *
+   * @return the dead-letter stream's name, or null
+   */
   public @Nullable String deadLetterStream() {
     return deadLetterStream;
   }
 
-  /** For {@link Outcome#DEAD_LETTER} with the application's producer: the producer; else null. */
+  /**
+   * For {@link Outcome#DEAD_LETTER} with the application's producer: the producer; else null.
+   *
+   * @return the dead-letter producer, or null
+   */
   public @Nullable Producer<byte[], byte[]> deadLetterProducer() {
     return deadLetterProducer;
   }
 
+  /**
+   * How many times the handler is called on a record before the outcome applies.
+   *
+   * @return the number of attempts, 1 or more
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** The wait before attempt {@code attempt + 1}, after {@code attempt} failures (1-based). */
+  /**
+   * The wait before attempt {@code attempt + 1}, after {@code attempt} failures (1-based).
+   *
+   * @param attempt the number of failures so far (1-based)
+   * @return the wait before attempt {@code attempt + 1}, after {@code attempt} failures (1-based)
+   */
   public Duration backoffAfter(int attempt) {
     long millis = initialBackoff.toMillis();
     for (int i = 1; i < attempt && millis < maxBackoff.toMillis(); i++) {
@@ -149,6 +206,11 @@ public final class FailurePolicy {
     return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
   }
 
+  /**
+   * What happens to a record once its attempts are used up.
+   *
+   * @return the outcome
+   */
   public Outcome outcome() {
     return outcome;
   }

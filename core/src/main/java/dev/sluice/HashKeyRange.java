@@ -19,6 +19,13 @@ public final class HashKeyRange {
     this.end = end;
   }
 
+  /**
+   * A range of hash keys, both ends included.
+   *
+   * @param start the lowest hash key of the range
+   * @param end the highest hash key of the range
+   * @return the range
+   */
   public static HashKeyRange of(BigInteger start, BigInteger end) {
     Validation.notNull(start, "start");
     Validation.notNull(end, "end");
@@ -29,14 +36,30 @@ public final class HashKeyRange {
     return new HashKeyRange(start, end);
   }
 
+  /**
+   * The lowest hash key in the range.
+   *
+   * @return the start, included
+   */
   public BigInteger start() {
     return start;
   }
 
+  /**
+   * The highest hash key in the range.
+   *
+   * @return the end, included
+   */
   public BigInteger end() {
     return end;
   }
 
+  /**
+   * Whether a hash key lies in the range.
+   *
+   * @param hashKey the hash key
+   * @return true if {@code start <= hashKey <= end}
+   */
   public boolean contains(BigInteger hashKey) {
     Validation.notNull(hashKey, "hashKey");
     return start.compareTo(hashKey) <= 0 && hashKey.compareTo(end) <= 0;

@@ -28,38 +28,68 @@ public final class Headers implements Iterable<Headers.Header> {
     this.headers = headers;
   }
 
-  /** No headers. */
+  /**
+   * No headers.
+   *
+   * @return the headers
+   */
   public static Headers empty() {
     return EMPTY;
   }
 
-  /** A builder that starts empty. */
+  /**
+   * A builder that starts empty.
+   *
+   * @return a builder that starts empty
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder that starts with these headers, to add more. */
+  /**
+   * A builder that starts with these headers, to add more.
+   *
+   * @return this builder
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.headers.addAll(headers);
     return b;
   }
 
-  /** The number of headers (repeated names counted each time). */
+  /**
+   * The number of headers (repeated names counted each time).
+   *
+   * @return the number of headers (repeated names counted each time)
+   */
   public int size() {
     return headers.size();
   }
 
+  /**
+   * Whether there are no headers.
+   *
+   * @return true if there are none
+   */
   public boolean isEmpty() {
     return headers.isEmpty();
   }
 
-  /** All headers in order. */
+  /**
+   * All headers in order.
+   *
+   * @return all headers in order
+   */
   public List<Header> asList() {
     return headers;
   }
 
-  /** The value of the last header with this name, or null. */
+  /**
+   * The value of the last header with this name, or null.
+   *
+   * @param name the name
+   * @return the value of the last header with this name, or null
+   */
   public byte @Nullable [] last(String name) {
     Validation.notNull(name, "name");
     for (int i = headers.size() - 1; i >= 0; i--) {
@@ -70,13 +100,23 @@ public final class Headers implements Iterable<Headers.Header> {
     return null;
   }
 
-  /** The value of the last header with this name as UTF-8 text, or null. */
+  /**
+   * The value of the last header with this name as UTF-8 text, or null.
+   *
+   * @param name the name
+   * @return the value of the last header with this name as UTF-8 text, or null
+   */
   public @Nullable String lastString(String name) {
     byte[] value = last(name);
     return value == null ? null : new String(value, StandardCharsets.UTF_8);
   }
 
-  /** The values of every header with this name, in order. */
+  /**
+   * The values of every header with this name, in order.
+   *
+   * @param name the name
+   * @return the values of every header with this name, in order
+   */
   public List<byte[]> all(String name) {
     Validation.notNull(name, "name");
     List<byte[]> values = new ArrayList<>();
@@ -118,28 +158,51 @@ public final class Headers implements Iterable<Headers.Header> {
       this.value = value;
     }
 
-    /** A header; the value is copied. */
+    /**
+     * A header; the value is copied.
+     *
+     * @param name the name
+     * @param value the record's value, or null
+     * @return a header; the value is copied
+     */
     public static Header of(String name, byte[] value) {
       Validation.notNull(name, "name");
       Validation.notNull(value, "value");
       return new Header(name, value.clone());
     }
 
+    /**
+     * The header's name.
+     *
+     * @return the name
+     */
     public String name() {
       return name;
     }
 
-    /** A copy of the value. */
+    /**
+     * A copy of the value.
+     *
+     * @return a copy of the value
+     */
     public byte[] value() {
       return value.clone();
     }
 
-    /** The value read as UTF-8 text. */
+    /**
+     * The value read as UTF-8 text.
+     *
+     * @return the value read as UTF-8 text
+     */
     public String valueAsString() {
       return new String(value, StandardCharsets.UTF_8);
     }
 
-    /** The length of the value in bytes, without copying it. */
+    /**
+     * The length of the value in bytes, without copying it.
+     *
+     * @return the length of the value in bytes, without copying it
+     */
     public int valueLength() {
       return value.length;
     }
@@ -168,13 +231,25 @@ public final class Headers implements Iterable<Headers.Header> {
 
     private Builder() {}
 
-    /** Adds a header (a name may be added more than once). */
+    /**
+     * Adds a header (a name may be added more than once).
+     *
+     * @param name the name
+     * @param value the record's value, or null
+     * @return this builder
+     */
     public Builder add(String name, byte[] value) {
       headers.add(Header.of(name, value));
       return this;
     }
 
-    /** Adds a header with a UTF-8 text value. */
+    /**
+     * Adds a header with a UTF-8 text value.
+     *
+     * @param name the name
+     * @param value the record's value, or null
+     * @return this builder
+     */
     public Builder add(String name, String value) {
       Validation.notNull(value, "value");
       headers.add(
@@ -182,19 +257,34 @@ public final class Headers implements Iterable<Headers.Header> {
       return this;
     }
 
-    /** Adds every header of {@code other}. */
+    /**
+     * Adds every header of {@code other}.
+     *
+     * @param other the position to compare with
+     * @return this builder
+     */
     public Builder addAll(Headers other) {
       headers.addAll(Validation.notNull(other, "other").headers);
       return this;
     }
 
-    /** Removes every header with this name. */
+    /**
+     * Removes every header with this name.
+     *
+     * @param name the name
+     * @return this builder
+     */
     public Builder remove(String name) {
       Validation.notNull(name, "name");
       headers.removeIf(h -> h.name.equals(name));
       return this;
     }
 
+    /**
+     * The headers added to this builder.
+     *
+     * @return the headers
+     */
     public Headers build() {
       return headers.isEmpty() ? EMPTY : new Headers(List.copyOf(headers));
     }

@@ -29,7 +29,12 @@ public final class Position implements Comparable<Position> {
     this.subSequence = subSequence;
   }
 
-  /** The position at this offset (Kafka, memory). */
+  /**
+   * The position at this offset (Kafka, memory).
+   *
+   * @param offset the offset, 0 or more
+   * @return the position at this offset (Kafka, memory)
+   */
   public static Position of(long offset) {
     if (offset < 0) {
       throw new SluiceException(
@@ -38,12 +43,24 @@ public final class Position implements Comparable<Position> {
     return new Position(offset, null, 0);
   }
 
-  /** The position at this sequence number (Kinesis), a decimal string. */
+  /**
+   * The position at this sequence number (Kinesis), a decimal string.
+   *
+   * @param sequenceNumber the sequence number, a decimal string
+   * @return the position at this sequence number (Kinesis), a decimal string
+   */
   public static Position of(String sequenceNumber) {
     return of(sequenceNumber, 0);
   }
 
-  /** The position at this sequence number and sub-sequence (a record of an aggregated record). */
+  /**
+   * The position at this sequence number and sub-sequence (a record of an aggregated record).
+   *
+   * @param sequenceNumber the sequence number, a decimal string
+   * @param subSequence the index of the user record in an aggregated record
+   * @return the position at this sequence number and sub-sequence (a record of an aggregated
+   *     record)
+   */
   public static Position of(String sequenceNumber, long subSequence) {
     Validation.notNull(sequenceNumber, "sequenceNumber");
     if (sequenceNumber.isEmpty() || subSequence < 0) {
@@ -62,7 +79,12 @@ public final class Position implements Comparable<Position> {
     return new Position(-1, trimmed, subSequence);
   }
 
-  /** Parses what {@link #toString()} wrote. */
+  /**
+   * Parses what {@link #toString()} wrote.
+   *
+   * @param text the text {@link #toString()} wrote
+   * @return the position
+   */
   public static Position parse(String text) {
     Validation.notNull(text, "text");
     int colon = text.indexOf(':');
@@ -77,7 +99,11 @@ public final class Position implements Comparable<Position> {
     }
   }
 
-  /** True if the sequence fits a {@code long} (always so on Kafka and memory). */
+  /**
+   * True if the sequence fits a {@code long} (always so on Kafka and memory).
+   *
+   * @return true if the sequence fits a {@code long} (always so on Kafka and memory)
+   */
   public boolean isOffset() {
     return digits == null;
   }
@@ -85,6 +111,7 @@ public final class Position implements Comparable<Position> {
   /**
    * The offset (Kafka, memory).
    *
+   * @return the offset (Kafka, memory)
    * @throws SluiceException {@code INVALID_ARGUMENT} if the sequence does not fit a long
    */
   public long offset() {
@@ -95,12 +122,20 @@ public final class Position implements Comparable<Position> {
     return offset;
   }
 
-  /** The sequence number as a decimal string (Kinesis). */
+  /**
+   * The sequence number as a decimal string (Kinesis).
+   *
+   * @return the sequence number as a decimal string (Kinesis)
+   */
   public String sequenceNumber() {
     return digits != null ? digits : Long.toString(offset);
   }
 
-  /** The sub-sequence within an aggregated record; 0 for ordinary records. */
+  /**
+   * The sub-sequence within an aggregated record; 0 for ordinary records.
+   *
+   * @return the sub-sequence within an aggregated record; 0 for ordinary records
+   */
   public long subSequence() {
     return subSequence;
   }
@@ -119,7 +154,12 @@ public final class Position implements Comparable<Position> {
     return bySequence != 0 ? bySequence : Long.compare(subSequence, other.subSequence);
   }
 
-  /** True if this position is after {@code other} in the same shard. */
+  /**
+   * True if this position is after {@code other} in the same shard.
+   *
+   * @param other the position to compare with
+   * @return true if this position is after {@code other} in the same shard
+   */
   public boolean isAfter(Position other) {
     Validation.notNull(other, "other");
     return compareTo(other) > 0;

@@ -15,24 +15,48 @@ import java.util.concurrent.CompletableFuture;
  * cure (a handler failing past its policy, a missing stream): {@link #termination()} says why.
  */
 public interface Processor extends AutoCloseable {
-  /** The input stream. */
+  /**
+   * The input stream.
+   *
+   * @return the input stream
+   */
   String stream();
 
-  /** The consumer group the processor reads its input in. */
+  /**
+   * The consumer group the processor reads its input in.
+   *
+   * @return the consumer group the processor reads its input in
+   */
   String group();
 
+  /**
+   * The guarantee this processor runs with.
+   *
+   * @return the processing guarantee
+   */
   ProcessingGuarantee guarantee();
 
-  /** The input shards this member processes now. */
+  /**
+   * The input shards this member processes now.
+   *
+   * @return the input shards this member processes now
+   */
   Set<Shard> assignment();
 
   /**
    * Completes when the processor has stopped: normally after {@link #close()}, exceptionally with a
    * {@link SluiceException} when it stopped on its own.
+   *
+   * @return a future that completes when it is done
    */
   CompletableFuture<Void> termination();
 
-  /** Waits for the processor to stop; true if it stopped within the timeout. */
+  /**
+   * Waits for the processor to stop; true if it stopped within the timeout.
+   *
+   * @param timeout how long to wait at most
+   * @return true if it stopped within the timeout
+   */
   default boolean awaitTermination(Duration timeout) {
     dev.sluice.internal.Validation.notNull(timeout, "timeout");
     try {

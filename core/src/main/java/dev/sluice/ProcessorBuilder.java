@@ -47,13 +47,21 @@ public final class ProcessorBuilder<K, V> {
   /**
    * The consumer group the input is read in (required): members with the same group share the input
    * shards, and the group's checkpoints say how far the stage has got.
+   *
+   * @param group the consumer group's name
+   * @return this builder
    */
   public ProcessorBuilder<K, V> group(String group) {
     this.group = Validation.notNull(group, "group");
     return this;
   }
 
-  /** Declares a stream the function may send to; each must exist when the processor starts. */
+  /**
+   * Declares a stream the function may send to; each must exist when the processor starts.
+   *
+   * @param output a stream the processor may send to
+   * @return this builder
+   */
   public ProcessorBuilder<K, V> output(Destination<?, ?> output) {
     Validation.notNull(output, "output");
     Destination<?, ?> before = outputs.putIfAbsent(output.stream(), output);
@@ -65,7 +73,12 @@ public final class ProcessorBuilder<K, V> {
     return this;
   }
 
-  /** {@link ProcessingGuarantee#AT_LEAST_ONCE} by default. */
+  /**
+   * {@link ProcessingGuarantee#AT_LEAST_ONCE} by default.
+   *
+   * @param guarantee the processing guarantee
+   * @return this builder
+   */
   public ProcessorBuilder<K, V> guarantee(ProcessingGuarantee guarantee) {
     this.guarantee = Validation.notNull(guarantee, "guarantee");
     return this;
@@ -76,6 +89,9 @@ public final class ProcessorBuilder<K, V> {
    * transaction collects outputs before it commits them with the input checkpoints (outputs become
    * visible downstream only then); otherwise how often acknowledged checkpoints are written. 100 ms
    * by default, as Kafka Streams under exactly-once: longer gives more throughput and more latency.
+   *
+   * @param interval the interval
+   * @return this builder
    */
   public ProcessorBuilder<K, V> commitInterval(Duration interval) {
     Validation.notNull(interval, "interval");
@@ -86,7 +102,12 @@ public final class ProcessorBuilder<K, V> {
     return this;
   }
 
-  /** Where input shards without a checkpoint start; earliest by default. */
+  /**
+   * Where input shards without a checkpoint start; earliest by default.
+   *
+   * @param startPosition where to start in a shard with no checkpoint
+   * @return this builder
+   */
   public ProcessorBuilder<K, V> startPosition(StartPosition startPosition) {
     this.startPosition = Validation.notNull(startPosition, "startPosition");
     return this;
@@ -96,13 +117,21 @@ public final class ProcessorBuilder<K, V> {
    * What happens when the function throws: retried in place, then the processor stops (the default,
    * {@link FailurePolicy#defaults()}), skips the input, or dead-letters it. A retried call sends
    * nothing of its failed attempts.
+   *
+   * @param policy the failure policy
+   * @return this builder
    */
   public ProcessorBuilder<K, V> failurePolicy(FailurePolicy policy) {
     this.failurePolicy = Validation.notNull(policy, "policy");
     return this;
   }
 
-  /** Input records buffered per shard before it is paused; see {@link ConsumerBuilder}. */
+  /**
+   * Input records buffered per shard before it is paused; see {@link ConsumerBuilder}.
+   *
+   * @param records the records, in send order
+   * @return this builder
+   */
   public ProcessorBuilder<K, V> maxBufferedRecords(int records) {
     if (records < 1) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "maxBufferedRecords must be >= 1");
@@ -114,6 +143,8 @@ public final class ProcessorBuilder<K, V> {
   /**
    * Starts the processor.
    *
+   * @param function called with each input record
+   * @return the running processor
    * @throws SluiceException {@code INVALID_ARGUMENT} without a group or an output; {@code
    *     UNSUPPORTED} for {@code EXACTLY_ONCE} on a backend with neither transactions nor
    *     deduplication; {@code NOT_FOUND} if the input or an output stream does not exist

@@ -10,5 +10,12 @@ package dev.sluice;
  */
 @FunctionalInterface
 public interface ProcessorFunction<K, V> {
+  /**
+   * Handles one input record, sending what it produces through {@code out}.
+   *
+   * @param input the record read
+   * @param out where the outputs go, committed with the input's checkpoint
+   * @throws Exception any failure, handled by the processor's failure policy
+   */
   void process(Record<K, V> input, Outputs out) throws Exception;
 }

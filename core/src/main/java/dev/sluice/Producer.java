@@ -25,7 +25,11 @@ import org.jspecify.annotations.Nullable;
  * @param <V> value type
  */
 public interface Producer<K, V> extends AutoCloseable {
-  /** The stream this producer writes to. */
+  /**
+   * The stream this producer writes to.
+   *
+   * @return the stream this producer writes to
+   */
   String stream();
 
   /**
@@ -37,10 +41,21 @@ public interface Producer<K, V> extends AutoCloseable {
    * <p>The future completes on the backend client's I/O thread (Kafka's network thread, the AWS
    * SDK's event loop): chain blocking work with the {@code *Async} methods of {@link
    * CompletableFuture} and an executor of your own, or every send of this producer waits for it.
+   *
+   * @param key the record's key, or null
+   * @param value the record's value, or null
+   * @return a future completed with where the record was stored, or failed with a {@link
+   *     SluiceException}
    */
   CompletableFuture<SendResult> send(@Nullable K key, @Nullable V value);
 
-  /** Sends a record with headers, a timestamp or an explicit target shard. */
+  /**
+   * Sends a record with headers, a timestamp or an explicit target shard.
+   *
+   * @param record the record
+   * @return a future completed with where the record was stored, or failed with a {@link
+   *     SluiceException}
+   */
   CompletableFuture<SendResult> send(Record<K, V> record);
 
   /**
@@ -62,6 +77,8 @@ public interface Producer<K, V> extends AutoCloseable {
    *
    * <p>The default implementation completes {@link #send(Record)}'s future into {@code onComplete}.
    *
+   * @param record the record
+   * @param onComplete called with the result, or with the failure
    * @throws SluiceException {@code INVALID_ARGUMENT} if {@code onComplete} is null
    */
   default void send(
@@ -75,6 +92,10 @@ public interface Producer<K, V> extends AutoCloseable {
   /**
    * Sends a record with this key and value and reports its outcome to {@code onComplete}; see
    * {@link #send(Record, BiConsumer)}.
+   *
+   * @param key the record's key, or null
+   * @param value the record's value, or null
+   * @param onComplete called with the result, or with the failure
    */
   default void send(
       @Nullable K key,
@@ -86,12 +107,17 @@ public interface Producer<K, V> extends AutoCloseable {
   /**
    * Sends several records as one batch where the backend can. Each record has its own future, in
    * the order given; records with the same key keep that order.
+   *
+   * @param records the records, in send order
+   * @return one future per record, in the records' order
    */
   List<CompletableFuture<SendResult>> sendAll(List<Record<K, V>> records);
 
   /**
    * The shard a record with this key goes to now, as the backend will route it.
    *
+   * @param key the record's key, or null
+   * @return the shard a record with this key goes to now, as the backend will route it
    * @throws SluiceException {@code NOT_FOUND} if the stream does not exist
    */
   Shard shardFor(K key);
@@ -99,7 +125,13 @@ public interface Producer<K, V> extends AutoCloseable {
   /** Blocks until every record sent before this call is stored or has failed. */
   void flush();
 
-  /** The backend's own client, for what Sluice does not cover (e.g. Kafka's {@code Producer}). */
+  /**
+   * The backend's own client, for what Sluice does not cover (e.g. Kafka's {@code Producer}).
+   *
+   * @param <T> the type
+   * @param type the client's class
+   * @return the backend's own client, as {@code type}
+   */
   <T> T unwrap(Class<T> type);
 
   /** Flushes and releases the producer; later sends fail with {@link ErrorCode#CLOSED}. */

@@ -33,6 +33,9 @@ public interface PullConsumer<K, V> extends Consumer<K, V> {
    * <p>Not thread-safe with itself: one thread polls. The other methods may be called from any
    * thread.
    *
+   * @param timeout how long to wait at most
+   * @return the records that arrived, waiting up to {@code timeout} for at least one (an empty list
+   *     when none did)
    * @throws SluiceException {@code CLOSED} after close; the error the consumer stopped with (see
    *     {@link #termination()}) once it has stopped on its own
    */

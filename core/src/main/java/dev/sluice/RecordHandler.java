@@ -8,5 +8,11 @@ package dev.sluice;
  */
 @FunctionalInterface
 public interface RecordHandler<K, V> {
+  /**
+   * Handles one record; returning marks it processed.
+   *
+   * @param record the record delivered
+   * @throws Exception any failure, handled by the consumer's failure policy
+   */
   void handle(Record<K, V> record) throws Exception;
 }

@@ -14,6 +14,14 @@ public final class SendResult {
     this.timestampMillis = timestampMillis;
   }
 
+  /**
+   * A result, for backends.
+   *
+   * @param shard the shard the record was stored in
+   * @param position its position there
+   * @param timestampMillis its timestamp, in milliseconds since the epoch
+   * @return the result
+   */
   public static SendResult of(Shard shard, Position position, long timestampMillis) {
     return new SendResult(
         Validation.notNull(shard, "shard"),
@@ -21,15 +29,29 @@ public final class SendResult {
         timestampMillis);
   }
 
+  /**
+   * The shard the record was stored in.
+   *
+   * @return the shard
+   */
   public Shard shard() {
     return shard;
   }
 
+  /**
+   * The record's position in its shard.
+   *
+   * @return the position
+   */
   public Position position() {
     return position;
   }
 
-  /** The record's timestamp in epoch milliseconds as stored, or {@link Record#NO_TIMESTAMP}. */
+  /**
+   * The record's timestamp in epoch milliseconds as stored, or {@link Record#NO_TIMESTAMP}.
+   *
+   * @return the record's timestamp in epoch milliseconds as stored, or {@link Record#NO_TIMESTAMP}
+   */
   public long timestampMillis() {
     return timestampMillis;
   }

@@ -18,16 +18,36 @@ import java.nio.charset.StandardCharsets;
  * @param <T> the type on the application's side
  */
 public interface Serde<T> {
+  /**
+   * The bytes for a value.
+   *
+   * @param value the application's value
+   * @return its bytes
+   */
   byte[] serialize(T value);
 
+  /**
+   * The value for bytes written by {@link #serialize}.
+   *
+   * @param bytes the bytes read from the broker
+   * @return the value
+   */
   T deserialize(byte[] bytes);
 
-  /** Bytes as they are (no copy). */
+  /**
+   * Bytes as they are (no copy).
+   *
+   * @return bytes as they are (no copy)
+   */
   static Serde<byte[]> bytes() {
     return Serdes.BYTES;
   }
 
-  /** UTF-8 text. */
+  /**
+   * UTF-8 text.
+   *
+   * @return the serde
+   */
   static Serde<String> string() {
     return Serdes.STRING;
   }
@@ -37,6 +57,9 @@ public interface Serde<T> {
    * registered). Jackson is an optional dependency of Sluice: add {@code
    * com.fasterxml.jackson.core:jackson-databind} to use this serde.
    *
+   * @param <T> the type
+   * @param type the class to read values as
+   * @return the serde
    * @throws SluiceException {@link ErrorCode#INVALID_CONFIG} when Jackson is not on the class path
    */
   static <T> Serde<T> json(Class<T> type) {
@@ -48,6 +71,11 @@ public interface Serde<T> {
    * JSON through Jackson, with the application's {@code ObjectMapper}. Jackson is an optional
    * dependency of Sluice: add {@code com.fasterxml.jackson.core:jackson-databind} to use this
    * serde.
+   *
+   * @param <T> the type
+   * @param type the class to read values as
+   * @param mapper the Jackson mapper to use
+   * @return the serde
    */
   static <T> Serde<T> json(Class<T> type, ObjectMapper mapper) {
     Validation.notNull(type, "type");

@@ -30,7 +30,12 @@ public final class Shard implements Comparable<Shard> {
     this.number = trailingNumber(id);
   }
 
-  /** The shard with this id. */
+  /**
+   * The shard with this id.
+   *
+   * @param id the shard's id (a Kinesis shard id)
+   * @return the shard with this id
+   */
   public static Shard of(String id) {
     Validation.notNull(id, "id");
     if (id.isEmpty()) {
@@ -39,7 +44,12 @@ public final class Shard implements Comparable<Shard> {
     return new Shard(id);
   }
 
-  /** The shard with this number as its id, as Kafka names partitions. */
+  /**
+   * The shard with this number as its id, as Kafka names partitions.
+   *
+   * @param number the shard number (a Kafka partition), 0 or more
+   * @return the shard with this number as its id, as Kafka names partitions
+   */
   public static Shard of(int number) {
     if (number >= 0 && number < NUMBERED.length) {
       return NUMBERED[number];
@@ -47,7 +57,11 @@ public final class Shard implements Comparable<Shard> {
     return new Shard(Integer.toString(number));
   }
 
-  /** The backend's id for the shard. */
+  /**
+   * The backend's id for the shard.
+   *
+   * @return the backend's id for the shard
+   */
   public String id() {
     return id;
   }
@@ -55,6 +69,9 @@ public final class Shard implements Comparable<Shard> {
   /**
    * The number at the end of the id (the Kafka partition, the Kinesis shard counter), or -1 if the
    * id does not end in digits.
+   *
+   * @return the number at the end of the id (the Kafka partition, the Kinesis shard counter), or -1
+   *     if the id does not end in digits
    */
   public long number() {
     return number;

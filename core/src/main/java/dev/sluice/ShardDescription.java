@@ -22,6 +22,15 @@ public final class ShardDescription {
     this.open = open;
   }
 
+  /**
+   * A description, for backends.
+   *
+   * @param shard the shard
+   * @param parents the shards it was split or merged from, if any
+   * @param hashKeyRange the hash keys it owns, or null where the backend has none
+   * @param open whether it still takes records
+   * @return the description
+   */
   public static ShardDescription of(
       Shard shard, List<Shard> parents, @Nullable HashKeyRange hashKeyRange, boolean open) {
     return new ShardDescription(
@@ -31,21 +40,38 @@ public final class ShardDescription {
         open);
   }
 
+  /**
+   * The shard described.
+   *
+   * @return the shard
+   */
   public Shard shard() {
     return shard;
   }
 
-  /** The shards this one was split or merged from; empty for an original shard. */
+  /**
+   * The shards this one was split or merged from; empty for an original shard.
+   *
+   * @return the shards this one was split or merged from; empty for an original shard
+   */
   public List<Shard> parents() {
     return parents;
   }
 
-  /** The hash keys this shard owns, or null where the backend routes differently (Kafka). */
+  /**
+   * The hash keys this shard owns, or null where the backend routes differently (Kafka).
+   *
+   * @return the hash keys this shard owns, or null where the backend routes differently (Kafka)
+   */
   public @Nullable HashKeyRange hashKeyRange() {
     return hashKeyRange;
   }
 
-  /** True if the shard takes new records; false once it was split or merged away. */
+  /**
+   * True if the shard takes new records; false once it was split or merged away.
+   *
+   * @return true if the shard takes new records; false once it was split or merged away
+   */
   public boolean isOpen() {
     return open;
   }

@@ -71,31 +71,57 @@ public final class Sluice implements AutoCloseable {
     this.runtime = runtime;
   }
 
-  /** Opens Sluice configured from system properties, environment and defaults. */
+  /**
+   * Opens Sluice configured from system properties, environment and defaults.
+   *
+   * @return the opened Sluice
+   */
   public static Sluice open() {
     return builder().open();
   }
 
-  /** Opens Sluice with these settings on top of system properties, environment and defaults. */
+  /**
+   * Opens Sluice with these settings on top of system properties, environment and defaults.
+   *
+   * @param settings settings ({@code sluice.*} keys)
+   * @return the opened Sluice
+   */
   public static Sluice open(Map<String, String> settings) {
     return builder().properties(Validation.notNull(settings, "settings")).open();
   }
 
+  /**
+   * A builder that opens a {@code Sluice} from explicit settings on top of the usual sources.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The backend's name: {@code memory}, {@code kafka}, {@code kinesis}. */
+  /**
+   * The backend's name: {@code memory}, {@code kafka}, {@code kinesis}.
+   *
+   * @return the backend's name: {@code memory}, {@code kafka}, {@code kinesis}
+   */
   public String backend() {
     return runtime.backendName();
   }
 
-  /** What the backend can do. */
+  /**
+   * What the backend can do.
+   *
+   * @return what the backend can do
+   */
   public Capabilities capabilities() {
     return runtime.capabilities();
   }
 
-  /** Creates, describes and deletes streams. */
+  /**
+   * Creates, describes and deletes streams.
+   *
+   * @return the stream admin
+   */
   public StreamAdmin admin() {
     return runtime.admin();
   }
@@ -109,12 +135,26 @@ public final class Sluice implements AutoCloseable {
     return runtime.groups();
   }
 
-  /** A producer of raw bytes. */
+  /**
+   * A producer of raw bytes.
+   *
+   * @param stream the stream's name
+   * @return a producer of raw bytes
+   */
   public Producer<byte[], byte[]> producer(String stream) {
     return producer(stream, Serde.bytes(), Serde.bytes());
   }
 
-  /** A producer of typed keys and values. */
+  /**
+   * A producer of typed keys and values.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param stream the stream's name
+   * @param keySerde the serde for keys
+   * @param valueSerde the serde for values
+   * @return a producer of typed keys and values
+   */
   public <K, V> Producer<K, V> producer(String stream, Serde<K> keySerde, Serde<V> valueSerde) {
     return runtime.producer(
         stream,
@@ -122,12 +162,26 @@ public final class Sluice implements AutoCloseable {
         Validation.notNull(valueSerde, "valueSerde"));
   }
 
-  /** A consumer of raw bytes, to configure. */
+  /**
+   * A consumer of raw bytes, to configure.
+   *
+   * @param stream the stream's name
+   * @return this builder
+   */
   public ConsumerBuilder<byte[], byte[]> consumer(String stream) {
     return consumer(stream, Serde.bytes(), Serde.bytes());
   }
 
-  /** A consumer of typed keys and values, to configure. */
+  /**
+   * A consumer of typed keys and values, to configure.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param stream the stream's name
+   * @param keySerde the serde for keys
+   * @param valueSerde the serde for values
+   * @return this builder
+   */
   public <K, V> ConsumerBuilder<K, V> consumer(
       String stream, Serde<K> keySerde, Serde<V> valueSerde) {
     runtime.checkOpen();
@@ -143,6 +197,9 @@ public final class Sluice implements AutoCloseable {
    * A producer that writes to several streams atomically, in transactions; see {@link
    * TransactionalProducer} for what the identity does.
    *
+   * @param transactionalId the producer's transactional id, stable across restarts
+   * @return a producer that writes to several streams atomically, in transactions; see {@link
+   *     TransactionalProducer} for what the identity does
    * @throws SluiceException {@code UNSUPPORTED} on a backend without {@link
    *     Capability#TRANSACTIONS} (Kinesis); {@code INVALID_ARGUMENT} for a bad id
    */
@@ -153,6 +210,13 @@ public final class Sluice implements AutoCloseable {
   /**
    * A consume → transform → produce stage reading {@code stream}, to configure: a group, its
    * outputs, its {@link ProcessingGuarantee}; see {@link ProcessorBuilder}.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param stream the stream's name
+   * @param keySerde the serde for keys
+   * @param valueSerde the serde for values
+   * @return this builder
    */
   public <K, V> ProcessorBuilder<K, V> processor(
       String stream, Serde<K> keySerde, Serde<V> valueSerde) {
@@ -165,7 +229,11 @@ public final class Sluice implements AutoCloseable {
         Validation.notNull(valueSerde, "valueSerde"));
   }
 
-  /** The configuration in effect, after all sources were merged (secrets masked). */
+  /**
+   * The configuration in effect, after all sources were merged (secrets masked).
+   *
+   * @return the configuration in effect, after all sources were merged (secrets masked)
+   */
   public Map<String, String> configuration() {
     return runtime.maskedConfiguration();
   }
@@ -175,6 +243,7 @@ public final class Sluice implements AutoCloseable {
    * dev.sluice.spi.Backend.class} the backend's driver itself (for tools and tests that work below
    * the API; what it does is the SPI's contract, not this API's).
    *
+   * @param <T> the type
    * @param type the class wanted
    * @return the client or backend
    */
@@ -209,22 +278,45 @@ public final class Sluice implements AutoCloseable {
 
     private Builder() {}
 
-    /** Selects the backend: {@code memory}, {@code kafka}, {@code kinesis}. */
+    /**
+     * Selects the backend: {@code memory}, {@code kafka}, {@code kinesis}.
+     *
+     * @param name the name
+     * @return this builder
+     */
     public Builder backend(String name) {
       return set(ConfigLoader.BACKEND, Validation.notNull(name, "name"));
     }
 
-    /** Sets one key, e.g. {@code set("sluice.kafka.bootstrap.servers", "127.0.0.1:9092")}. */
+    /**
+     * Sets one key, e.g. {@code set("sluice.kafka.bootstrap.servers", "127.0.0.1:9092")}.
+     *
+     * @param key the record's key, or null
+     * @param value the record's value, or null
+     * @return this builder
+     */
     public Builder set(String key, String value) {
       settings.put(Validation.notNull(key, "key"), Validation.notNull(value, "value"));
       return this;
     }
 
+    /**
+     * Settings ({@code sluice.*} keys), above every other source.
+     *
+     * @param values the settings
+     * @return this builder
+     */
     public Builder properties(Map<String, String> values) {
       Validation.notNull(values, "values").forEach(this::set);
       return this;
     }
 
+    /**
+     * Settings ({@code sluice.*} keys), above every other source.
+     *
+     * @param values the settings
+     * @return this builder
+     */
     public Builder properties(Properties values) {
       Validation.notNull(values, "values")
           .stringPropertyNames()
@@ -232,7 +324,12 @@ public final class Sluice implements AutoCloseable {
       return this;
     }
 
-    /** Reads this properties file as the lowest-precedence source (above defaults). */
+    /**
+     * Reads this properties file as the lowest-precedence source (above defaults).
+     *
+     * @param file the properties file
+     * @return this builder
+     */
     public Builder propertiesFile(Path file) {
       this.propertiesFile = Validation.notNull(file, "file");
       return this;
@@ -241,13 +338,20 @@ public final class Sluice implements AutoCloseable {
     /**
      * Ignores system properties and environment variables: only what is set here counts. For tests
      * that must not be steered by the machine they run on.
+     *
+     * @return this builder
      */
     public Builder ignoreEnvironment() {
       this.useEnvironment = false;
       return this;
     }
 
-    /** Records Sluice's meters (and the backend client's own, where it has any) here. */
+    /**
+     * Records Sluice's meters (and the backend client's own, where it has any) here.
+     *
+     * @param registry where meters are registered
+     * @return this builder
+     */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Validation.notNull(registry, "registry");
       return this;
@@ -278,6 +382,9 @@ public final class Sluice implements AutoCloseable {
     /**
      * Fails {@link #open()} with {@link ErrorCode#UNSUPPORTED} unless the backend supports all of
      * these.
+     *
+     * @param capabilities the features the backend must have
+     * @return this builder
      */
     public Builder require(Capability... capabilities) {
       for (Capability c : Validation.notNull(capabilities, "capabilities")) {
@@ -289,6 +396,7 @@ public final class Sluice implements AutoCloseable {
     /**
      * Resolves the configuration, finds the backend, checks the required capabilities and opens it.
      *
+     * @return the opened Sluice
      * @throws SluiceException {@code INVALID_CONFIG} for unknown keys, a bad value or a backend not
      *     on the class path; {@code UNSUPPORTED} for a missing required capability
      */

@@ -23,14 +23,35 @@ public class SluiceException extends RuntimeException {
   private final ErrorCode code;
   private final boolean retryable;
 
+  /**
+   * An exception that is not retryable.
+   *
+   * @param code what went wrong
+   * @param message the details
+   */
   public SluiceException(ErrorCode code, String message) {
     this(code, message, null, code.isRetryableByDefault());
   }
 
+  /**
+   * An exception that is not retryable, with its cause.
+   *
+   * @param code what went wrong
+   * @param message the details
+   * @param cause the underlying failure, or null
+   */
   public SluiceException(ErrorCode code, String message, @Nullable Throwable cause) {
     this(code, message, cause, code.isRetryableByDefault());
   }
 
+  /**
+   * An exception, retryable or not.
+   *
+   * @param code what went wrong
+   * @param message the details
+   * @param cause the underlying failure, or null
+   * @param retryable whether trying the same call again may succeed
+   */
   public SluiceException(
       ErrorCode code, String message, @Nullable Throwable cause, boolean retryable) {
     super("[" + code + "] " + message, cause);
@@ -41,12 +62,20 @@ public class SluiceException extends RuntimeException {
     this.retryable = retryable;
   }
 
-  /** The portable reason. */
+  /**
+   * The portable reason.
+   *
+   * @return the portable reason
+   */
   public ErrorCode code() {
     return code;
   }
 
-  /** Whether the same operation may succeed if tried again unchanged. */
+  /**
+   * Whether the same operation may succeed if tried again unchanged.
+   *
+   * @return true if the same operation may succeed if tried again unchanged
+   */
   public boolean isRetryable() {
     return retryable;
   }
@@ -55,6 +84,9 @@ public class SluiceException extends RuntimeException {
    * Finds the {@code SluiceException} in {@code error} or its causes (futures wrap it in {@code
    * CompletionException} or {@code ExecutionException}); wraps anything else as {@link
    * ErrorCode#INTERNAL}.
+   *
+   * @param error the failure to wrap
+   * @return the {@code SluiceException} found, or one that wraps {@code error}
    */
   public static SluiceException from(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {

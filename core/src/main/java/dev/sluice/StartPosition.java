@@ -55,15 +55,30 @@ public final class StartPosition {
     this.fallback = fallback;
   }
 
+  /**
+   * The oldest record still retained.
+   *
+   * @return the start position
+   */
   public static StartPosition earliest() {
     return EARLIEST;
   }
 
+  /**
+   * Only records sent after the consumer starts.
+   *
+   * @return the start position
+   */
   public static StartPosition latest() {
     return LATEST;
   }
 
-  /** The first record whose timestamp is at or after {@code timestamp}. */
+  /**
+   * The first record whose timestamp is at or after {@code timestamp}.
+   *
+   * @param timestamp the timestamp
+   * @return the first record whose timestamp is at or after {@code timestamp}
+   */
   public static StartPosition atTimestamp(Instant timestamp) {
     return new StartPosition(
         Kind.AT_TIMESTAMP, Validation.notNull(timestamp, "timestamp"), null, false, null);
@@ -72,12 +87,22 @@ public final class StartPosition {
   /**
    * Each listed shard starts at its position (the record there is read first); other shards start
    * at the earliest record unless {@link #orElse} says otherwise.
+   *
+   * @param positions the position to start at, per shard
+   * @return each listed shard starts at its position (the record there is read first); other shards
+   *     start at the earliest record unless {@link #orElse} says otherwise
    */
   public static StartPosition at(Map<Shard, Position> positions) {
     return new StartPosition(Kind.POSITIONS, null, copy(positions), true, EARLIEST);
   }
 
-  /** Shard {@code shard} starts at {@code position}; other shards at the earliest record. */
+  /**
+   * Shard {@code shard} starts at {@code position}; other shards at the earliest record.
+   *
+   * @param shard the shard
+   * @param position the position
+   * @return the start position
+   */
   public static StartPosition at(Shard shard, Position position) {
     return at(Map.of(Validation.notNull(shard, "shard"), Validation.notNull(position, "position")));
   }
@@ -86,6 +111,11 @@ public final class StartPosition {
    * Each listed shard starts just after its position (the position of the last record the
    * application processed); other shards start at the earliest record unless {@link #orElse} says
    * otherwise.
+   *
+   * @param positions the position to start at, per shard
+   * @return each listed shard starts just after its position (the position of the last record the
+   *     application processed); other shards start at the earliest record unless {@link #orElse}
+   *     says otherwise
    */
   public static StartPosition after(Map<Shard, Position> positions) {
     return new StartPosition(Kind.POSITIONS, null, copy(positions), false, EARLIEST);
@@ -101,7 +131,12 @@ public final class StartPosition {
     return Map.copyOf(positions);
   }
 
-  /** For a position start: where the shards not listed start (earliest by default). */
+  /**
+   * For a position start: where the shards not listed start (earliest by default).
+   *
+   * @param otherShards where to start in the shards it does not name
+   * @return the start position
+   */
   public StartPosition orElse(StartPosition otherShards) {
     Validation.notNull(otherShards, "otherShards");
     if (kind != Kind.POSITIONS) {
@@ -115,28 +150,47 @@ public final class StartPosition {
     return new StartPosition(kind, null, positions, inclusive, otherShards);
   }
 
+  /**
+   * Which kind of start position this is.
+   *
+   * @return the kind
+   */
   public Kind kind() {
     return kind;
   }
 
-  /** For {@link Kind#AT_TIMESTAMP}: the instant. */
+  /**
+   * For {@link Kind#AT_TIMESTAMP}: the instant.
+   *
+   * @return the instant, or null for another kind
+   */
   public @Nullable Instant timestamp() {
     return timestamp;
   }
 
-  /** For {@link Kind#POSITIONS}: the given positions. */
+  /**
+   * For {@link Kind#POSITIONS}: the given positions.
+   *
+   * @return the position to start at, per shard; empty for another kind
+   */
   public Map<Shard, Position> positions() {
     return positions == null ? Map.of() : positions;
   }
 
   /**
    * For {@link Kind#POSITIONS}: true if the record at the position is read, false if it is skipped.
+   *
+   * @return true if the record at the position is read, false if it is skipped
    */
   public boolean isInclusive() {
     return inclusive;
   }
 
-  /** For {@link Kind#POSITIONS}: where shards that have no given position start. */
+  /**
+   * For {@link Kind#POSITIONS}: where shards that have no given position start.
+   *
+   * @return the start position
+   */
   public StartPosition fallback() {
     return fallback == null ? EARLIEST : fallback;
   }
@@ -144,6 +198,10 @@ public final class StartPosition {
   /**
    * The start position for one shard: a given position if this is a position start that names it,
    * else the fallback (or this start itself).
+   *
+   * @param shard the shard
+   * @return the start position for one shard: a given position if this is a position start that
+   *     names it, else the fallback (or this start itself)
    */
   public StartPosition forShard(Shard shard) {
     Validation.notNull(shard, "shard");

@@ -22,6 +22,8 @@ public interface StreamAdmin {
   /**
    * Creates a stream and waits until it is ready.
    *
+   * @param stream the stream's name
+   * @param spec how the stream is made
    * @throws SluiceException {@code ALREADY_EXISTS}, {@code INVALID_ARGUMENT} for a bad name, shard
    *     count or retention
    */
@@ -30,19 +32,31 @@ public interface StreamAdmin {
   /**
    * Describes a stream.
    *
+   * @param stream the stream's name
+   * @return the stream's description
    * @throws SluiceException {@code NOT_FOUND}
    */
   StreamDescription describeStream(String stream);
 
-  /** True if the stream exists. */
+  /**
+   * True if the stream exists.
+   *
+   * @param stream the stream's name
+   * @return true if the stream exists
+   */
   boolean exists(String stream);
 
-  /** The names of all streams, sorted. */
+  /**
+   * The names of all streams, sorted.
+   *
+   * @return the names of all streams, sorted
+   */
   List<String> listStreams();
 
   /**
    * Deletes a stream and its records.
    *
+   * @param stream the stream's name
    * @throws SluiceException {@code NOT_FOUND}
    */
   void deleteStream(String stream);
@@ -51,6 +65,8 @@ public interface StreamAdmin {
    * Changes the number of open shards and waits until done. Kafka adds partitions (keys then route
    * differently); Kinesis and memory split or merge shards evenly.
    *
+   * @param stream the stream's name
+   * @param shards the shards
    * @throws SluiceException {@code UNSUPPORTED} when lowering on a backend that cannot
    */
   void setShardCount(String stream, int shards);
@@ -61,6 +77,8 @@ public interface StreamAdmin {
    * The value must lie within {@link Capabilities#minRetention()} and {@link
    * Capabilities#maxRetention()} (Kinesis: 24 to 8,760 whole hours).
    *
+   * @param stream the stream's name
+   * @param retention how long records are kept
    * @throws SluiceException {@code INVALID_ARGUMENT} for a retention not positive, outside those
    *     bounds or finer than the backend keeps (Kinesis: not whole hours), or for a stream created
    *     with {@link StreamSpec.CleanupPolicy#COMPACT} (it keeps every key's latest record however
@@ -71,6 +89,8 @@ public interface StreamAdmin {
   /**
    * Splits an open shard in two at the middle of its hash-key range.
    *
+   * @param stream the stream's name
+   * @param shard the shard
    * @throws SluiceException {@code UNSUPPORTED} where the backend has no hash-key ranges (Kafka)
    */
   void splitShard(String stream, Shard shard);
@@ -78,6 +98,9 @@ public interface StreamAdmin {
   /**
    * Merges two open shards with adjacent hash-key ranges into one.
    *
+   * @param stream the stream's name
+   * @param first the first of the two shards
+   * @param second the second shard, adjacent to the first
    * @throws SluiceException {@code UNSUPPORTED} where the backend cannot (Kafka), {@code
    *     INVALID_ARGUMENT} if the shards are not adjacent
    */

@@ -32,6 +32,9 @@ public final class StreamDescription {
    * A description.
    *
    * @param retention null if records are kept forever
+   * @param name the name
+   * @param shards the shards
+   * @return a description
    */
   public static StreamDescription of(
       String name, List<ShardDescription> shards, @Nullable Duration retention) {
@@ -42,6 +45,10 @@ public final class StreamDescription {
    * A description of a stream with this cleanup policy.
    *
    * @param retention null if records are kept forever
+   * @param name the name
+   * @param shards the shards
+   * @param cleanupPolicy how old records are removed
+   * @return a description of a stream with this cleanup policy
    */
   public static StreamDescription of(
       String name,
@@ -55,16 +62,29 @@ public final class StreamDescription {
         Validation.notNull(cleanupPolicy, "cleanupPolicy"));
   }
 
+  /**
+   * The stream's name.
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** Every shard the stream still retains records of, open or closed, sorted by id number. */
+  /**
+   * Every shard the stream still retains records of, open or closed, sorted by id number.
+   *
+   * @return every shard the stream still retains records of, open or closed, sorted by id number
+   */
   public List<ShardDescription> shards() {
     return shards;
   }
 
-  /** The shards that take new records. */
+  /**
+   * The shards that take new records.
+   *
+   * @return the shards that take new records
+   */
   public List<Shard> openShards() {
     return shards.stream()
         .filter(ShardDescription::isOpen)
@@ -72,7 +92,12 @@ public final class StreamDescription {
         .collect(Collectors.toList());
   }
 
-  /** The description of one shard, or null. */
+  /**
+   * The description of one shard, or null.
+   *
+   * @param shard the shard
+   * @return the description of one shard, or null
+   */
   public @Nullable ShardDescription shard(Shard shard) {
     Validation.notNull(shard, "shard");
     for (ShardDescription d : shards) {
@@ -83,12 +108,20 @@ public final class StreamDescription {
     return null;
   }
 
-  /** How long records are retained, or null if forever. */
+  /**
+   * How long records are retained, or null if forever.
+   *
+   * @return how long records are retained, or null if forever
+   */
   public @Nullable Duration retention() {
     return retention;
   }
 
-  /** Whether old records are deleted or the stream is compacted by key. */
+  /**
+   * Whether old records are deleted or the stream is compacted by key.
+   *
+   * @return true if old records are deleted or the stream is compacted by key
+   */
   public CleanupPolicy cleanupPolicy() {
     return cleanupPolicy;
   }

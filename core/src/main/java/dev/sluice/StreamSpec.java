@@ -36,12 +36,22 @@ public final class StreamSpec {
     this.cleanupPolicy = cleanupPolicy;
   }
 
-  /** A stream with this many shards, the backend's default retention, and DELETE cleanup. */
+  /**
+   * A stream with this many shards, the backend's default retention, and DELETE cleanup.
+   *
+   * @param shards the shards
+   * @return a stream with this many shards, the backend's default retention, and DELETE cleanup
+   */
   public static StreamSpec withShards(int shards) {
     return new StreamSpec(shards, null, CleanupPolicy.DELETE);
   }
 
-  /** The same spec with this retention. */
+  /**
+   * The same spec with this retention.
+   *
+   * @param retention how long records are kept
+   * @return the same spec with this retention
+   */
   public StreamSpec retention(Duration retention) {
     return new StreamSpec(shards, Validation.notNull(retention, "retention"), cleanupPolicy);
   }
@@ -49,21 +59,39 @@ public final class StreamSpec {
   /**
    * The same spec with this cleanup policy; creating a {@link CleanupPolicy#COMPACT} stream fails
    * with {@code UNSUPPORTED} on a backend without {@link Capabilities.Capability#COMPACTION}.
+   *
+   * @param policy the failure policy
+   * @return the same spec with this cleanup policy; creating a {@link CleanupPolicy#COMPACT} stream
+   *     fails with {@code UNSUPPORTED} on a backend without {@link
+   *     Capabilities.Capability#COMPACTION}
    */
   public StreamSpec cleanupPolicy(CleanupPolicy policy) {
     return new StreamSpec(shards, retention, Validation.notNull(policy, "policy"));
   }
 
-  /** DELETE unless asked otherwise. */
+  /**
+   * DELETE unless asked otherwise.
+   *
+   * @return the cleanup policy
+   */
   public CleanupPolicy cleanupPolicy() {
     return cleanupPolicy;
   }
 
+  /**
+   * The number of shards.
+   *
+   * @return the shard count
+   */
   public int shards() {
     return shards;
   }
 
-  /** The retention asked for, or null for the backend's default. */
+  /**
+   * The retention asked for, or null for the backend's default.
+   *
+   * @return the retention asked for, or null for the backend's default
+   */
   public @Nullable Duration retention() {
     return retention;
   }

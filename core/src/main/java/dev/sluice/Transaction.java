@@ -14,10 +14,29 @@ import org.jspecify.annotations.Nullable;
  * never commits with a record missing.
  */
 public interface Transaction {
-  /** Sends a record to {@code to} within this transaction. */
+  /**
+   * Sends a record to {@code to} within this transaction.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param to the stream to send to, with its serdes
+   * @param record the record
+   * @return a future completed with where the record was stored, or failed with a {@link
+   *     SluiceException}
+   */
   <K, V> CompletableFuture<SendResult> send(Destination<K, V> to, Record<K, V> record);
 
-  /** Sends a record with this key and value to {@code to} within this transaction. */
+  /**
+   * Sends a record with this key and value to {@code to} within this transaction.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @param to the stream to send to, with its serdes
+   * @param key the record's key, or null
+   * @param value the record's value, or null
+   * @return a future completed with where the record was stored, or failed with a {@link
+   *     SluiceException}
+   */
   default <K, V> CompletableFuture<SendResult> send(
       Destination<K, V> to, @Nullable K key, @Nullable V value) {
     return send(to, Record.of(key, value));

@@ -31,10 +31,20 @@ public interface TransactionalProducer extends AutoCloseable {
   /** What a transaction does; commit follows if it returns, abort if it throws. */
   @FunctionalInterface
   interface Work {
+    /**
+     * The work of one transaction; returning commits it, throwing aborts it.
+     *
+     * @param tx the transaction to send in
+     * @throws Exception any failure, which aborts the transaction
+     */
     void run(Transaction tx) throws Exception;
   }
 
-  /** The transactional identity this producer was opened with. */
+  /**
+   * The transactional identity this producer was opened with.
+   *
+   * @return the transactional identity this producer was opened with
+   */
   String transactionalId();
 
   /**
@@ -42,6 +52,7 @@ public interface TransactionalProducer extends AutoCloseable {
    * rethrows if {@code work} throws (a checked exception wrapped in a {@code HANDLER_FAILED} {@link
    * SluiceException}). Waits while another thread's transaction is open.
    *
+   * @param work the work of the transaction
    * @throws SluiceException what the commit failed with (nothing of the transaction is visible
    *     then), or what {@code work} threw
    */
@@ -51,10 +62,18 @@ public interface TransactionalProducer extends AutoCloseable {
    * Opens a transaction for the caller to {@link Transaction#commit()} or {@link
    * Transaction#abort()}: for transactions that span calls (a batch collected over time). Waits
    * while another one is open.
+   *
+   * @return the transaction
    */
   Transaction begin();
 
-  /** The backend's own client (Kafka's {@code Producer}), for what Sluice does not cover. */
+  /**
+   * The backend's own client (Kafka's {@code Producer}), for what Sluice does not cover.
+   *
+   * @param <T> the type
+   * @param type the client's class
+   * @return the backend's own client (Kafka's {@code Producer}), for what Sluice does not cover
+   */
   <T> T unwrap(Class<T> type);
 
   /** Aborts an open transaction and releases the producer; later calls fail with {@code CLOSED}. */

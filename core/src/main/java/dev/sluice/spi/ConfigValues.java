@@ -44,6 +44,10 @@ public final class ConfigValues {
    * @param key the full key ({@code sluice.<backend>.<name>}), for the message
    * @param value the configured value, or null if the key is not set
    * @param max {@link Long#MAX_VALUE} for no upper bound
+   * @param defaultValue the default value
+   * @param min the lower bound
+   * @return a whole-number setting: {@code defaultValue} if {@code value} is null, else {@code
+   *     value} (surrounding blanks ignored) if it is a whole number from {@code min} to {@code max}
    * @throws SluiceException {@code INVALID_CONFIG}, naming the key, the range and the value
    */
   public static long wholeNumber(
@@ -76,6 +80,11 @@ public final class ConfigValues {
   /**
    * The known value closest to {@code value}, for a "did you mean" hint, or null if none is close
    * enough to be a likely misspelling.
+   *
+   * @param value the record's value, or null
+   * @param known the valid values
+   * @return the known value closest to {@code value}, for a "did you mean" hint, or null if none is
+   *     close enough to be a likely misspelling
    */
   public static @Nullable String closest(String value, Collection<String> known) {
     String best = null;
@@ -90,7 +99,13 @@ public final class ConfigValues {
     return best != null && bestDistance <= Math.max(2, value.length() / 4) ? best : null;
   }
 
-  /** Levenshtein distance: the fewest one-character edits that turn {@code a} into {@code b}. */
+  /**
+   * Levenshtein distance: the fewest one-character edits that turn {@code a} into {@code b}.
+   *
+   * @param a one string
+   * @param b the other
+   * @return the number of single-character edits from one to the other
+   */
   public static int editDistance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];

@@ -26,21 +26,35 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public interface ConsumerDriver extends AutoCloseable {
-  /** Starts reading. Called once; must return promptly (work happens on the driver's threads). */
+  /**
+   * Starts reading. Called once; must return promptly (work happens on the driver's threads).
+   *
+   * @param sink where records and shard events are delivered
+   */
   void start(DeliverySink sink);
 
   /**
    * Stops fetching records of this shard until {@link #resume}. Thread-safe; may take effect after
    * a batch already fetched is delivered. Must not give the shard up.
+   *
+   * @param shard the shard
    */
   void pause(Shard shard);
 
+  /**
+   * Fetches records of this shard again after {@link #pause}. Thread-safe.
+   *
+   * @param shard the shard
+   */
   void resume(Shard shard);
 
   /**
    * Stores checkpoints: for each shard, the position of the last processed record; reading resumes
    * after it. Thread-safe; the future completes when stored. In standalone mode it completes at
    * once and stores nothing. Checkpoints of shards no longer owned may be ignored.
+   *
+   * @param checkpoints the position to store, per shard
+   * @return a future that completes when it is done
    */
   CompletableFuture<Void> commit(Map<Shard, Position> checkpoints);
 
@@ -73,6 +87,12 @@ public interface ConsumerDriver extends AutoCloseable {
   @Override
   void close();
 
-  /** The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}. */
+  /**
+   * The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}.
+   *
+   * @param <T> the type
+   * @param type the native client's class
+   * @return the native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}
+   */
   <T> T unwrap(Class<T> type);
 }

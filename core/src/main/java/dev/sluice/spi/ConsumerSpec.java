@@ -18,6 +18,15 @@ public final class ConsumerSpec {
   private final int maxBatchRecords;
   private final boolean deduplicate;
 
+  /**
+   * What a consumer driver is made for.
+   *
+   * @param stream the stream to read
+   * @param group the consumer group, or null for a standalone consumer
+   * @param startPosition where to start a shard that has no checkpoint
+   * @param clientId a name for this consumer, unique across processes on one host
+   * @param maxBatchRecords a hint for the largest batch worth delivering at once
+   */
   public ConsumerSpec(
       String stream,
       @Nullable String group,
@@ -46,17 +55,30 @@ public final class ConsumerSpec {
     this.maxBatchRecords = maxBatchRecords;
   }
 
+  /**
+   * The stream to read.
+   *
+   * @return the stream's name
+   */
   public String stream() {
     return stream;
   }
 
   /**
    * The group (group mode: shared shards, checkpoints stored), or null (standalone: all shards).
+   *
+   * @return the group (group mode: shared shards, checkpoints stored), or null (standalone: all
+   *     shards)
    */
   public @Nullable String group() {
     return group;
   }
 
+  /**
+   * Whether this consumer is in a group.
+   *
+   * @return true if {@link #group()} is not null
+   */
   public boolean isGroup() {
     return group != null;
   }
@@ -64,6 +86,8 @@ public final class ConsumerSpec {
   /**
    * Where to start a shard that has no checkpoint. In group mode a stored checkpoint always wins:
    * reading resumes just after it.
+   *
+   * @return where to start a shard that has no checkpoint
    */
   public StartPosition startPosition() {
     return startPosition;
@@ -73,6 +97,9 @@ public final class ConsumerSpec {
    * A name for this consumer, unique across processes on one host (it holds the process id) and
    * within the JVM (Kafka client.id, KCL worker id). A backend that needs uniqueness across hosts
    * adds its own suffix.
+   *
+   * @return a name for this consumer, unique across processes on one host (it holds the process id)
+   *     and within the JVM (Kafka client.id, KCL worker id)
    */
   public String clientId() {
     return clientId;
@@ -81,6 +108,9 @@ public final class ConsumerSpec {
   /**
    * A hint for the largest batch worth delivering at once: a pull consumer's {@code
    * maxPollRecords}; for a handler consumer, 5000 or its {@code maxBufferedRecords} if smaller.
+   *
+   * @return a hint for the largest batch worth delivering at once: a pull consumer's {@code
+   *     maxPollRecords}; for a handler consumer, 5000 or its {@code maxBufferedRecords} if smaller
    */
   public int maxBatchRecords() {
     return maxBatchRecords;
@@ -103,6 +133,8 @@ public final class ConsumerSpec {
    * not exist is a mistake (a wrong stream, a stale id), not a no-op.
    *
    * @param shards every shard the stream has now
+   * @return the error to report if the start position names a shard the stream does not have, or
+   *     null if it names none or only shards among {@code shards}
    */
   public @Nullable SluiceException unknownStartShard(Collection<Shard> shards) {
     for (Shard named : new TreeSet<>(startPosition.positions().keySet())) {

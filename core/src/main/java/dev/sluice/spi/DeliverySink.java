@@ -10,13 +10,21 @@ import org.jspecify.annotations.Nullable;
 
 /** Where a {@link ConsumerDriver} delivers records and assignment changes. Implemented by core. */
 public interface DeliverySink {
-  /** These shards are now owned; their records follow. */
+  /**
+   * These shards are now owned; their records follow.
+   *
+   * @param shards the shards
+   */
   void assigned(Set<Shard> shards);
 
   /**
    * These shards are being given up. Blocks until handlers in progress for them have finished
    * (bounded), drops their queued records, and returns the checkpoints the driver must write before
    * letting the shards go: empty if {@code lost} (another owner already has them).
+   *
+   * @param shards the shards
+   * @param lost true if the shards were lost without a chance to checkpoint
+   * @return the checkpoints to write before letting the shards go; empty if {@code lost}
    */
   Map<Shard, Position> revoked(Set<Shard> shards, boolean lost);
 
@@ -29,6 +37,8 @@ public interface DeliverySink {
    *     time, or -1 if unknown
    * @param recordsBehindLatest how many records the shard has after the last one here, or -1 if
    *     unknown
+   * @param shard the shard
+   * @param records the records, in send order
    */
   void deliver(
       Shard shard,
@@ -74,9 +84,16 @@ public interface DeliverySink {
    * delivered for it has been processed; returns true if so, or false if the consumer is closing
    * first. After true, the driver may checkpoint the shard's end so its children can start, and
    * must treat the shard as given up (no {@link #revoked} call follows for it).
+   *
+   * @param shard the shard
+   * @return the shard was read to its end (it was split or merged away)
    */
   boolean shardEnded(Shard shard);
 
-  /** The driver cannot go on (e.g. a fatal client error). The consumer stops with this error. */
+  /**
+   * The driver cannot go on (e.g. a fatal client error). The consumer stops with this error.
+   *
+   * @param error the failure
+   */
   void failed(Throwable error);
 }

@@ -54,13 +54,21 @@ public final class HashRouting {
 
   private HashRouting() {}
 
-  /** The 128-bit hash key of these bytes. */
+  /**
+   * The 128-bit hash key of these bytes.
+   *
+   * @param key the record's key, or null
+   * @return the 128-bit hash key of these bytes
+   */
   public static BigInteger hashKey(byte[] key) {
     return new BigInteger(1, MD5.get().digest(key));
   }
 
   /**
    * {@code count} contiguous ranges that split the whole hash-key space evenly, as Kinesis does.
+   *
+   * @param count how many
+   * @return {@code count} ranges splitting the hash key space evenly
    */
   public static List<HashKeyRange> evenRanges(int count) {
     List<HashKeyRange> ranges = new ArrayList<>(count);
@@ -141,12 +149,22 @@ public final class HashRouting {
       }
     }
 
-    /** An index of these ranges (copied); positions answered are positions in this list. */
+    /**
+     * An index of these ranges (copied); positions answered are positions in this list.
+     *
+     * @param ranges the ranges, each hash key in exactly one
+     * @return an index of these ranges (copied); positions answered are positions in this list
+     */
     public static RangeIndex of(List<HashKeyRange> ranges) {
       return new RangeIndex(List.copyOf(ranges));
     }
 
-    /** The position, in the list given, of the range holding this key's hash key, or -1. */
+    /**
+     * The position, in the list given, of the range holding this key's hash key, or -1.
+     *
+     * @param key the record's key, or null
+     * @return the position, in the list given, of the range holding this key's hash key, or -1
+     */
     public int indexOf(byte[] key) {
       if (key.length > MAX_REMEMBERED_KEY_BYTES) {
         return search(key);

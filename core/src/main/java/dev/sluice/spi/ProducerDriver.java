@@ -20,6 +20,9 @@ public interface ProducerDriver extends AutoCloseable {
    * only to a backend declaring {@code TOMBSTONES}, and must be stored as one and received with a
    * null value; a timestamp is in the declared range and must be stored as it is. Must not block
    * for long (it may block while the driver's buffer is full).
+   *
+   * @param record the record
+   * @param callback told of the outcome, once
    */
   void send(Record<byte[], byte[]> record, SendCallback callback);
 
@@ -27,6 +30,10 @@ public interface ProducerDriver extends AutoCloseable {
    * Sends one record as {@link #send(Record, SendCallback)}, named by {@code id} so that a
    * deduplicating consumer can drop a second copy. A backend that stores write ids (declares {@code
    * Capability.DEDUPLICATION}) must store it with the record; the default ignores it.
+   *
+   * @param record the record
+   * @param id identifies the write, for deduplication
+   * @param callback told of the outcome, once
    */
   default void send(Record<byte[], byte[]> record, WriteId id, SendCallback callback) {
     send(record, callback);
@@ -35,19 +42,33 @@ public interface ProducerDriver extends AutoCloseable {
   /**
    * The shard records with this key are routed to now. May fetch stream metadata.
    *
+   * @param key the record's key, or null
+   * @return the shard records with this key are routed to now
    * @throws RuntimeException if the stream does not exist (translated by core)
    */
   Shard shardFor(byte[] key);
 
-  /** Blocks until every record sent before the call is stored or failed. */
+  /**
+   * Blocks until every record sent before the call is stored or failed.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
   void flush() throws InterruptedException;
 
-  /** The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}. */
+  /**
+   * The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}.
+   *
+   * @param <T> the type
+   * @param type the native client's class
+   * @return the native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}
+   */
   <T> T unwrap(Class<T> type);
 
   /**
    * Flushes (up to {@code timeout}) and releases. Sends still pending after the timeout must fail
    * their callbacks.
+   *
+   * @param timeout how long to wait at most
    */
   void close(Duration timeout);
 

@@ -32,6 +32,7 @@ public final class ShardLineage {
    * @param parents every shard the stream lists, each with its parents: none for a shard the stream
    *     was created with, one after a split, two after a merge. A parent may be a shard the stream
    *     no longer lists (on Kinesis, aged out of retention).
+   * @return the lineage of a stream's shards, as its backend lists them
    */
   public static ShardLineage of(Map<Shard, ? extends Collection<Shard>> parents) {
     Map<Shard, List<Shard>> copy = new TreeMap<>();
@@ -39,12 +40,21 @@ public final class ShardLineage {
     return new ShardLineage(copy);
   }
 
-  /** Whether the stream lists this shard. */
+  /**
+   * Whether the stream lists this shard.
+   *
+   * @param shard the shard
+   * @return true if the stream lists this shard
+   */
   public boolean contains(Shard shard) {
     return parents.containsKey(shard);
   }
 
-  /** The shards the stream lists, in order. */
+  /**
+   * The shards the stream lists, in order.
+   *
+   * @return the shards the stream lists, in order
+   */
   public Set<Shard> shards() {
     return parents.keySet();
   }
@@ -56,6 +66,9 @@ public final class ShardLineage {
    *
    * @param done shards read to their end whose records were processed, and shards not to be read at
    *     all (the ancestors of a shard the start position places the consumer in, say)
+   * @return the readable shards, in ordered shards that may be read now, in order: not done
+   *     themselves, and every parent done or no longer listed (a parent that aged out has nothing
+   *     left to read first)
    */
   public SortedSet<Shard> readable(Set<Shard> done) {
     SortedSet<Shard> readable = new TreeSet<>();
@@ -80,6 +93,9 @@ public final class ShardLineage {
   /**
    * Every ancestor of these shards: their parents, the parents' parents, and so on. A consumer told
    * to start inside a shard has got past all of them, so it does not read them.
+   *
+   * @param shards the shards
+   * @return every ancestor of these shards: their parents, the parents' parents, and so on
    */
   public Set<Shard> ancestors(Collection<Shard> shards) {
     Set<Shard> ancestors = new HashSet<>();

@@ -6,6 +6,11 @@ package dev.sluice.spi;
  * counting received bytes does not build every record on the delivering thread.
  */
 public interface SizedBatch {
-  /** The key and value bytes of the batch's records, as {@code key().length + value().length}. */
+  /**
+   * The key and value bytes of the batch's records, as {@code key().length + value().length}.
+   *
+   * @return the key and value bytes of the batch's records, as {@code key().length +
+   *     value().length}
+   */
   long keyAndValueBytes();
 }

@@ -39,6 +39,11 @@ public interface TransactionDriver extends AutoCloseable {
    * ProducerDriver#send(Record, WriteId, SendCallback)} (validated by core; {@code id} may be
    * ignored by a backend whose transactions make it needless). Must fail the callback with a
    * not-found error if the stream does not exist, without blocking for long.
+   *
+   * @param stream the stream's name
+   * @param record the record
+   * @param id identifies the write, for deduplication
+   * @param callback told of the outcome, once
    */
   void send(String stream, Record<byte[], byte[]> record, WriteId id, SendCallback callback);
 
@@ -46,6 +51,9 @@ public interface TransactionDriver extends AutoCloseable {
    * Adds consumer checkpoints to the open transaction: for each shard of {@code consumer}'s stream,
    * the position of the last processed record. {@code consumer} is a group-mode driver this backend
    * made.
+   *
+   * @param consumer the consumer whose group's checkpoints these are
+   * @param checkpoints the position to store, per shard
    */
   void sendCheckpoints(ConsumerDriver consumer, Map<Shard, Position> checkpoints);
 
@@ -61,13 +69,29 @@ public interface TransactionDriver extends AutoCloseable {
   /** Aborts the open transaction; nothing of it becomes visible. Blocks until done. */
   void abort();
 
-  /** The shard records of {@code stream} with this key are routed to now. */
+  /**
+   * The shard records of {@code stream} with this key are routed to now.
+   *
+   * @param stream the stream's name
+   * @param key the record's key, or null
+   * @return the shard records of {@code stream} with this key are routed to now
+   */
   Shard shardFor(String stream, byte[] key);
 
-  /** The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}. */
+  /**
+   * The native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}.
+   *
+   * @param <T> the type
+   * @param type the native client's class
+   * @return the native client of this type, or an {@code UNSUPPORTED} {@code SluiceException}
+   */
   <T> T unwrap(Class<T> type);
 
-  /** Aborts an open transaction (up to {@code timeout}) and releases the driver. */
+  /**
+   * Aborts an open transaction (up to {@code timeout}) and releases the driver.
+   *
+   * @param timeout how long to wait at most
+   */
   void close(Duration timeout);
 
   @Override

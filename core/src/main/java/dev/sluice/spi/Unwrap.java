@@ -15,6 +15,10 @@ public final class Unwrap {
    *
    * @param owner who was asked, the message's subject: {@code "A Kafka producer"}
    * @param has what it does unwrap to, for the message
+   * @param <T> the type
+   * @param type the class asked for
+   * @param client the native client
+   * @return {@code client} as {@code type}
    */
   public static <T> T as(Class<T> type, Object client, String owner, String has) {
     if (type.isInstance(client)) {
@@ -23,7 +27,14 @@ public final class Unwrap {
     throw unsupported(type, owner, has);
   }
 
-  /** The error of an {@code unwrap} to a type that {@code owner} has no client of. */
+  /**
+   * The error of an {@code unwrap} to a type that {@code owner} has no client of.
+   *
+   * @param type the class asked for
+   * @param owner what was asked, for the message (e.g. {@code "Kafka producer"})
+   * @param has the client types it has, for the message
+   * @return the error of an {@code unwrap} to a type that {@code owner} has no client of
+   */
   public static SluiceException unsupported(Class<?> type, String owner, String has) {
     return new SluiceException(
         ErrorCode.UNSUPPORTED,

@@ -29,6 +29,15 @@ import java.util.Objects;
  * @param index order among writes of the same position, from 0
  */
 public record WriteId(String writer, Position position, int index) implements Comparable<WriteId> {
+  /**
+   * Checks the components.
+   *
+   * @param writer who wrote it; at most 256 UTF-8 bytes
+   * @param position the writer's position
+   * @param index order among writes of the same position, from 0
+   * @throws NullPointerException if {@code writer} or {@code position} is null
+   * @throws IllegalArgumentException if {@code index} is negative
+   */
   public WriteId {
     Objects.requireNonNull(writer, "writer");
     Objects.requireNonNull(position, "position");
