@@ -39,6 +39,14 @@ public final class ConsumerSpec {
   /**
    * A spec; {@code deduplicate} only for a group consumer on a backend that declares {@code
    * Capability.DEDUPLICATION}.
+   *
+   * @param stream the stream to read
+   * @param group the consumer group, or null for a standalone consumer
+   * @param startPosition where to start a shard that has no checkpoint
+   * @param clientId a name for this consumer, unique across processes on one host
+   * @param maxBatchRecords a hint for the largest batch worth delivering at once
+   * @param deduplicate true if the consumer drops second copies of writes (see {@link
+   *     #deduplicate()})
    */
   public ConsumerSpec(
       String stream,
@@ -121,6 +129,8 @@ public final class ConsumerSpec {
    * DeliverySink#deliver(Shard, java.util.List, java.util.List, long, long)}), restore the state
    * stored with each shard's checkpoint ({@link DeliverySink#restoreDeduplication}) and store it
    * with each checkpoint, in one atomic write ({@link DeliverySink#deduplicationState}).
+   *
+   * @return true if the consumer deduplicates
    */
   public boolean deduplicate() {
     return deduplicate;

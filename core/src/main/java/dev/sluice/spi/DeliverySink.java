@@ -52,6 +52,12 @@ public interface DeliverySink {
    * stored without one (another producer's). Otherwise as {@link #deliver(Shard, List, long,
    * long)}; a driver of a backend that declares {@code Capability.DEDUPLICATION} must deliver this
    * way when the spec asks to deduplicate.
+   *
+   * @param shard the shard
+   * @param records the records, in send order
+   * @param ids the records' write ids, one per record (null where a record has none)
+   * @param millisBehindLatest how far behind the newest record of the shard, in time (-1: unknown)
+   * @param recordsBehindLatest how many records behind the newest of the shard (-1: unknown)
    */
   default void deliver(
       Shard shard,
@@ -66,6 +72,9 @@ public interface DeliverySink {
    * For a consumer that deduplicates: the state the driver stored with the shard's checkpoint (what
    * {@link #deduplicationState} returned), or null if none. The driver must call it after {@link
    * #assigned} and before delivering the shard's records.
+   *
+   * @param shard the shard
+   * @param state the stored state, or null
    */
   default void restoreDeduplication(Shard shard, byte @Nullable [] state) {}
 
@@ -74,6 +83,10 @@ public interface DeliverySink {
    * the shard, in the same atomic write, for {@link #restoreDeduplication} after a restart or a
    * hand-over. The driver must call it for each checkpoint it writes, with the position it writes,
    * in the order it writes them. Null: store none (and remove what was stored).
+   *
+   * @param shard the shard
+   * @param position the checkpoint being written
+   * @return the state to store with it, or null
    */
   default byte @Nullable [] deduplicationState(Shard shard, Position position) {
     return null;

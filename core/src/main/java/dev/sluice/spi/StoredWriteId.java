@@ -19,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  *     writer's first record in the shard, or the first after the writer restarted)
  */
 public record StoredWriteId(WriteId id, @Nullable WriteId previous) {
+  /**
+   * Checks the id is given.
+   *
+   * @param id the record's id
+   * @param previous the id of the writer's previous record in the shard, or null if unknown
+   */
   public StoredWriteId {
     Objects.requireNonNull(id, "id");
   }

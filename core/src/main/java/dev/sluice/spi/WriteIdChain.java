@@ -33,7 +33,11 @@ public final class WriteIdChain {
     this.producerWriter = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  /** This producer's own writer id (the writer of records sent without an id). */
+  /**
+   * This producer's own writer id (the writer of records sent without an id).
+   *
+   * @return the writer id
+   */
   public String producerWriter() {
     return producerWriter;
   }
