@@ -87,7 +87,6 @@ final class Envelope {
     if (headers.size() > MAX_HEADERS) {
       throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
     }
-    int size = overhead(headers, value, timestampMillis) + value.length;
     byte[][] names = new byte[headers.size()][];
     int i = 0;
     for (Headers.Header h : headers) {
@@ -97,9 +96,8 @@ final class Envelope {
             "A header name must be 1 to " + MAX_HEADER_NAME_BYTES + " bytes: " + h.name());
       }
       names[i++] = name;
-      size += name.length + h.valueLength();
     }
-    ByteBuffer out = ByteBuffer.allocate(size);
+    ByteBuffer out = ByteBuffer.allocate((int) size(headers, value, timestampMillis));
     out.put(MAGIC).put(VERSION).put((byte) (timestamp ? FLAG_TIMESTAMP : 0));
     if (timestamp) {
       out.putLong(timestampMillis);
@@ -113,7 +111,26 @@ final class Envelope {
       out.putInt(v.length).put(v);
     }
     out.put(value);
+    if (out.hasRemaining()) {
+      throw new IllegalStateException("Envelope.size disagrees with encode"); // a bug, not input
+    }
     return out.array();
+  }
+
+  /**
+   * The length of what {@link #encode} writes for these: the one place the envelope's size is
+   * computed, used for the Kinesis record-size check ({@code Capabilities.recordSize}) and for
+   * allocation, so a change to the layout changes both.
+   */
+  static long size(Headers headers, byte[] value, long timestampMillis) {
+    long size = overhead(headers, value, timestampMillis) + value.length;
+    if (size == value.length) {
+      return size; // no envelope
+    }
+    for (Headers.Header h : headers) {
+      size += h.name().getBytes(StandardCharsets.UTF_8).length + h.valueLength();
+    }
+    return size;
   }
 
   /** The bytes the envelope adds besides header names and values (0 when none is written). */
