@@ -72,17 +72,31 @@ final class RecordBatcher {
     final Duration backoffMax;
     final long bufferMaxBytes;
 
+    /** The largest KPL aggregate, or 0 to send each record as its own Kinesis record. */
+    final int aggregationMaxBytes;
+
     Settings(
         Duration linger,
         Duration deliveryTimeout,
         Duration backoff,
         Duration backoffMax,
         long bufferMaxBytes) {
+      this(linger, deliveryTimeout, backoff, backoffMax, bufferMaxBytes, 0);
+    }
+
+    Settings(
+        Duration linger,
+        Duration deliveryTimeout,
+        Duration backoff,
+        Duration backoffMax,
+        long bufferMaxBytes,
+        int aggregationMaxBytes) {
       this.linger = linger;
       this.deliveryTimeout = deliveryTimeout;
       this.backoff = backoff;
       this.backoffMax = backoffMax;
       this.bufferMaxBytes = bufferMaxBytes;
+      this.aggregationMaxBytes = aggregationMaxBytes;
     }
   }
 
@@ -530,26 +544,20 @@ final class RecordBatcher {
               || attempts > 0
               || head.seq <= flushUpTo
               || now >= lingerUntil
-              || queue.size() >= MAX_RECORDS_PER_CALL
+              // Aggregated, 500 records are a few Kinesis records: wait for the bytes or linger.
+              || (settings.aggregationMaxBytes == 0 && queue.size() >= MAX_RECORDS_PER_CALL)
               || queuedBytesAtLeast(MAX_BYTES_PER_CALL);
       if (!ready) {
         return lingerUntil;
       }
-      List<Pending> batch = new ArrayList<>();
-      long bytes = 0;
-      for (Pending p : queue) {
-        if (batch.size() == MAX_RECORDS_PER_CALL
-            || (!batch.isEmpty() && bytes + p.size > MAX_BYTES_PER_CALL)) {
-          break;
-        }
-        batch.add(p);
-        bytes += p.size;
+      List<Put> batch = Put.pack(queue, settings.aggregationMaxBytes);
+      for (Put put : batch) {
+        sending += put.members.size();
       }
-      sending = batch.size();
       inFlight++;
       List<PutRecordsRequestEntry> entries = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        entries.add(p.entry());
+      for (Put put : batch) {
+        entries.add(put.entry);
       }
       PutRecordsRequest request =
           PutRecordsRequest.builder().streamName(stream).records(entries).build();
@@ -594,11 +602,12 @@ final class RecordBatcher {
 
     /** Handles a call's outcome. Runs on an SDK completion thread. */
     private void completed(
-        List<Pending> batch, @Nullable PutRecordsResponse response, @Nullable Throwable error) {
+        List<Put> batch, @Nullable PutRecordsResponse response, @Nullable Throwable error) {
       List<Runnable> callbacks = new ArrayList<>();
       lock.lock();
       try {
         inFlight--;
+        int polled = sending;
         sending = 0;
         if (stopped) {
           return; // close() has failed every record already
@@ -608,12 +617,14 @@ final class RecordBatcher {
         if (error != null) {
           Throwable cause = KinesisErrors.unwrap(error);
           boolean retry = KinesisErrors.isRetryable(cause);
-          for (Pending p : batch) {
-            if (retry && now < p.deadlineNanos) {
-              p.lastError = cause;
-              keep.add(p);
-            } else {
-              callbacks.add(() -> p.fail(cause));
+          for (Put put : batch) {
+            for (Pending p : put.members) {
+              if (retry && now < p.deadlineNanos) {
+                p.lastError = cause;
+                keep.add(p);
+              } else {
+                callbacks.add(() -> p.fail(cause));
+              }
             }
           }
           if (!retry) {
@@ -624,32 +635,48 @@ final class RecordBatcher {
           boolean resending = false;
           int duplicates = 0;
           for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
+            Put put = batch.get(i);
             PutRecordsResultEntry result = i < results.size() ? results.get(i) : null;
+            Throwable cause = null;
             if (result != null && result.errorCode() == null) {
               Shard landed = Shard.of(result.shardId());
-              Position position = Position.of(result.sequenceNumber());
               if (!landed.equals(shard)) {
                 // The map is stale (the stream was resharded): reload before the next call.
                 reloadMap = true;
+                if (put.aggregated) {
+                  // Readers of that shard drop the records whose hash key it does not cover: send
+                  // them all again, re-aggregated for the shards that now hold their keys.
+                  cause = new SluiceException(ErrorCode.UNAVAILABLE, "shard map changed");
+                }
               }
-              if (resending) {
-                p.storedShard = landed;
-                p.storedPosition = position;
-                keep.add(p);
-                duplicates++;
-              } else {
-                callbacks.add(() -> p.sent(landed, position));
+              for (int j = 0; cause == null && j < put.members.size(); j++) {
+                Pending p = put.members.get(j);
+                Position position = Position.of(result.sequenceNumber(), put.aggregated ? j : 0);
+                if (resending) {
+                  p.storedShard = landed;
+                  p.storedPosition = position;
+                  keep.add(p);
+                  duplicates++;
+                } else {
+                  callbacks.add(() -> p.sent(landed, position));
+                }
+              }
+              if (cause == null) {
+                continue;
               }
             } else {
-              Throwable cause =
+              cause =
                   result == null
                       ? new IllegalStateException("PutRecords returned fewer results than records")
                       : KinesisErrors.recordError(result.errorCode(), result.errorMessage());
-              if (!KinesisErrors.isRetryable(cause) || now >= p.deadlineNanos) {
-                callbacks.add(() -> p.fail(cause));
+            }
+            // The whole Kinesis record (all of an aggregate) goes again, from here on in order.
+            for (Pending p : put.members) {
+              Throwable why = cause;
+              if (!KinesisErrors.isRetryable(why) || now >= p.deadlineNanos) {
+                callbacks.add(() -> p.fail(why));
               } else {
-                p.lastError = cause;
+                p.lastError = why;
                 resending = true;
                 keep.add(p);
               }
@@ -664,7 +691,7 @@ final class RecordBatcher {
                 stream);
           }
         }
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < polled; i++) {
           queue.poll();
         }
         for (int i = keep.size() - 1; i >= 0; i--) {
@@ -687,6 +714,84 @@ final class RecordBatcher {
   }
 
   // ------------------------------------------------------------------ records
+
+  /**
+   * One entry of a PutRecords call: a record on its own, or several packed into a KPL aggregate
+   * ({@link KplAggregate}). It succeeds or fails as a whole.
+   */
+  private static final class Put {
+    final List<Pending> members;
+    final boolean aggregated;
+    final PutRecordsRequestEntry entry;
+    final long size;
+
+    private Put(Pending single) {
+      this.members = List.of(single);
+      this.aggregated = false;
+      this.entry = single.entry();
+      this.size = single.size;
+    }
+
+    private Put(List<Pending> members, KplAggregate aggregate) {
+      this.members = members;
+      this.aggregated = true;
+      this.entry =
+          PutRecordsRequestEntry.builder()
+              .partitionKey(aggregate.partitionKey())
+              .explicitHashKey(aggregate.hashKey().toString())
+              .data(SdkBytes.fromByteArrayUnsafe(aggregate.toBytes()))
+              .build();
+      this.size = aggregate.size();
+    }
+
+    /**
+     * The head of a lane's queue as one call's entries, at most 500 and 5 MiB, oldest first. With
+     * aggregation ({@code maxAggregateBytes > 0}) consecutive records share aggregates of up to
+     * that size; a record that would sit alone in one is sent as it is.
+     */
+    static List<Put> pack(Iterable<Pending> queue, int maxAggregateBytes) {
+      List<Put> puts = new ArrayList<>();
+      long bytes = 0;
+      List<Pending> members = new ArrayList<>();
+      KplAggregate aggregate = null;
+      for (Pending p : queue) {
+        if (maxAggregateBytes > 0) {
+          if (aggregate == null) {
+            aggregate = new KplAggregate(maxAggregateBytes);
+          }
+          if (aggregate.tryAdd(p.partitionKey, p.explicitHashKey, p.hashKey(), p.data)) {
+            members.add(p);
+            continue;
+          }
+        }
+        Put done = maxAggregateBytes > 0 ? finish(members, aggregate) : new Put(p);
+        if (puts.size() == MAX_RECORDS_PER_CALL
+            || (!puts.isEmpty() && bytes + done.size > MAX_BYTES_PER_CALL)) {
+          return puts;
+        }
+        puts.add(done);
+        bytes += done.size;
+        if (maxAggregateBytes > 0) {
+          members = new ArrayList<>();
+          aggregate = new KplAggregate(maxAggregateBytes);
+          aggregate.tryAdd(p.partitionKey, p.explicitHashKey, p.hashKey(), p.data);
+          members.add(p);
+        }
+      }
+      if (!members.isEmpty()) {
+        Put done = finish(members, aggregate);
+        if (puts.size() < MAX_RECORDS_PER_CALL
+            && (puts.isEmpty() || bytes + done.size <= MAX_BYTES_PER_CALL)) {
+          puts.add(done);
+        }
+      }
+      return puts;
+    }
+
+    private static Put finish(List<Pending> members, KplAggregate aggregate) {
+      return members.size() == 1 ? new Put(members.get(0)) : new Put(members, aggregate);
+    }
+  }
 
   /** One record on its way; its callback fires once. */
   private final class Pending {
