@@ -646,7 +646,15 @@ final class RecordBatcher {
                 if (put.aggregated) {
                   // Readers of that shard drop the records whose hash key it does not cover: send
                   // them all again, re-aggregated for the shards that now hold their keys.
-                  cause = new SluiceException(ErrorCode.UNAVAILABLE, "shard map changed");
+                  cause =
+                      new SluiceException(
+                          ErrorCode.UNAVAILABLE,
+                          "Stream '"
+                              + stream
+                              + "' was resharded while an aggregate for shard "
+                              + shard
+                              + " was sent; it landed on "
+                              + landed);
                 }
               }
               for (int j = 0; cause == null && j < put.members.size(); j++) {

@@ -288,6 +288,54 @@ class AggregationIT {
     assertThat(duplicates).isEmpty();
   }
 
+  @Test
+  @DisplayName(
+      "a split while aggregates are being sent: every record is read back (aggregates built for"
+          + " the closed parent are re-split, none left where readers drop them), keys in order")
+  void splitWhileSending() throws Exception {
+    String stream = newStream(1);
+    Shard parent = sluice.admin().describeStream(stream).shards().get(0).shard();
+    List<String> received = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<SendResult>> acks = new ArrayList<>();
+    int keys = 20;
+    int rounds = 100;
+    try (Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string());
+        Consumer<String, String> consumer =
+            sluice
+                .consumer(stream, Serde.string(), Serde.string())
+                .startPosition(StartPosition.earliest())
+                .start(r -> received.add(r.key() + "=" + r.value()))) {
+      for (int round = 0; round < rounds; round++) {
+        for (int k = 0; k < keys; k++) {
+          acks.add(producer.send("k" + k, Integer.toString(round)));
+        }
+        if (round == rounds / 3) {
+          // Wait for what is in flight so the producer holds the parent in its shard map.
+          CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]))
+              .get(60, TimeUnit.SECONDS);
+          sluice.admin().splitShard(stream, parent);
+        }
+        Thread.sleep(20); // a steady rate, so aggregates are being built across the split
+      }
+      CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+      await(() -> received.stream().distinct().count() >= (long) keys * rounds);
+    }
+    assertThat(sluice.admin().describeStream(stream).shards()).hasSizeGreaterThan(1);
+    Map<String, List<Integer>> firstSeen = new ConcurrentHashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String entry : received) {
+      if (seen.add(entry)) {
+        String key = entry.substring(0, entry.indexOf('='));
+        firstSeen
+            .computeIfAbsent(key, x -> new ArrayList<>())
+            .add(Integer.parseInt(entry.substring(entry.indexOf('=') + 1)));
+      }
+    }
+    assertThat(seen).hasSize(keys * rounds);
+    firstSeen.forEach((key, values) -> assertThat(values).as("order of %s", key).isSorted());
+  }
+
   /** How many Kinesis records the stream holds, aggregates counted once. */
   static int kinesisRecordCount(String stream) {
     int total = 0;
