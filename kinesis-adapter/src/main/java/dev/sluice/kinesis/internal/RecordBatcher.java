@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -120,6 +122,13 @@ final class RecordBatcher {
   private final ArrayDeque<Pending> inbox = new ArrayDeque<>();
   private final Map<Shard, Lane> lanes = new HashMap<>();
   private final TreeSet<Long> outstanding = new TreeSet<>();
+
+  /** Hash keys of records routed in the current pass over the inbox (see routeInbox). */
+  private final Set<BigInteger> sentAgain = new HashSet<>();
+
+  /** An aggregate landed on another shard: the next pass over the inbox sorts out its records. */
+  private boolean confirming;
+
   private @Nullable ShardMap map;
   private long mapLoadedNanos;
   private boolean reloadMap;
@@ -423,6 +432,22 @@ final class RecordBatcher {
     ShardMap current = map;
     while (!inbox.isEmpty()) {
       Pending p = inbox.peek();
+      if (p.landed != null) {
+        // Part of an aggregate that landed on another shard after a reshard: stored for good if
+        // that shard covers every record of it and nothing earlier of this key is sent again.
+        if (p.landed.readable(current) && !sentAgain.contains(p.hashKey())) {
+          inbox.poll();
+          Shard s = p.landed.shard;
+          Position pos = p.landedPosition;
+          failures.add(() -> p.sent(s, pos));
+          continue;
+        }
+        p.landed = null;
+        p.landedPosition = null;
+      }
+      if (confirming) {
+        sentAgain.add(p.hashKey());
+      }
       Shard shard;
       if (p.target != null) {
         ShardMap.Entry entry = current.get(p.target);
@@ -466,6 +491,8 @@ final class RecordBatcher {
       inbox.poll();
       lanes.computeIfAbsent(shard, Lane::new).queue.add(p);
     }
+    sentAgain.clear();
+    confirming = false;
   }
 
   /**
@@ -644,6 +671,16 @@ final class RecordBatcher {
                 // The map is stale (the stream was resharded): reload before the next call.
                 reloadMap = true;
                 if (put.aggregated) {
+                  // Readers of that shard drop the whole aggregate if it holds a record whose hash
+                  // key the shard does not cover. Whether it does is known once the map is
+                  // reloaded: routing then confirms it where it landed or sends it again.
+                  Landed where = new Landed(landed, put.members);
+                  for (int j = 0; j < put.members.size(); j++) {
+                    Pending p = put.members.get(j);
+                    p.landed = where;
+                    p.landedPosition = Position.of(result.sequenceNumber(), j);
+                  }
+                  confirming = true;
                   // Readers of that shard drop the records whose hash key it does not cover: send
                   // them all again, re-aggregated for the shards that now hold their keys.
                   cause =
@@ -722,6 +759,31 @@ final class RecordBatcher {
   }
 
   // ------------------------------------------------------------------ records
+
+  /** An aggregate stored on a shard other than the one it was built for. */
+  private static final class Landed {
+    final Shard shard;
+    final List<Pending> members;
+    private @Nullable Boolean readable;
+
+    Landed(Shard shard, List<Pending> members) {
+      this.shard = shard;
+      this.members = members;
+    }
+
+    /** Whether readers of that shard keep it: the shard covers every record's hash key. */
+    boolean readable(ShardMap map) {
+      if (readable == null) {
+        ShardMap.Entry entry = map.get(shard);
+        boolean all = entry != null;
+        for (int i = 0; all && i < members.size(); i++) {
+          all = entry.range.contains(members.get(i).hashKey());
+        }
+        readable = all;
+      }
+      return readable;
+    }
+  }
 
   /**
    * One entry of a PutRecords call: a record on its own, or several packed into a KPL aggregate
@@ -816,6 +878,11 @@ final class RecordBatcher {
     @Nullable Throwable lastError;
     @Nullable Shard storedShard;
     @Nullable Position storedPosition;
+
+    /** Where its aggregate landed when that was not the shard it was built for; see routeInbox. */
+    @Nullable Landed landed;
+
+    @Nullable Position landedPosition;
     private boolean done;
 
     Pending(Record<byte[], byte[]> record, SendCallback callback, long deadlineNanos) {

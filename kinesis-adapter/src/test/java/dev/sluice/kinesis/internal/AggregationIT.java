@@ -290,8 +290,8 @@ class AggregationIT {
 
   @Test
   @DisplayName(
-      "a split while aggregates are being sent: every record is read back (aggregates built for"
-          + " the closed parent are re-split, none left where readers drop them), keys in order")
+      "a split while aggregates are being sent: every record is read back once (aggregates built"
+          + " for the closed parent are re-split, none left where readers drop them), keys in order")
   void splitWhileSending() throws Exception {
     String stream = newStream(1);
     Shard parent = sluice.admin().describeStream(stream).shards().get(0).shard();
@@ -333,6 +333,7 @@ class AggregationIT {
       }
     }
     assertThat(seen).hasSize(keys * rounds);
+    assertThat(received).as("records read twice").hasSize(keys * rounds);
     firstSeen.forEach((key, values) -> assertThat(values).as("order of %s", key).isSorted());
   }
 
