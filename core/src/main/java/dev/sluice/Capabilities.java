@@ -1,10 +1,12 @@
 package dev.sluice;
 
 import dev.sluice.internal.Validation;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,6 +69,9 @@ public final class Capabilities {
 
   private final Set<Capability> features;
   private final int maxRecordBytes;
+  private final int recordOverheadBytes;
+  private final int headerOverheadBytes;
+  private final @Nullable ToLongFunction<Record<byte[], byte[]>> recordSize;
   private final int maxKeyBytes;
   private final int maxHeaders;
   private final int maxHeaderNameBytes;
@@ -80,6 +85,9 @@ public final class Capabilities {
   private Capabilities(Builder b) {
     this.features = Set.copyOf(b.features);
     this.maxRecordBytes = b.maxRecordBytes;
+    this.recordOverheadBytes = b.recordOverheadBytes;
+    this.headerOverheadBytes = b.headerOverheadBytes;
+    this.recordSize = b.recordSize;
     this.maxKeyBytes = b.maxKeyBytes;
     this.maxHeaders = b.maxHeaders;
     this.maxHeaderNameBytes = b.maxHeaderNameBytes;
@@ -166,14 +174,59 @@ public final class Capabilities {
   }
 
   /**
-   * The largest record the backend stores, in bytes: key + value + headers as the backend counts
-   * them (on Kinesis, the envelope counts too).
+   * The largest record the backend stores, in bytes, as the backend counts them: see {@link
+   * #recordSize}. A record larger than this fails with {@code RECORD_TOO_LARGE} before it reaches
+   * the broker, and one of exactly this size is stored.
    *
-   * @return the largest record the backend stores, in bytes: key + value + headers as the backend
-   *     counts them (on Kinesis, the envelope counts too)
+   * @return the broker's own limit (Kinesis: 1,048,576, data plus partition key)
    */
   public int maxRecordBytes() {
     return maxRecordBytes;
+  }
+
+  /**
+   * The most bytes the backend adds to a record besides its key, value and headers (Kinesis: the
+   * envelope's fixed part and a timestamp, written only when a record has headers or a timestamp).
+   *
+   * @return bytes per record, 0 if none
+   */
+  public int recordOverheadBytes() {
+    return recordOverheadBytes;
+  }
+
+  /**
+   * The bytes the backend counts per header besides its UTF-8 name and its value (Kafka: 4, the
+   * Kafka rule Sluice applies by default; Kinesis: the envelope's 5, a name length and a value
+   * length).
+   *
+   * @return bytes per header
+   */
+  public int headerOverheadBytes() {
+    return headerOverheadBytes;
+  }
+
+  /**
+   * The size of a serialized record as the backend counts it against {@link #maxRecordBytes()}.
+   * Unless the backend says otherwise: key + value + for each header its UTF-8 name, its value and
+   * {@link #headerOverheadBytes()}. Kinesis counts what it stores instead: the partition key the
+   * key becomes (a binary key grows by base64) and the data, envelope included.
+   *
+   * @param record a serialized record; its header names are valid
+   * @return its size in bytes
+   */
+  public long recordSize(Record<byte[], byte[]> record) {
+    Validation.notNull(record, "record");
+    if (recordSize != null) {
+      return recordSize.applyAsLong(record);
+    }
+    byte[] key = record.key();
+    byte[] value = record.value();
+    long size = (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+    for (Headers.Header h : record.headers()) {
+      size +=
+          h.name().getBytes(StandardCharsets.UTF_8).length + h.valueLength() + headerOverheadBytes;
+    }
+    return size;
   }
 
   /**
@@ -276,6 +329,11 @@ public final class Capabilities {
         + features
         + ", maxRecordBytes="
         + maxRecordBytes
+        + ", overhead="
+        + recordOverheadBytes
+        + "+"
+        + headerOverheadBytes
+        + "/header"
         + ", maxKeyBytes="
         + maxKeyBytes
         + ", maxHeaders="
@@ -298,6 +356,9 @@ public final class Capabilities {
   public static final class Builder {
     private final Set<Capability> features = EnumSet.noneOf(Capability.class);
     private int maxRecordBytes = 1024 * 1024;
+    private int recordOverheadBytes;
+    private int headerOverheadBytes = 4;
+    private @Nullable ToLongFunction<Record<byte[], byte[]>> recordSize;
     private int maxKeyBytes = Integer.MAX_VALUE;
     private int maxHeaders = Integer.MAX_VALUE;
     private int maxHeaderNameBytes = Integer.MAX_VALUE;
@@ -331,6 +392,41 @@ public final class Capabilities {
      */
     public Builder maxRecordBytes(int bytes) {
       this.maxRecordBytes = bytes;
+      return this;
+    }
+
+    /**
+     * See {@link Capabilities#recordOverheadBytes()}; default 0.
+     *
+     * @param bytes the most bytes added per record
+     * @return this builder
+     */
+    public Builder recordOverheadBytes(int bytes) {
+      this.recordOverheadBytes = bytes;
+      return this;
+    }
+
+    /**
+     * See {@link Capabilities#headerOverheadBytes()}; default 4, Kafka's count.
+     *
+     * @param bytes bytes per header besides name and value
+     * @return this builder
+     */
+    public Builder headerOverheadBytes(int bytes) {
+      this.headerOverheadBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How the backend counts a record's size, when key + value + headers with {@link
+     * #headerOverheadBytes} is not it; see {@link Capabilities#recordSize}. It must agree with what
+     * the broker counts, so that a record within {@code maxRecordBytes} is stored.
+     *
+     * @param size the size of a serialized record as the broker counts it
+     * @return this builder
+     */
+    public Builder recordSize(ToLongFunction<Record<byte[], byte[]>> size) {
+      this.recordSize = Validation.notNull(size, "size");
       return this;
     }
 

@@ -5,6 +5,7 @@ import dev.sluice.Producer;
 import dev.sluice.Sluice;
 import dev.sluice.StartPosition;
 import dev.sluice.testbrokers.KinesisEmulator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,7 +64,21 @@ final class KinesisBench {
       produce.pending("sluice-kinesis not on the class path yet");
       consume.pending("sluice-kinesis not on the class path yet");
     }
+    Table.Row aggregatedRecords =
+        table.row("kinesis", "aggregation: Kinesis records per 1M user records (off → on)");
+    Table.Row aggregatedUnits =
+        table.row("kinesis", "aggregation: PUT payload units per 1M user records (off → on)");
+    Table.Row aggregatedProduce =
+        table
+            .row("kinesis", "aggregation: produce records/s (off → on)")
+            .ratioOnly()
+            .target(Table.Target.ratioAtLeast(1.0));
     int n = options.kinesisRecords;
+    table.note(
+        "kinesis aggregation rows: the 'Raw client' column is Sluice without aggregation, the"
+            + " 'Sluice' column Sluice with sluice.kinesis.aggregation=true; counts are read back"
+            + " from the streams (a PUT payload unit is each started 25 KiB of data + partition"
+            + " key of a Kinesis record).");
     table.note(
         String.format(
             Locale.ROOT,
@@ -75,7 +90,8 @@ final class KinesisBench {
     progress.note("kinesis: starting the kinesis-local emulator");
     try (KinesisEmulator emulator = KinesisEmulator.startNew();
         KinesisAsyncClient client = client(emulator);
-        Sluice sluice = sluiceReady ? openSluice(emulator) : null) {
+        Sluice sluice = sluiceReady ? openSluice(emulator, false) : null;
+        Sluice aggregating = sluiceReady ? openSluice(emulator, true) : null) {
       if (options.warmupRecords > 0) {
         int w = Math.min(options.warmupRecords, n);
         String s = stream(client, "warmup-raw");
@@ -103,8 +119,64 @@ final class KinesisBench {
           consume.sluice.add(consumeSluice(sluice, raw, n, label + " sluice consume"));
         }
         delete(client, raw);
+        if (sluice != null) {
+          // Alternate which goes first, as for raw and Sluice.
+          boolean plainFirst = round % 2 == 1;
+          for (int side = 0; side < 2; side++) {
+            boolean aggregate = (side == 0) != plainFirst;
+            String s = stream(client, (aggregate ? "agg-on-" : "agg-off-") + round);
+            double rate =
+                produceSluice(
+                    aggregate ? aggregating : sluice,
+                    s,
+                    n,
+                    label + (aggregate ? " aggregated" : " not aggregated") + " produce");
+            long[] counts = kinesisRecordsAndUnits(client, s);
+            double perMillion = 1_000_000.0 / n;
+            (aggregate ? aggregatedProduce.sluice : aggregatedProduce.raw).add(rate);
+            (aggregate ? aggregatedRecords.sluice : aggregatedRecords.raw)
+                .add(counts[0] * perMillion);
+            (aggregate ? aggregatedUnits.sluice : aggregatedUnits.raw).add(counts[1] * perMillion);
+            delete(client, s);
+          }
+        }
       }
     }
+  }
+
+  /** Kinesis records in a stream and their PUT payload units (25 KiB each, started). */
+  private static long[] kinesisRecordsAndUnits(KinesisAsyncClient client, String stream) {
+    long records = 0;
+    long units = 0;
+    for (software.amazon.awssdk.services.kinesis.model.Shard shard :
+        client.listShards(b -> b.streamName(stream)).join().shards()) {
+      String iterator =
+          client
+              .getShardIterator(
+                  b ->
+                      b.streamName(stream)
+                          .shardId(shard.shardId())
+                          .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+              .join()
+              .shardIterator();
+      while (iterator != null) {
+        String it = iterator;
+        GetRecordsResponse response =
+            client.getRecords(b -> b.shardIterator(it).limit(10_000)).join();
+        for (software.amazon.awssdk.services.kinesis.model.Record r : response.records()) {
+          long bytes =
+              r.data().asByteArray().length
+                  + r.partitionKey().getBytes(StandardCharsets.UTF_8).length;
+          records++;
+          units += (bytes + 25 * 1024 - 1) / (25 * 1024);
+        }
+        if (response.records().isEmpty()) {
+          break;
+        }
+        iterator = response.nextShardIterator();
+      }
+    }
+    return new long[] {records, units};
   }
 
   private static KinesisAsyncClient client(KinesisEmulator emulator) {
@@ -117,7 +189,7 @@ final class KinesisBench {
         .build();
   }
 
-  private static Sluice openSluice(KinesisEmulator emulator) {
+  private static Sluice openSluice(KinesisEmulator emulator, boolean aggregation) {
     return Sluice.builder()
         .ignoreEnvironment()
         .backend("kinesis")
@@ -128,6 +200,7 @@ final class KinesisBench {
         .set("sluice.kinesis.credentials", "static")
         .set("sluice.kinesis.access.key.id", emulator.accessKeyId())
         .set("sluice.kinesis.secret.access.key", emulator.secretAccessKey())
+        .set("sluice.kinesis.aggregation", Boolean.toString(aggregation))
         .open();
   }
 

@@ -20,9 +20,6 @@ public final class Validation {
 
   private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
 
-  /** Per-record bytes a backend adds around key and value that count against its limit. */
-  private static final int HEADER_OVERHEAD_BYTES = 4;
-
   private Validation() {}
 
   /**
@@ -106,14 +103,12 @@ public final class Validation {
     if (millis != Record.NO_TIMESTAMP) {
       checkTimestamp(millis, caps);
     }
-    long size = value == null ? 0 : value.length;
     if (key != null) {
       if (key.length > caps.maxKeyBytes()) {
         throw new SluiceException(
             ErrorCode.INVALID_ARGUMENT,
             "Key is " + key.length + " bytes; the backend's limit is " + caps.maxKeyBytes());
       }
-      size += key.length;
     }
     Headers headers = record.headers();
     if (headers.size() > caps.maxHeaders()) {
@@ -144,14 +139,22 @@ public final class Validation {
               "Header name '" + name + "' contains a control character");
         }
       }
-      size += nameBytes + h.valueLength() + HEADER_OVERHEAD_BYTES;
     }
+    // The backend's own count (Kinesis: partition key + data with the envelope), so that a record
+    // accepted here is one the broker stores.
+    long size = caps.recordSize(record);
     if (size > caps.maxRecordBytes()) {
       throw new SluiceException(
           ErrorCode.RECORD_TOO_LARGE,
           "Record is "
               + size
-              + " bytes (key + value + headers); the backend's limit is "
+              + " bytes as the backend counts it (key + value + headers + "
+              + caps.headerOverheadBytes()
+              + " per header"
+              + (caps.recordOverheadBytes() > 0
+                  ? " + up to " + caps.recordOverheadBytes() + " per record"
+                  : "")
+              + "); the backend's limit is "
               + caps.maxRecordBytes());
     }
   }

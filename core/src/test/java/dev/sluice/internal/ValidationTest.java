@@ -63,6 +63,33 @@ class ValidationTest {
   }
 
   @Test
+  @DisplayName(
+      "the size check uses the backend's count: 4 bytes per header by default, its own per-header"
+          + " overhead or its own record size when it declares them")
+  void sizeAsTheBackendCountsIt() {
+    Record<byte[], byte[]> withHeader =
+        Record.builder(new byte[10], new byte[80]).header("abcd", new byte[2]).build();
+    // 10 + 80 + 4 + 2 + 4 = 100: exactly the limit by Kafka's count.
+    assertThat(CAPS.recordSize(withHeader)).isEqualTo(100);
+    assertThatCode(() -> Validation.record(withHeader, CAPS)).doesNotThrowAnyException();
+
+    Capabilities fivePerHeader =
+        Capabilities.builder().maxRecordBytes(100).headerOverheadBytes(5).build();
+    assertThat(fivePerHeader.recordSize(withHeader)).isEqualTo(101);
+    assertThatThrownBy(() -> Validation.record(withHeader, fivePerHeader))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RECORD_TOO_LARGE))
+        .hasMessageContaining("101 bytes");
+
+    Capabilities ownCount =
+        Capabilities.builder().maxRecordBytes(100).recordSize(r -> r.value().length * 2L).build();
+    assertThatCode(() -> Validation.record(Record.of(new byte[99], new byte[50]), ownCount))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> Validation.record(Record.of(null, new byte[51]), ownCount))
+        .isInstanceOf(SluiceException.class);
+  }
+
+  @Test
   @DisplayName("even hash-key ranges cover the whole 128-bit space without gaps")
   void evenRanges() {
     List<HashKeyRange> ranges = HashRouting.evenRanges(3);

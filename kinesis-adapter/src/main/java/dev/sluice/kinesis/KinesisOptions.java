@@ -255,6 +255,34 @@ public final class KinesisOptions {
     }
 
     /**
+     * {@code sluice.kinesis.aggregation}: pack many records into one Kinesis record in the KPL
+     * aggregation format (default false), which the KCL, the KPL's deaggregators and Sluice all
+     * read. An aggregate holds records bound for one shard only and is put with an explicit hash
+     * key in that shard's range, so per-key order and {@code shardFor} stay true; it fills for up
+     * to {@link #linger} or until {@link #aggregationMaxBytes}. Fewer Kinesis records and 25 KB PUT
+     * payload units for small records; records are read back one by one, with their own key,
+     * headers and timestamp. See {@code docs/kinesis-envelope.md}.
+     *
+     * @param enabled true to aggregate
+     * @return this builder
+     */
+    public Builder aggregation(boolean enabled) {
+      return put(KinesisSettings.AGGREGATION, Boolean.toString(enabled));
+    }
+
+    /**
+     * {@code sluice.kinesis.aggregation.max.bytes}: the largest aggregate, partition key included,
+     * 1,024 to 1,048,576 (the Kinesis record limit, the default). A record too large to share an
+     * aggregate is sent on its own.
+     *
+     * @param bytes the largest aggregate in bytes
+     * @return this builder
+     */
+    public Builder aggregationMaxBytes(int bytes) {
+      return put(KinesisSettings.AGGREGATION_MAX_BYTES, Integer.toString(bytes));
+    }
+
+    /**
      * Fast lease timings for tests on an emulator (first record in about a second, takeover in
      * about two): not for production, where they multiply DynamoDB requests.
      */

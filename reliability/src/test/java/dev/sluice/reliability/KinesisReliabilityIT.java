@@ -14,6 +14,7 @@ import dev.sluice.kinesis.KinesisOptions;
 import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
+import dev.sluice.testbrokers.KinesisFaultProxy;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -155,12 +156,13 @@ class KinesisReliabilityIT {
     String stream = fresh("throttle");
     Ledger ledger = new Ledger();
     // Every second PutRecords call and every third GetRecords call is refused as over the limit.
-    try (ThrottlingProxy puts =
-            new ThrottlingProxy(kinesis.endpoint(), "PutRecords", n -> n % 2 == 0);
-        ThrottlingProxy gets = new ThrottlingProxy(puts.endpoint(), "GetRecords", n -> n % 3 == 0);
+    try (KinesisFaultProxy proxy =
+            new KinesisFaultProxy(kinesis.endpoint())
+                .inject("PutRecords", KinesisFaultProxy.THROTTLED, n -> n % 2 == 0)
+                .inject("GetRecords", KinesisFaultProxy.THROTTLED, n -> n % 3 == 0);
         // The proxy relays HTTP/1.1 only.
         Sluice sluice =
-            open(gets.endpoint(), dynamo.endpoint(), Duration.ofMinutes(2), "http1.1")) {
+            open(proxy.endpoint(), dynamo.endpoint(), Duration.ofMinutes(2), "http1.1")) {
       sluice.admin().createStream(stream, StreamSpec.withShards(2));
       try (Consumer<String, String> consumer =
               sluice
@@ -183,9 +185,13 @@ class KinesisReliabilityIT {
       }
       System.out.printf(
           "kinesis throttling: %s; PutRecords calls %d (throttled %d), GetRecords calls %d (throttled %d)%n",
-          ledger, puts.calls(), puts.throttled(), gets.calls(), gets.throttled());
-      assertThat(puts.throttled()).as("PutRecords calls throttled").isGreaterThan(0);
-      assertThat(gets.throttled()).as("GetRecords calls throttled").isGreaterThan(0);
+          ledger,
+          proxy.calls("PutRecords"),
+          proxy.injected("PutRecords"),
+          proxy.calls("GetRecords"),
+          proxy.injected("GetRecords"));
+      assertThat(proxy.injected("PutRecords")).as("PutRecords calls throttled").isGreaterThan(0);
+      assertThat(proxy.injected("GetRecords")).as("GetRecords calls throttled").isGreaterThan(0);
       assertThat(ledger.failedCount()).isZero();
       assertThat(ledger.ackedCount()).isEqualTo(ledger.sentCount());
       assertThat(ledger.missingCount()).isZero();

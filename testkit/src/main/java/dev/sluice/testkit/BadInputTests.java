@@ -59,13 +59,53 @@ abstract class BadInputTests extends ConformanceArea {
     String stream = stream(1);
     Producer<byte[], byte[]> producer = track(sluice().producer(stream));
     byte[] key = "k".getBytes(StandardCharsets.UTF_8);
-    byte[] value = new byte[caps().maxRecordBytes() - key.length];
-    Arrays.fill(value, (byte) 7);
+    byte[] value = filledToTheLimit(Record.of(key, new byte[0]));
 
     await(producer.send(key, value));
 
     Record<byte[], byte[]> got = bytesCollector(stream).awaitCount(1, timeout()).get(0);
     assertThat(got.value()).hasSize(value.length).isEqualTo(value);
+  }
+
+  @Test
+  @DisplayName(
+      "the size limit is counted as the backend counts it: a record with a binary key, headers and"
+          + " a timestamp at exactly maxRecordBytes is stored and read back whole, one byte more"
+          + " fails with RECORD_TOO_LARGE")
+  void recordWithHeadersAtTheExactLimit() {
+    String stream = stream(1);
+    Producer<byte[], byte[]> producer = track(sluice().producer(stream));
+    byte[] key = {(byte) 0xFF, 0, 1, 2, 3};
+    Instant timestamp = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+    Record<byte[], byte[]> empty =
+        Record.<byte[], byte[]>builder(key, new byte[0])
+            .header("trace", "abc")
+            .header("ünïcode", new byte[] {1, 2, 3})
+            .timestamp(timestamp)
+            .build();
+    byte[] value = filledToTheLimit(empty);
+    Record<byte[], byte[]> atLimit = empty.withKeyAndValue(key, value);
+    assertThat(caps().recordSize(atLimit)).isEqualTo(caps().maxRecordBytes());
+    byte[] tooBig = Arrays.copyOf(value, value.length + 1);
+
+    assertThat(failureOf(producer.send(empty.withKeyAndValue(key, tooBig))))
+        .hasCode(ErrorCode.RECORD_TOO_LARGE)
+        .isNotRetryable();
+    await(producer.send(atLimit));
+
+    Record<byte[], byte[]> got = bytesCollector(stream).awaitCount(1, timeout()).get(0);
+    assertThat(got.key()).isEqualTo(key);
+    assertThat(got.value()).hasSize(value.length).isEqualTo(value);
+    assertThat(got.headers().lastString("trace")).isEqualTo("abc");
+    assertThat(got.timestamp()).isEqualTo(timestamp);
+  }
+
+  /** A value that brings the record to exactly maxRecordBytes as the backend counts it. */
+  private byte[] filledToTheLimit(Record<byte[], byte[]> withEmptyValue) {
+    long rest = caps().maxRecordBytes() - caps().recordSize(withEmptyValue);
+    byte[] value = new byte[(int) rest];
+    Arrays.fill(value, (byte) 7);
+    return value;
   }
 
   @Test

@@ -115,14 +115,6 @@ final class Envelope {
       throw new IllegalArgumentException("At most " + MAX_HEADERS + " headers fit the envelope");
     }
     byte[] id = writeId == null ? null : WriteIds.encode(writeId);
-    int size =
-        (writeId == null
-                ? overhead(headers, value, timestampMillis)
-                : FIXED_OVERHEAD
-                    + (timestamp ? TIMESTAMP_BYTES : 0)
-                    + headers.size() * PER_HEADER_OVERHEAD
-                    + id.length)
-            + value.length;
     byte[][] names = new byte[headers.size()][];
     int i = 0;
     for (Headers.Header h : headers) {
@@ -132,9 +124,10 @@ final class Envelope {
             "A header name must be 1 to " + MAX_HEADER_NAME_BYTES + " bytes: " + h.name());
       }
       names[i++] = name;
-      size += name.length + h.valueLength();
     }
-    ByteBuffer out = ByteBuffer.allocate(size);
+    ByteBuffer out =
+        ByteBuffer.allocate(
+            (int) size(headers, value, timestampMillis, id == null ? 0 : id.length));
     int flags = (timestamp ? FLAG_TIMESTAMP : 0) | (id == null ? 0 : WriteIds.flags(writeId));
     out.put(MAGIC).put(id == null ? VERSION : VERSION_2).put((byte) flags);
     if (timestamp) {
@@ -152,17 +145,43 @@ final class Envelope {
       out.putInt(v.length).put(v);
     }
     out.put(value);
+    if (out.hasRemaining()) {
+      throw new IllegalStateException("Envelope.size disagrees with encode"); // a bug, not input
+    }
     return out.array();
   }
 
-  /** The bytes headers take in an envelope: names, values and their lengths. */
-  static int headerBytes(Headers headers) {
-    int bytes = 0;
-    for (Headers.Header h : headers) {
-      bytes +=
-          PER_HEADER_OVERHEAD + h.name().getBytes(StandardCharsets.UTF_8).length + h.valueLength();
+  /**
+   * The length of what {@link #encode} writes for these: the one place the envelope's size is
+   * computed, used for the Kinesis record-size check ({@code Capabilities.recordSize}), for a
+   * pending record's buffer estimate and for allocation, so a change to the layout changes all.
+   *
+   * @param value the value; null counts as empty
+   * @param writeIdBytes the length of the write id part ({@link WriteIds#encode}), or an upper
+   *     bound of it; 0 for a record without one (then no envelope may be needed at all)
+   */
+  static long size(
+      Headers headers, byte @Nullable [] value, long timestampMillis, int writeIdBytes) {
+    byte[] v = value == null ? new byte[0] : value;
+    long size =
+        writeIdBytes > 0
+            ? FIXED_OVERHEAD
+                + (timestampMillis != Record.NO_TIMESTAMP ? TIMESTAMP_BYTES : 0)
+                + (long) headers.size() * PER_HEADER_OVERHEAD
+                + writeIdBytes
+            : overhead(headers, v, timestampMillis);
+    if (size == 0) {
+      return v.length; // no envelope
     }
-    return bytes;
+    for (Headers.Header h : headers) {
+      size += h.name().getBytes(StandardCharsets.UTF_8).length + h.valueLength();
+    }
+    return size + v.length;
+  }
+
+  /** {@link #size(Headers, byte[], long, int)} of a record without a write id. */
+  static long size(Headers headers, byte @Nullable [] value, long timestampMillis) {
+    return size(headers, value, timestampMillis, 0);
   }
 
   /** The bytes the envelope adds besides header names and values (0 when none is written). */

@@ -13,6 +13,7 @@ import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.ProducerDriver;
 import dev.sluice.spi.ProducerSpec;
 import dev.sluice.spi.Unwrap;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,12 +36,10 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 /** The Kinesis backend: owns the AWS clients every producer, consumer and the admin share. */
 final class KinesisBackend implements Backend {
   /**
-   * Kinesis takes 1 MiB of data plus partition key per record. Core counts key + value + header
-   * names and values + 4 per header; the envelope (15 bytes with a timestamp + 5 per header, up to
-   * 255 headers) and a base64url partition key (up to 68 bytes longer than the key) add at most 338
-   * bytes more, so 512 bytes are held back.
+   * Kinesis takes 1 MiB of data plus partition key per record; {@link #recordSize} counts exactly
+   * that, so nothing is held back.
    */
-  static final int MAX_RECORD_BYTES = 1024 * 1024 - 512;
+  static final int MAX_RECORD_BYTES = 1024 * 1024;
 
   private final KinesisSettings settings;
   private final Capabilities capabilities;
@@ -62,6 +61,12 @@ final class KinesisBackend implements Backend {
             .supports(
                 Capability.SHRINK_SHARDS, Capability.SPLIT_AND_MERGE, Capability.SEEK_BY_TIMESTAMP)
             .maxRecordBytes(MAX_RECORD_BYTES)
+            .recordSize(r -> recordSize(r, settings.writeIds))
+            .recordOverheadBytes(
+                Envelope.FIXED_OVERHEAD
+                    + Envelope.TIMESTAMP_BYTES
+                    + (settings.writeIds ? WriteIds.OWN_ID_MAX_BYTES : 0))
+            .headerOverheadBytes(Envelope.PER_HEADER_OVERHEAD)
             .maxKeyBytes(PartitionKeys.MAX_KEY_BYTES)
             .maxHeaders(Envelope.MAX_HEADERS)
             .maxHeaderNameBytes(Envelope.MAX_HEADER_NAME_BYTES)
@@ -73,6 +78,22 @@ final class KinesisBackend implements Backend {
     this.credentials = credentials(settings);
     this.kinesis = kinesisClient(settings, credentials);
     this.admin = new KinesisAdmin(kinesis);
+  }
+
+  /**
+   * A record's size as Kinesis counts it: the UTF-8 bytes of the partition key its key becomes,
+   * plus its data (the envelope, if it needs one, and the value). No per-header rule of Kafka's.
+   * With write ids on, every record carries a version-2 envelope with a producer's own id, counted
+   * at its largest; an id a processor forwards may be longer (its writer and position are the
+   * source's), which only the broker then checks.
+   */
+  static long recordSize(Record<byte[], byte[]> record, boolean writeIds) {
+    return PartitionKeys.toPartitionKey(record.key()).getBytes(StandardCharsets.UTF_8).length
+        + Envelope.size(
+            record.headers(),
+            record.value(),
+            record.timestampMillis(),
+            writeIds ? WriteIds.OWN_ID_MAX_BYTES : 0);
   }
 
   private static AwsCredentialsProvider credentials(KinesisSettings settings) {

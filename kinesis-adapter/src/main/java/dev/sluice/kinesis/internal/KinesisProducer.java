@@ -14,7 +14,10 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 
-/** Writes one stream with {@code PutRecords}; batching and retries are {@link RecordBatcher}'s. */
+/**
+ * Writes one stream with {@code PutRecords}; batching, KPL aggregation (when enabled) and retries
+ * are {@link RecordBatcher}'s.
+ */
 final class KinesisProducer implements ProducerDriver {
   private final KinesisAsyncClient kinesis;
   private final String stream;
@@ -30,12 +33,13 @@ final class KinesisProducer implements ProducerDriver {
             spec.stream(),
             kinesis::putRecords,
             () -> KinesisAdmin.shardMap(kinesis, spec.stream()),
-            new RecordBatcher.Settings(
+            new BatcherSettings(
                 settings.linger,
                 settings.deliveryTimeout,
                 settings.retryBackoff,
                 settings.retryBackoffMax,
-                settings.bufferMaxBytes),
+                settings.bufferMaxBytes,
+                settings.aggregation ? settings.aggregationMaxBytes : 0),
             spec.clientId() + "-batcher",
             settings.writeIds ? new WriteIdChain() : null);
   }

@@ -50,6 +50,8 @@ public final class KinesisSettings {
   public static final String RETRY_BACKOFF_MAX_MS = PREFIX + "retry.backoff.max.ms";
   public static final String BUFFER_MAX_BYTES = PREFIX + "buffer.max.bytes";
   public static final String WRITE_IDS = PREFIX + "write.ids";
+  public static final String AGGREGATION = PREFIX + "aggregation";
+  public static final String AGGREGATION_MAX_BYTES = PREFIX + "aggregation.max.bytes";
 
   /** Every key the backend reads; core reports any other {@code sluice.kinesis.*} key. */
   static final Set<String> KEYS =
@@ -81,7 +83,9 @@ public final class KinesisSettings {
           DELIVERY_TIMEOUT_MS,
           RETRY_BACKOFF_MS,
           RETRY_BACKOFF_MAX_MS,
-          BUFFER_MAX_BYTES);
+          BUFFER_MAX_BYTES,
+          AGGREGATION,
+          AGGREGATION_MAX_BYTES);
 
   final String region;
   final @Nullable URI endpoint;
@@ -94,6 +98,12 @@ public final class KinesisSettings {
 
   /** True to speak HTTP/1.1 to Kinesis (the SDK's default for Kinesis is HTTP/2). */
   final boolean http1;
+
+  /** Pack user records into KPL aggregates ({@link KplAggregate}). */
+  final boolean aggregation;
+
+  /** The largest aggregate, partition key included: at most Kinesis's 1 MiB. */
+  final int aggregationMaxBytes;
 
   final Duration pollInterval;
   final int maxBatchRecords;
@@ -230,6 +240,15 @@ public final class KinesisSettings {
     this.retryBackoff = millis(config, RETRY_BACKOFF_MS, 100, 1);
     this.retryBackoffMax = millis(config, RETRY_BACKOFF_MAX_MS, 2_000, 1);
     this.bufferMaxBytes = number(config, BUFFER_MAX_BYTES, 64L << 20, 1L << 20, Long.MAX_VALUE);
+    this.aggregation = bool(config, AGGREGATION);
+    this.aggregationMaxBytes =
+        (int)
+            number(
+                config,
+                AGGREGATION_MAX_BYTES,
+                KplAggregate.MAX_BYTES,
+                1024,
+                KplAggregate.MAX_BYTES);
   }
 
   /**

@@ -52,6 +52,15 @@ final class PendingRecord {
   @Nullable Shard storedShard;
 
   @Nullable Position storedPosition;
+
+  /**
+   * Where its aggregate landed when that was not the shard it was built for, until routing sorts it
+   * out ({@link LandedAggregates}).
+   */
+  LandedAggregates.@Nullable Landed landed;
+
+  @Nullable Position landedPosition;
+
   private boolean done;
 
   /**
@@ -76,11 +85,12 @@ final class PendingRecord {
       this.value = value == null ? null : value.clone();
       this.data = null;
       this.size =
-          Envelope.FIXED_OVERHEAD
-              + (record.timestampMillis() == Record.NO_TIMESTAMP ? 0 : Envelope.TIMESTAMP_BYTES)
-              + Envelope.headerBytes(record.headers())
-              + (value == null ? 0 : value.length)
-              + WriteIds.maxBytes(givenId, writeIds.producerWriter())
+          (int)
+                  Envelope.size(
+                      record.headers(),
+                      value,
+                      record.timestampMillis(),
+                      WriteIds.maxBytes(givenId, writeIds.producerWriter()))
               + keyBytes;
     } else {
       byte[] encoded = Envelope.encode(record.headers(), record.value(), record.timestampMillis());

@@ -1,7 +1,9 @@
 package dev.sluice.kinesis.internal;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.Position;
 import dev.sluice.Shard;
+import dev.sluice.SluiceException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +16,8 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
  * on, every record goes again, also those this call stored (an at-least-once duplicate), so that
  * for each key the copy the application is told about comes after every earlier record of that key.
  * A record fails instead of going again when its error is not worth retrying or its delivery
- * deadline has passed.
+ * deadline has passed. An entry is stored or fails whole: every record of a KPL aggregate shares
+ * its outcome (each at its own subsequence number when stored).
  *
  * <p>Separate from the batching so that the retry rules read in one place; it changes the records
  * it keeps ({@link PendingRecord#lastError}, where a duplicate was stored), so it runs under the
@@ -39,32 +42,37 @@ final class PutRecordsOutcome {
   private PutRecordsOutcome() {}
 
   /**
-   * Sorts the records of a call to {@code shard} that ended at {@code now} with this response or
-   * error.
+   * Sorts the records of a call to {@code shard} of {@code stream} that ended at {@code now} with
+   * this response or error. An aggregate that landed on another shard is noted in {@code landed}
+   * and its records go again (routing may confirm them where they landed).
    */
   static PutRecordsOutcome of(
+      String stream,
       Shard shard,
-      List<PendingRecord> batch,
+      List<PutEntry> batch,
       @Nullable PutRecordsResponse response,
       @Nullable Throwable error,
-      long now) {
+      long now,
+      LandedAggregates landed) {
     PutRecordsOutcome out = new PutRecordsOutcome();
     if (error != null) {
       out.callFailed(batch, KinesisErrors.unwrap(error), now);
     } else {
-      out.answered(shard, batch, response.records(), now);
+      out.answered(stream, shard, batch, response.records(), now, landed);
     }
     return out;
   }
 
-  private void callFailed(List<PendingRecord> batch, Throwable cause, long now) {
+  private void callFailed(List<PutEntry> batch, Throwable cause, long now) {
     boolean retryable = KinesisErrors.isRetryable(cause);
-    for (PendingRecord p : batch) {
-      if (retryable && now < p.deadlineNanos) {
-        p.lastError = cause;
-        retry.add(p);
-      } else {
-        callbacks.add(() -> p.fail(cause));
+    for (PutEntry put : batch) {
+      for (PendingRecord p : put.members) {
+        if (retryable && now < p.deadlineNanos) {
+          p.lastError = cause;
+          retry.add(p);
+        } else {
+          callbacks.add(() -> p.fail(cause));
+        }
       }
     }
     if (!retryable) {
@@ -73,34 +81,67 @@ final class PutRecordsOutcome {
   }
 
   private void answered(
-      Shard shard, List<PendingRecord> batch, List<PutRecordsResultEntry> results, long now) {
+      String stream,
+      Shard shard,
+      List<PutEntry> batch,
+      List<PutRecordsResultEntry> results,
+      long now,
+      LandedAggregates landedAggregates) {
     boolean resending = false;
     for (int i = 0; i < batch.size(); i++) {
-      PendingRecord p = batch.get(i);
+      PutEntry put = batch.get(i);
       PutRecordsResultEntry result = i < results.size() ? results.get(i) : null;
+      Throwable cause = null;
       if (result != null && result.errorCode() == null) {
         Shard landed = Shard.of(result.shardId());
-        Position position = Position.of(result.sequenceNumber());
         if (!landed.equals(shard)) {
           mapStale = true;
+          if (put.aggregated) {
+            // Readers of that shard drop the records whose hash key it does not cover: all of them
+            // go again, and routing confirms them where they landed if none is dropped.
+            landedAggregates.landed(put.members, landed, result.sequenceNumber());
+            cause =
+                new SluiceException(
+                    ErrorCode.UNAVAILABLE,
+                    "Stream '"
+                        + stream
+                        + "' was resharded while an aggregate for shard "
+                        + shard
+                        + " was sent; it landed on "
+                        + landed);
+          }
         }
-        if (resending) {
-          p.storedShard = landed;
-          p.storedPosition = position;
-          retry.add(p);
-          storedAgain++;
-        } else {
-          callbacks.add(() -> p.sent(landed, position));
+        for (int j = 0; cause == null && j < put.members.size(); j++) {
+          PendingRecord p = put.members.get(j);
+          Position position =
+              put.aggregated
+                  ? Position.of(result.sequenceNumber(), j)
+                  : Position.of(result.sequenceNumber());
+          if (resending) {
+            p.storedShard = landed;
+            p.storedPosition = position;
+            retry.add(p);
+            storedAgain++;
+          } else {
+            callbacks.add(() -> p.sent(landed, position));
+          }
+        }
+        if (cause == null) {
+          continue;
         }
       } else {
-        Throwable cause =
+        cause =
             result == null
                 ? new IllegalStateException("PutRecords returned fewer results than records")
                 : KinesisErrors.recordError(result.errorCode(), result.errorMessage());
-        if (!KinesisErrors.isRetryable(cause) || now >= p.deadlineNanos) {
-          callbacks.add(() -> p.fail(cause));
+      }
+      // The whole Kinesis record (all of an aggregate) goes again, and from here on in order.
+      for (PendingRecord p : put.members) {
+        Throwable why = cause;
+        if (!KinesisErrors.isRetryable(why) || now >= p.deadlineNanos) {
+          callbacks.add(() -> p.fail(why));
         } else {
-          p.lastError = cause;
+          p.lastError = why;
           resending = true;
           retry.add(p);
         }

@@ -43,6 +43,11 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
  * re-queues the waiting records shard by shard in their order, so no key is ever queued for two
  * shards at once.
  *
+ * <p>With aggregation on, the records a call takes are packed into KPL aggregates, one shard's
+ * records each ({@link PutEntry}); an aggregate is stored or goes again whole, and one that lands
+ * on another shard after a reshard is sorted out by {@link LandedAggregates} when the map is
+ * reloaded. Each record is encoded (with its write id, if on) when it is routed, before packing.
+ *
  * <p>Everything runs on one dispatcher thread plus the SDK's completion threads; the lock is never
  * held while calling out (to AWS or to callbacks).
  */
@@ -59,35 +64,13 @@ final class RecordBatcher {
     ShardMap load();
   }
 
-  /** What the batcher needs to know; see the matching {@code sluice.kinesis.*} keys. */
-  static final class Settings {
-    final Duration linger;
-    final Duration deliveryTimeout;
-    final Duration backoff;
-    final Duration backoffMax;
-    final long bufferMaxBytes;
-
-    Settings(
-        Duration linger,
-        Duration deliveryTimeout,
-        Duration backoff,
-        Duration backoffMax,
-        long bufferMaxBytes) {
-      this.linger = linger;
-      this.deliveryTimeout = deliveryTimeout;
-      this.backoff = backoff;
-      this.backoffMax = backoffMax;
-      this.bufferMaxBytes = bufferMaxBytes;
-    }
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(RecordBatcher.class);
   private static final long MAP_RELOAD_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final String stream;
   private final PutRecordsFunction put;
   private final ShardMapLoader loader;
-  private final Settings settings;
+  private final BatcherSettings settings;
   private final Thread dispatcher;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -98,6 +81,7 @@ final class RecordBatcher {
   private final ArrayDeque<PendingRecord> inbox = new ArrayDeque<>();
   private final Map<Shard, ShardSendQueue> queues = new HashMap<>();
   private final TreeSet<Long> outstanding = new TreeSet<>();
+  private final LandedAggregates landedAggregates = new LandedAggregates();
   private @Nullable ShardMap map;
   private long mapLoadedNanos;
   private boolean reloadMap;
@@ -120,7 +104,7 @@ final class RecordBatcher {
       String stream,
       PutRecordsFunction put,
       ShardMapLoader loader,
-      Settings settings,
+      BatcherSettings settings,
       String threadName) {
     this(stream, put, loader, settings, threadName, null);
   }
@@ -129,7 +113,7 @@ final class RecordBatcher {
       String stream,
       PutRecordsFunction put,
       ShardMapLoader loader,
-      Settings settings,
+      BatcherSettings settings,
       String threadName,
       @Nullable WriteIdChain writeIds) {
     this.writeIds = writeIds;
@@ -428,6 +412,10 @@ final class RecordBatcher {
     ShardMap current = map;
     while (!inbox.isEmpty()) {
       PendingRecord p = inbox.peek();
+      if (landedAggregates.confirmed(p, current, failures)) {
+        inbox.poll();
+        continue;
+      }
       Shard shard;
       if (p.target != null) {
         ShardMap.Entry entry = current.get(p.target);
@@ -475,6 +463,7 @@ final class RecordBatcher {
       }
       queues.computeIfAbsent(shard, ShardSendQueue::new).add(p);
     }
+    landedAggregates.passEnded();
   }
 
   /**
@@ -542,16 +531,18 @@ final class RecordBatcher {
             || queue.retrying()
             || head.seq <= flushUpTo
             || now >= lingerUntil
-            || queue.size() >= ShardSendQueue.MAX_RECORDS_PER_CALL
+            // Aggregated, 500 records are a few Kinesis records: wait for the bytes or linger.
+            || (settings.aggregationMaxBytes == 0
+                && queue.size() >= ShardSendQueue.MAX_RECORDS_PER_CALL)
             || queue.fullCallOfBytes();
     if (!ready) {
       return lingerUntil;
     }
-    List<PendingRecord> batch = queue.takeBatch();
+    List<PutEntry> batch = queue.takeBatch(settings.aggregationMaxBytes);
     inFlight++;
     List<PutRecordsRequestEntry> entries = new ArrayList<>(batch.size());
-    for (PendingRecord p : batch) {
-      entries.add(p.entry());
+    for (PutEntry put : batch) {
+      entries.add(put.entry);
     }
     PutRecordsRequest request =
         PutRecordsRequest.builder().streamName(stream).records(entries).build();
@@ -571,7 +562,7 @@ final class RecordBatcher {
   /** Handles a call's outcome. Runs on an SDK completion thread. */
   private void completed(
       ShardSendQueue queue,
-      List<PendingRecord> batch,
+      List<PutEntry> batch,
       @Nullable PutRecordsResponse response,
       @Nullable Throwable error) {
     PutRecordsOutcome outcome;
@@ -582,7 +573,8 @@ final class RecordBatcher {
         return; // close() has failed every record already
       }
       long now = System.nanoTime();
-      outcome = PutRecordsOutcome.of(queue.shard, batch, response, error, now);
+      outcome =
+          PutRecordsOutcome.of(stream, queue.shard, batch, response, error, now, landedAggregates);
       if (outcome.mapStale) {
         reloadMap = true; // reload before the next call
       }

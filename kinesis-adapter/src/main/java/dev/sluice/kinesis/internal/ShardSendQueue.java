@@ -3,7 +3,6 @@ package dev.sluice.kinesis.internal;
 import dev.sluice.Position;
 import dev.sluice.Shard;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
@@ -104,19 +103,17 @@ final class ShardSendQueue {
     return false;
   }
 
-  /** The oldest records, up to one call's limits, now in flight. */
-  List<PendingRecord> takeBatch() {
-    List<PendingRecord> batch = new ArrayList<>();
-    long bytes = 0;
-    for (PendingRecord p : queue) {
-      if (batch.size() == MAX_RECORDS_PER_CALL
-          || (!batch.isEmpty() && bytes + p.size > MAX_BYTES_PER_CALL)) {
-        break;
-      }
-      batch.add(p);
-      bytes += p.size;
+  /**
+   * The oldest records, up to one call's limits, now in flight, as the call's entries: each record
+   * on its own, or with aggregation ({@code maxAggregateBytes > 0}) packed into KPL aggregates.
+   */
+  List<PutEntry> takeBatch(int maxAggregateBytes) {
+    List<PutEntry> batch =
+        PutEntry.pack(queue, maxAggregateBytes, MAX_RECORDS_PER_CALL, MAX_BYTES_PER_CALL);
+    sending = 0;
+    for (PutEntry put : batch) {
+      sending += put.members.size();
     }
-    sending = batch.size();
     return batch;
   }
 

@@ -12,6 +12,7 @@ import dev.sluice.spi.DeliverySink;
 import dev.sluice.spi.ShardLineage;
 import dev.sluice.spi.Unwrap;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,9 +48,13 @@ import software.amazon.kinesis.retrieval.KinesisClientRecord;
  *
  * <p>Each shard is read by a chain of asynchronous calls: the next read starts at once after a full
  * batch and {@code poll.interval.ms} (200 ms: a shard allows 5 reads/s) after anything less. An
- * expired iterator is replaced by one {@code AT_SEQUENCE_NUMBER} of the last record delivered
- * (records up to it are skipped, so sub-records of a KPL aggregate are not repeated). KPL
- * aggregates are split with the KCL's own deaggregation.
+ * expired iterator ({@code ExpiredIteratorException}: five minutes unused on AWS, e.g. while the
+ * application pauses the shard) is replaced by one {@code AFTER_SEQUENCE_NUMBER} of the last
+ * Kinesis record received — a response is delivered whole, and a KPL aggregate is one Kinesis
+ * record, so nothing is lost or repeated. If nothing was received yet, the original start is asked
+ * again, except that {@code latest} becomes {@code AT_TIMESTAMP} of the moment the first iterator
+ * was asked for: a new {@code LATEST} would skip what was written in between. KPL aggregates are
+ * split with the KCL's own deaggregation.
  */
 final class StandaloneConsumer implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(StandaloneConsumer.class);
@@ -231,7 +236,12 @@ final class StandaloneConsumer implements ConsumerDriver {
     final StartPosition start;
     final AggregatorUtil aggregator = new AggregatorUtil();
     private @Nullable String iterator;
-    private @Nullable Position lastDelivered;
+
+    /** The sequence number of the last Kinesis record a read returned (delivered or skipped). */
+    private @Nullable String lastReceived;
+
+    /** When the first {@code LATEST} iterator was asked for; where to restart if it expires. */
+    private @Nullable Instant latestAskedAt;
 
     /** Records at or before this (or before it, if {@link #skipInclusive} is false) are skipped. */
     private @Nullable Position skip;
@@ -277,15 +287,20 @@ final class StandaloneConsumer implements ConsumerDriver {
     private GetShardIteratorRequest iteratorRequest() {
       GetShardIteratorRequest.Builder b =
           GetShardIteratorRequest.builder().streamName(stream).shardId(shard.id());
-      if (lastDelivered != null) {
-        skip = lastDelivered;
-        skipInclusive = true;
-        return b.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
-            .startingSequenceNumber(lastDelivered.sequenceNumber())
+      if (lastReceived != null) {
+        return b.shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+            .startingSequenceNumber(lastReceived)
             .build();
       }
       switch (start.kind()) {
         case LATEST:
+          if (latestAskedAt != null) {
+            // The first iterator expired before anything arrived: read from when it was made.
+            return b.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
+                .timestamp(latestAskedAt)
+                .build();
+          }
+          latestAskedAt = Instant.now();
           return b.shardIteratorType(ShardIteratorType.LATEST).build();
         case AT_TIMESTAMP:
           return b.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
@@ -352,7 +367,9 @@ final class StandaloneConsumer implements ConsumerDriver {
             skip = null;
           }
           batch.add(Records.toSluice(stream, shard, r));
-          lastDelivered = position;
+        }
+        if (!response.records().isEmpty()) {
+          lastReceived = response.records().get(response.records().size() - 1).sequenceNumber();
         }
         if (!batch.isEmpty()) {
           Long behind = response.millisBehindLatest();

@@ -3,6 +3,7 @@ package dev.sluice.kinesis.internal;
 import dev.sluice.Position;
 import dev.sluice.spi.StoredWriteId;
 import dev.sluice.spi.WriteId;
+import dev.sluice.spi.WriteIdChain;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,12 @@ final class WriteIds {
 
   private static final int TAG_OFFSET = 0;
   private static final int TAG_TEXT = 1;
+
+  /**
+   * At most the bytes a producer's own id takes ({@link #maxBytes} with a null id): its writer,
+   * made by {@link WriteIdChain}, always has the same length.
+   */
+  static final int OWN_ID_MAX_BYTES = maxBytes(null, new WriteIdChain().producerWriter());
 
   private WriteIds() {}
 

@@ -88,6 +88,10 @@ class EnvelopeTest {
     assertThat(data.length)
         .isEqualTo(
             value.length + Envelope.overhead(headers, value, Record.NO_TIMESTAMP) + names + values);
+    assertThat(Envelope.size(headers, value, Record.NO_TIMESTAMP)).isEqualTo(data.length);
+    assertThat(Envelope.size(headers, value, 42L))
+        .isEqualTo(Envelope.encode(headers, value, 42L).length);
+    assertThat(Envelope.size(Headers.empty(), value, Record.NO_TIMESTAMP)).isEqualTo(3);
     Envelope.Body body = Envelope.decode(data);
     assertThat(body.headers).isEqualTo(headers);
     assertThat(body.value).isEqualTo(value);

@@ -33,6 +33,8 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.kinesis.retrieval.AggregatorUtil;
+import software.amazon.kinesis.retrieval.KinesisClientRecord;
 
 /**
  * The batcher against an in-process fake of PutRecords that throttles and partly fails, which the
@@ -54,6 +56,9 @@ class RecordBatcherTest {
     final List<HashKeyRange> ranges = HashRouting.evenRanges(2);
     final Map<String, List<String>> stored = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger kinesisRecords = new AtomicInteger();
+    final AtomicInteger oversized = new AtomicInteger();
+    volatile int maxEntryBytes = 1024 * 1024;
     final Random random = new Random(3);
     volatile double recordFailureRate;
     volatile double callFailureRate;
@@ -103,9 +108,29 @@ class RecordBatcherTest {
                 ? new BigInteger(e.explicitHashKey())
                 : ShardMap.hashKey(e.partitionKey());
         String shard = ranges.get(0).contains(hash) ? "shardId-0" : "shardId-1";
-        stored
-            .computeIfAbsent(shard, s -> new ArrayList<>())
-            .add(e.partitionKey() + "=" + e.data().asUtf8String());
+        kinesisRecords.incrementAndGet();
+        if (e.data().asByteArray().length + e.partitionKey().length() > maxEntryBytes) {
+          oversized.incrementAndGet();
+        }
+        HashKeyRange range = ranges.get(shard.equals("shardId-0") ? 0 : 1);
+        // Read as the KCL does: an aggregate is split, keeping only records of this shard.
+        List<KinesisClientRecord> read =
+            new AggregatorUtil()
+                .deaggregate(
+                    List.of(
+                        KinesisClientRecord.builder()
+                            .partitionKey(e.partitionKey())
+                            .explicitHashKey(e.explicitHashKey())
+                            .data(e.data().asByteBuffer())
+                            .sequenceNumber(Long.toString(sequence))
+                            .build()),
+                    range.start(),
+                    range.end());
+        for (KinesisClientRecord r : read) {
+          stored
+              .computeIfAbsent(shard, s -> new ArrayList<>())
+              .add(r.partitionKey() + "=" + StandardCharsets.UTF_8.decode(r.data()));
+        }
         results.add(
             PutRecordsResultEntry.builder()
                 .shardId(shard)
@@ -148,13 +173,23 @@ class RecordBatcherTest {
   }
 
   private RecordBatcher batcher(FakeKinesis fake, Duration linger, Duration deliveryTimeout) {
+    return batcher(fake, linger, deliveryTimeout, 0);
+  }
+
+  private RecordBatcher batcher(
+      FakeKinesis fake, Duration linger, Duration deliveryTimeout, int aggregationMaxBytes) {
     RecordBatcher b =
         new RecordBatcher(
             "s",
             fake,
             fake::map,
-            new RecordBatcher.Settings(
-                linger, deliveryTimeout, Duration.ofMillis(2), Duration.ofMillis(20), 64L << 20),
+            new BatcherSettings(
+                linger,
+                deliveryTimeout,
+                Duration.ofMillis(2),
+                Duration.ofMillis(20),
+                64L << 20,
+                aggregationMaxBytes),
             "test-batcher");
     batchers.add(b);
     return b;
@@ -187,10 +222,27 @@ class RecordBatcherTest {
   @Test
   @DisplayName("partial failures and throttled calls are retried without reordering any key")
   void retriesKeepKeyOrder() throws Exception {
+    retriesKeepKeyOrder(0);
+  }
+
+  @Test
+  @DisplayName(
+      "aggregated: partial failures resend whole aggregates in order, every record read back once"
+          + " per key order, each aggregate within its size and its shard")
+  void aggregatedRetriesKeepKeyOrder() throws Exception {
+    FakeKinesis fake = retriesKeepKeyOrder(2048);
+    assertThat(fake.kinesisRecords.get()).as("Kinesis records put").isLessThan(2000 / 10);
+  }
+
+  private FakeKinesis retriesKeepKeyOrder(int aggregationMaxBytes) throws Exception {
     FakeKinesis fake = new FakeKinesis();
     fake.recordFailureRate = 0.05;
     fake.callFailureRate = 0.1;
-    RecordBatcher batcher = batcher(fake, Duration.ofMillis(2), Duration.ofSeconds(60));
+    if (aggregationMaxBytes > 0) {
+      fake.maxEntryBytes = aggregationMaxBytes;
+    }
+    RecordBatcher batcher =
+        batcher(fake, Duration.ofMillis(2), Duration.ofSeconds(60), aggregationMaxBytes);
     int keys = 20;
     int records = 2000;
     List<Outcome> outcomes = new ArrayList<>();
@@ -239,6 +291,8 @@ class RecordBatcherTest {
     }
     long distinct = fake.stored.values().stream().flatMap(List::stream).distinct().count();
     assertThat(distinct).isEqualTo(records);
+    assertThat(fake.oversized.get()).as("Kinesis records over the limit").isZero();
+    return fake;
   }
 
   @Test
@@ -305,7 +359,7 @@ class RecordBatcherTest {
               // What a ListShards call looks like when its client was closed mid-retry.
               return KinesisAdmin.join(new CompletableFuture<ShardMap>());
             },
-            new RecordBatcher.Settings(
+            new BatcherSettings(
                 Duration.ofMillis(1),
                 Duration.ofSeconds(60),
                 Duration.ofMillis(2),

@@ -101,4 +101,36 @@ class WriteIdEnvelopeTest {
     assertThat(sizes[16_383]).isEqualTo(24);
     assertThat(sizes[16_384]).isEqualTo(25);
   }
+
+  @Test
+  @DisplayName(
+      "Envelope.size counts a write id: exact for the id's length, and a producer's own id at its"
+          + " largest bounds what encode writes, so the record-size check holds with ids on")
+  void sizeCountsTheWriteId() {
+    Headers headers =
+        Headers.builder().add("trace", "abc".getBytes(StandardCharsets.UTF_8)).build();
+    WriteIdChain chain = new WriteIdChain();
+    Shard shard = Shard.of("shardId-000000000000");
+    for (int n = 0; n < 3; n++) {
+      StoredWriteId id = chain.next(shard, null);
+      int idBytes = WriteIds.encode(id).length;
+      for (long ts : new long[] {Record.NO_TIMESTAMP, 42L}) {
+        for (Headers h : new Headers[] {Headers.empty(), headers}) {
+          int encoded = Envelope.encode(h, VALUE_100, ts, id).length;
+          assertThat(Envelope.size(h, VALUE_100, ts, idBytes)).isEqualTo(encoded);
+          assertThat(Envelope.size(h, VALUE_100, ts, WriteIds.OWN_ID_MAX_BYTES))
+              .isGreaterThanOrEqualTo(encoded);
+        }
+      }
+    }
+    StoredWriteId far =
+        new StoredWriteId(
+            new WriteId(chain.producerWriter(), Position.of(Long.MAX_VALUE), 0),
+            new WriteId(chain.producerWriter(), Position.of(Long.MAX_VALUE - 1), 0));
+    // The largest counter a producer can reach still fits the bound (a 9-byte varint of 10).
+    assertThat((long) Envelope.encode(Headers.empty(), VALUE_100, Record.NO_TIMESTAMP, far).length)
+        .isLessThanOrEqualTo(
+            Envelope.size(
+                Headers.empty(), VALUE_100, Record.NO_TIMESTAMP, WriteIds.OWN_ID_MAX_BYTES));
+  }
 }

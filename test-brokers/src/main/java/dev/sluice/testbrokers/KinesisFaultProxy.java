@@ -1,0 +1,294 @@
+package dev.sluice.testbrokers;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
+
+/**
+ * A loopback HTTP/1.1 proxy in front of the Kinesis emulator that answers chosen calls with the
+ * error Kinesis itself returns: status 400, the {@code x-amzn-ErrorType} header and the JSON body
+ * {@code {"__type": ..., "message": ...}} the AWS SDK parses into the typed exception. Everything
+ * else is forwarded byte for byte, over a new connection per request. The emulator never throttles
+ * and its iterators never expire within a test; this makes them.
+ *
+ * <p>Clients must use HTTP/1.1 through it ({@code sluice.kinesis.http.protocol=http1.1}).
+ *
+ * <pre>{@code
+ * try (KinesisFaultProxy proxy = new KinesisFaultProxy(emulator.endpoint())) {
+ *   proxy.inject("GetRecords", KinesisFaultProxy.THROTTLED, n -> n % 3 == 0);
+ *   // point the client at proxy.endpoint()
+ * }
+ * }</pre>
+ */
+public final class KinesisFaultProxy implements AutoCloseable {
+  /** The error a shard over its read or write limit returns. */
+  public static final String THROTTLED = "ProvisionedThroughputExceededException";
+
+  /** The error {@code GetRecords} returns for an iterator older than five minutes. */
+  public static final String EXPIRED_ITERATOR = "ExpiredIteratorException";
+
+  private final ServerSocket server;
+  private final URI target;
+  private final List<Fault> faults = new CopyOnWriteArrayList<>();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private record Fault(String operation, String errorType, IntPredicate when) {}
+
+  /**
+   * Starts the proxy on a free loopback port.
+   *
+   * @param target the emulator's plain HTTP endpoint
+   * @throws IOException if no port could be bound
+   */
+  public KinesisFaultProxy(URI target) throws IOException {
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.target = target;
+    Thread acceptor = new Thread(this::accept, "kinesis-fault-proxy");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /**
+   * Answers some calls of one operation with an error instead of forwarding them. Rules are checked
+   * in the order added; the first that matches answers.
+   *
+   * @param operation the Kinesis operation, e.g. {@code PutRecords} or {@code GetRecords}
+   * @param errorType the Kinesis error name, e.g. {@link #THROTTLED} or {@link #EXPIRED_ITERATOR}
+   * @param when given the 1-based number of that operation's call, whether to answer it with the
+   *     error; called once per call, so it may keep state
+   * @return this proxy
+   */
+  public KinesisFaultProxy inject(String operation, String errorType, IntPredicate when) {
+    faults.add(new Fault(operation, errorType, when));
+    return this;
+  }
+
+  /**
+   * The endpoint to give the client instead of the emulator's.
+   *
+   * @return {@code http://127.0.0.1:<port>}
+   */
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getLocalPort());
+  }
+
+  /**
+   * How many calls of an operation reached the proxy, answered or forwarded.
+   *
+   * @param operation the Kinesis operation
+   * @return the count so far
+   */
+  public int calls(String operation) {
+    return counter(calls, operation).get();
+  }
+
+  /**
+   * How many calls of an operation the proxy answered with an injected error.
+   *
+   * @param operation the Kinesis operation
+   * @return the count so far
+   */
+  public int injected(String operation) {
+    return counter(injected, operation).get();
+  }
+
+  private static AtomicInteger counter(Map<String, AtomicInteger> counters, String operation) {
+    return counters.computeIfAbsent(operation, k -> new AtomicInteger());
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        Socket client = server.accept();
+        Thread t = new Thread(() -> serve(client), "kinesis-fault-proxy-conn");
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private void serve(Socket client) {
+    try (client;
+        InputStream in = client.getInputStream();
+        OutputStream out = client.getOutputStream()) {
+      while (!closed) {
+        byte[] head = readHead(in);
+        if (head == null) {
+          return;
+        }
+        String headText = new String(head, StandardCharsets.ISO_8859_1);
+        byte[] body = in.readNBytes(contentLength(headText));
+        String amzTarget = header(headText, "x-amz-target");
+        String operation =
+            amzTarget == null ? "" : amzTarget.substring(amzTarget.lastIndexOf('.') + 1);
+        String error = faultFor(operation);
+        if (error != null) {
+          answer(out, error);
+          continue;
+        }
+        forward(head, body, out);
+      }
+    } catch (IOException e) {
+      // The client went away.
+    }
+  }
+
+  private String faultFor(String operation) {
+    if (operation.isEmpty()) {
+      return null;
+    }
+    int n = counter(calls, operation).incrementAndGet();
+    for (Fault fault : faults) {
+      if (fault.operation().equals(operation) && fault.when().test(n)) {
+        counter(injected, operation).incrementAndGet();
+        return fault.errorType();
+      }
+    }
+    return null;
+  }
+
+  private static void answer(OutputStream out, String errorType) throws IOException {
+    byte[] body =
+        ("{\"__type\":\""
+                + errorType
+                + "\",\"message\":\""
+                + message(errorType)
+                + " (injected by the test proxy)\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    out.write(
+        ("HTTP/1.1 400 Bad Request\r\n"
+                + "x-amzn-ErrorType: "
+                + errorType
+                + "\r\n"
+                + "x-amzn-RequestId: "
+                + UUID.randomUUID()
+                + "\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\n"
+                + "Content-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+    out.write(body);
+    out.flush();
+  }
+
+  /** The message text Kinesis sends with each error, so logs read as they would in production. */
+  private static String message(String errorType) {
+    switch (errorType) {
+      case THROTTLED:
+        return "Rate exceeded for shard shardId-000000000000 in stream under account 000000000000.";
+      case EXPIRED_ITERATOR:
+        return "Iterator expired. The iterator was created at time Thu Jan 01 00:00:00 UTC 2026"
+            + " while right now it is Thu Jan 01 00:05:01 UTC 2026 which is further in the future"
+            + " than the tolerated delay of 300000 milliseconds.";
+      default:
+        return errorType;
+    }
+  }
+
+  private void forward(byte[] head, byte[] body, OutputStream out) throws IOException {
+    try (Socket upstream = new Socket(target.getHost(), target.getPort());
+        InputStream uin = upstream.getInputStream();
+        OutputStream uout = upstream.getOutputStream()) {
+      uout.write(head);
+      uout.write(body);
+      uout.flush();
+      byte[] responseHead = readHead(uin);
+      if (responseHead == null) {
+        throw new IOException("The emulator closed the connection");
+      }
+      String text = new String(responseHead, StandardCharsets.ISO_8859_1);
+      out.write(responseHead);
+      String encoding = header(text, "transfer-encoding");
+      if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+        copyChunked(uin, out);
+      } else {
+        out.write(uin.readNBytes(contentLength(text)));
+      }
+      out.flush();
+    }
+  }
+
+  private static void copyChunked(InputStream in, OutputStream out) throws IOException {
+    while (true) {
+      String sizeLine = readLine(in);
+      out.write((sizeLine + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+      if (size == 0) {
+        // Trailers, then the empty line.
+        for (String line = readLine(in); ; line = readLine(in)) {
+          out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          if (line.isEmpty()) {
+            return;
+          }
+        }
+      }
+      out.write(in.readNBytes(size + 2));
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) != -1 && b != '\n') {
+      if (b != '\r') {
+        line.write(b);
+      }
+    }
+    return line.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The request or status line and headers, up to and including the empty line; null at EOF. */
+  private static byte[] readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    int b;
+    while ((b = in.read()) != -1) {
+      head.write(b);
+      matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+      if (matched == 4) {
+        return head.toByteArray();
+      }
+    }
+    return null;
+  }
+
+  private static int contentLength(String head) {
+    String value = header(head, "content-length");
+    return value == null ? 0 : Integer.parseInt(value.trim());
+  }
+
+  private static String header(String head, String name) {
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+        return line.substring(colon + 1).trim();
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    server.close();
+  }
+}
