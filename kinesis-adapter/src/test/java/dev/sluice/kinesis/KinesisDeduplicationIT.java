@@ -11,6 +11,7 @@ import dev.sluice.StreamSpec;
 import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
+import dev.sluice.testbrokers.KinesisFaultProxy;
 import dev.sluice.testkit.Await;
 import dev.sluice.testkit.RecordCollector;
 import dev.sluice.testkit.SluiceAssertions;
@@ -55,7 +56,8 @@ class KinesisDeduplicationIT {
     Map<String, List<String>> secondHalf = new LinkedHashMap<>();
     int lost;
     // Every third PutRecords call is stored but answered with a failure.
-    try (LostAckProxy proxy = new LostAckProxy(kinesis.endpoint(), "PutRecords", n -> n % 3 == 2)) {
+    try (KinesisFaultProxy proxy =
+        new KinesisFaultProxy(kinesis.endpoint()).loseAnswers("PutRecords", n -> n % 3 == 2)) {
       try (Sluice viaProxy =
           Sluice.builder()
               .ignoreEnvironment()
@@ -111,7 +113,7 @@ class KinesisDeduplicationIT {
 
         // The group restarts (state from the lease table) while more second copies arrive.
         sendBatches(producer, 5, 10, secondHalf);
-        lost = proxy.lost();
+        lost = proxy.injected("PutRecords");
       }
       try (Sluice again = KinesisTestBrokers.builder(kinesis, dynamo).open()) {
         RecordCollector<String, String> after =

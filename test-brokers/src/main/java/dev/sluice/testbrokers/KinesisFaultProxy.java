@@ -23,7 +23,8 @@ import java.util.function.IntPredicate;
  * error Kinesis itself returns: status 400, the {@code x-amzn-ErrorType} header and the JSON body
  * {@code {"__type": ..., "message": ...}} the AWS SDK parses into the typed exception. Everything
  * else is forwarded byte for byte, over a new connection per request. The emulator never throttles
- * and its iterators never expire within a test; this makes them.
+ * and its iterators never expire within a test; this makes them. It also loses acknowledgements
+ * ({@link #loseAnswers}): a call stored by the emulator whose caller is told it failed.
  *
  * <p>Clients must use HTTP/1.1 through it ({@code sluice.kinesis.http.protocol=http1.1}).
  *
@@ -41,6 +42,9 @@ public final class KinesisFaultProxy implements AutoCloseable {
   /** The error {@code GetRecords} returns for an iterator older than five minutes. */
   public static final String EXPIRED_ITERATOR = "ExpiredIteratorException";
 
+  /** The error a lost acknowledgement is answered with ({@link #loseAnswers}). */
+  public static final String INTERNAL_FAILURE = "InternalFailure";
+
   private final ServerSocket server;
   private final URI target;
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
@@ -48,7 +52,12 @@ public final class KinesisFaultProxy implements AutoCloseable {
   private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private record Fault(String operation, String errorType, IntPredicate when) {}
+  /**
+   * A rule: calls of {@code operation} for which {@code when} holds are answered with {@code
+   * errorType}; if {@code stored}, after forwarding them (the emulator stores the call, the answer
+   * is lost on the way back) with a 500, else without forwarding, with a 400.
+   */
+  private record Fault(String operation, String errorType, IntPredicate when, boolean stored) {}
 
   /**
    * Starts the proxy on a free loopback port.
@@ -75,7 +84,21 @@ public final class KinesisFaultProxy implements AutoCloseable {
    * @return this proxy
    */
   public KinesisFaultProxy inject(String operation, String errorType, IntPredicate when) {
-    faults.add(new Fault(operation, errorType, when));
+    faults.add(new Fault(operation, errorType, when, false));
+    return this;
+  }
+
+  /**
+   * Loses the acknowledgement of some calls of one operation: each is forwarded and stored by the
+   * emulator, but the caller gets {@code 500 InternalFailure} instead of the answer, as when a
+   * response is lost on the way back. Counted in {@link #injected}.
+   *
+   * @param operation the Kinesis operation, e.g. {@code PutRecords}
+   * @param when given the 1-based number of that operation's call, whether to lose its answer
+   * @return this proxy
+   */
+  public KinesisFaultProxy loseAnswers(String operation, IntPredicate when) {
+    faults.add(new Fault(operation, INTERNAL_FAILURE, when, true));
     return this;
   }
 
@@ -139,9 +162,12 @@ public final class KinesisFaultProxy implements AutoCloseable {
         String amzTarget = header(headText, "x-amz-target");
         String operation =
             amzTarget == null ? "" : amzTarget.substring(amzTarget.lastIndexOf('.') + 1);
-        String error = faultFor(operation);
-        if (error != null) {
-          answer(out, error);
+        Fault fault = faultFor(operation);
+        if (fault != null) {
+          if (fault.stored()) {
+            forward(head, body, OutputStream.nullOutputStream());
+          }
+          answer(out, fault);
           continue;
         }
         forward(head, body, out);
@@ -151,7 +177,7 @@ public final class KinesisFaultProxy implements AutoCloseable {
     }
   }
 
-  private String faultFor(String operation) {
+  private Fault faultFor(String operation) {
     if (operation.isEmpty()) {
       return null;
     }
@@ -159,13 +185,14 @@ public final class KinesisFaultProxy implements AutoCloseable {
     for (Fault fault : faults) {
       if (fault.operation().equals(operation) && fault.when().test(n)) {
         counter(injected, operation).incrementAndGet();
-        return fault.errorType();
+        return fault;
       }
     }
     return null;
   }
 
-  private static void answer(OutputStream out, String errorType) throws IOException {
+  private static void answer(OutputStream out, Fault fault) throws IOException {
+    String errorType = fault.errorType();
     byte[] body =
         ("{\"__type\":\""
                 + errorType
@@ -174,7 +201,9 @@ public final class KinesisFaultProxy implements AutoCloseable {
                 + " (injected by the test proxy)\"}")
             .getBytes(StandardCharsets.UTF_8);
     out.write(
-        ("HTTP/1.1 400 Bad Request\r\n"
+        ((fault.stored()
+                    ? "HTTP/1.1 500 Internal Server Error\r\n"
+                    : "HTTP/1.1 400 Bad Request\r\n")
                 + "x-amzn-ErrorType: "
                 + errorType
                 + "\r\n"
@@ -195,6 +224,8 @@ public final class KinesisFaultProxy implements AutoCloseable {
     switch (errorType) {
       case THROTTLED:
         return "Rate exceeded for shard shardId-000000000000 in stream under account 000000000000.";
+      case INTERNAL_FAILURE:
+        return "Acknowledgement lost";
       case EXPIRED_ITERATOR:
         return "Iterator expired. The iterator was created at time Thu Jan 01 00:00:00 UTC 2026"
             + " while right now it is Thu Jan 01 00:05:01 UTC 2026 which is further in the future"
