@@ -120,8 +120,7 @@ public final class GlueAvroSerde {
     }
 
     /**
-     * A serde of generic records, written with their own schema and read into {@code
-     * readerSchema}.
+     * A serde of generic records, written with their own schema and read into {@code readerSchema}.
      *
      * @param readerSchema the schema records are read into, or null for the writer's
      * @return the serde

@@ -17,10 +17,9 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * One registry of the AWS Glue Schema Registry, in one region. Share one per registry: it holds
- * the Glue client and the library's caches (schema definition to schema-version UUID when
- * writing, UUID to schema when reading), so each schema costs one request per process, not one per
- * record.
+ * One registry of the AWS Glue Schema Registry, in one region. Share one per registry: it holds the
+ * Glue client and the library's caches (schema definition to schema-version UUID when writing, UUID
+ * to schema when reading), so each schema costs one request per process, not one per record.
  *
  * <pre>{@code
  * GlueSchemaRegistry glue = GlueSchemaRegistry.builder()
@@ -31,13 +30,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * }</pre>
  *
  * <p>Or from properties ({@link #fromProperties(Map)}): {@code sluice.glue.region}, {@code
- * sluice.glue.registry.name}, {@code sluice.glue.endpoint}, {@code sluice.glue.compression}
- * ({@code none}/{@code zlib}), {@code sluice.glue.compatibility}, {@code sluice.glue.cache.size},
- * {@code sluice.glue.cache.ttl.ms}, {@code sluice.glue.access.key.id} and {@code
+ * sluice.glue.registry.name}, {@code sluice.glue.endpoint}, {@code sluice.glue.compression} ({@code
+ * none}/{@code zlib}), {@code sluice.glue.compatibility}, {@code sluice.glue.cache.size}, {@code
+ * sluice.glue.cache.ttl.ms}, {@code sluice.glue.access.key.id} and {@code
  * sluice.glue.secret.access.key} (otherwise the AWS SDK's default credentials chain).
  *
- * <p>Calls Glue's GetSchemaByDefinition, CreateSchema, RegisterSchemaVersion, GetSchemaVersion
- * and PutSchemaVersionMetadata through AWS's {@code schema-registry-serde} library; the credentials
+ * <p>Calls Glue's GetSchemaByDefinition, CreateSchema, RegisterSchemaVersion, GetSchemaVersion and
+ * PutSchemaVersionMetadata through AWS's {@code schema-registry-serde} library; the credentials
  * need those permissions on the registry and its schemas. Thread-safe; holds no thread.
  */
 public final class GlueSchemaRegistry {
@@ -147,7 +146,11 @@ public final class GlueSchemaRegistry {
     } catch (IllegalArgumentException e) {
       throw new SluiceException(
           ErrorCode.INVALID_CONFIG,
-          key + "=" + value + " is not one of " + java.util.Arrays.toString(type.getEnumConstants()),
+          key
+              + "="
+              + value
+              + " is not one of "
+              + java.util.Arrays.toString(type.getEnumConstants()),
           e);
     }
   }
@@ -156,7 +159,8 @@ public final class GlueSchemaRegistry {
     try {
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw new SluiceException(ErrorCode.INVALID_CONFIG, key + "=" + value + " is not a number", e);
+      throw new SluiceException(
+          ErrorCode.INVALID_CONFIG, key + "=" + value + " is not a number", e);
     }
   }
 
@@ -297,8 +301,8 @@ public final class GlueSchemaRegistry {
     }
 
     /**
-     * How records are stored after the header; {@link Compression#NONE} unless set. Readers
-     * inflate what is compressed whatever this says.
+     * How records are stored after the header; {@link Compression#NONE} unless set. Readers inflate
+     * what is compressed whatever this says.
      *
      * @param compression the compression of written records
      * @return this builder
@@ -338,7 +342,10 @@ public final class GlueSchemaRegistry {
       if (size < 1 || timeToLive == null || timeToLive.isNegative() || timeToLive.isZero()) {
         throw new SluiceException(
             ErrorCode.INVALID_CONFIG,
-            "The Glue cache needs a positive size and time to live, not " + size + ", " + timeToLive);
+            "The Glue cache needs a positive size and time to live, not "
+                + size
+                + ", "
+                + timeToLive);
       }
       this.cacheSize = size;
       this.cacheTtl = timeToLive;
@@ -375,6 +382,10 @@ public final class GlueSchemaRegistry {
       config.put("compatibility", compatibility.name());
       config.put("cacheSize", String.valueOf(cacheSize));
       config.put("timeToLiveMillis", String.valueOf(cacheTtl.toMillis()));
+      // Read by the library's deserializers; Sluice resolves Avro itself and re-reads Protobuf
+      // into the application's type, so the generic forms are what it asks for.
+      config.put("avroRecordType", "GENERIC_RECORD");
+      config.put("protobufMessageType", "DYNAMIC_MESSAGE");
       return config;
     }
   }

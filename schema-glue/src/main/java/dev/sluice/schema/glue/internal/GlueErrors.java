@@ -14,9 +14,9 @@ import software.amazon.awssdk.services.glue.model.EntityNotFoundException;
 
 /**
  * Maps what AWS's library throws to {@link SluiceException}s. The library wraps the Glue client's
- * error in its own {@code AWSSchemaRegistryException}, sometimes twice and sometimes inside a
- * Guava cache's exception, so the whole cause chain is read: the AWS SDK's exception in it decides
- * the code, and every message in it is kept (the innermost one is Glue's own words).
+ * error in its own {@code AWSSchemaRegistryException}, sometimes twice and sometimes inside a Guava
+ * cache's exception, so the whole cause chain is read: the AWS SDK's exception in it decides the
+ * code, and every message in it is kept (the innermost one is Glue's own words).
  */
 public final class GlueErrors {
   /** What the library says when auto-registration is off and the schema is missing. */
@@ -69,7 +69,9 @@ public final class GlueErrors {
     if (find(error, ApiCallTimeoutException.class) != null
         || find(error, ApiCallAttemptTimeoutException.class) != null) {
       return new SluiceException(
-          ErrorCode.TIMEOUT, "Cannot " + what + ": the Glue registry timed out: " + messages, error);
+          ErrorCode.TIMEOUT,
+          "Cannot " + what + ": the Glue registry timed out: " + messages,
+          error);
     }
     @Nullable EntityNotFoundException notFound = find(error, EntityNotFoundException.class);
     if (notFound != null) {
@@ -94,7 +96,9 @@ public final class GlueErrors {
         code = ErrorCode.SERIALIZATION;
       }
       return new SluiceException(
-          code, "Cannot " + what + ": the Glue registry answered " + status + ": " + messages, error);
+          code,
+          "Cannot " + what + ": the Glue registry answered " + status + ": " + messages,
+          error);
     }
     if (find(error, SdkClientException.class) != null) {
       return new SluiceException(

@@ -16,11 +16,11 @@ import software.amazon.awssdk.services.glue.model.DataFormat;
 
 /**
  * A Protobuf serde in Glue's wire format, through AWS's library: the schema registered is the
- * message's {@code .proto} file as the library prints it from the descriptor, the record after
- * Glue's header is the library's Protobuf encoding (the message's index in its file, then the
- * message). Reading goes through the library's Protobuf deserializer, which yields a {@code
- * DynamicMessage} of the writer's file; it is re-read as the application's type, so unknown fields
- * follow Protobuf's usual rules.
+ * message's {@code .proto} file (printed by {@link ProtoSchemaText}: the library's own printer
+ * fails on protobuf-java 4), the record after Glue's header is the library's Protobuf encoding (the
+ * message's index in its file, then the message). Reading goes through the library's Protobuf
+ * deserializer, which yields a {@code DynamicMessage} of the writer's file; it is re-read as the
+ * application's type, so unknown fields follow Protobuf's usual rules.
  *
  * @param <M> the message type
  */
@@ -60,8 +60,7 @@ public final class GlueProtobufCodec<M extends Message> implements Serde<M> {
     try {
       UUID version = versions.get(type);
       if (version == null) {
-        String definition =
-            glue.writer(autoRegister).getSchemaDefinition(DataFormat.PROTOBUF, value);
+        String definition = ProtoSchemaText.of(type.getFile());
         version =
             glue.writer(autoRegister)
                 .getOrRegisterSchemaVersion(
