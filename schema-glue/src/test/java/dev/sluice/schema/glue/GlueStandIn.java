@@ -39,6 +39,7 @@ final class GlueStandIn implements AutoCloseable {
   private final Map<String, SchemaEntry> schemas = new ConcurrentHashMap<>();
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
   private final List<String> calls = new CopyOnWriteArrayList<>();
+  private volatile String[] refusal;
 
   private record Version(
       String id, String registry, String schema, String definition, int number, String status) {}
@@ -76,6 +77,11 @@ final class GlueStandIn implements AutoCloseable {
         .build();
   }
 
+  /** From now on every call fails with this Glue error type (such as AccessDeniedException). */
+  void refuseAll(String type, String message) {
+    refusal = new String[] {type, message};
+  }
+
   /** The operations called so far, in order (such as "GetSchemaByDefinition"). */
   List<String> calls() {
     return List.copyOf(calls);
@@ -107,6 +113,10 @@ final class GlueStandIn implements AutoCloseable {
       int status = 200;
       ObjectNode answer;
       try {
+        String[] refuse = refusal;
+        if (refuse != null) {
+          throw new Failure(refuse[0], refuse[1]);
+        }
         synchronized (this) {
           answer =
               switch (operation) {

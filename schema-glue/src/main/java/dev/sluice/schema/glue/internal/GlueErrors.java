@@ -6,6 +6,7 @@ import dev.sluice.SluiceException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -83,12 +84,20 @@ public final class GlueErrors {
     @Nullable SdkServiceException service = find(error, SdkServiceException.class);
     if (service != null) {
       int status = service.statusCode();
+      // Glue's JSON protocol answers most client errors with 400: the error code says which.
+      String type =
+          service instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+              ? String.valueOf(aws.awsErrorDetails().errorCode())
+              : "";
       ErrorCode code;
       if (service.isThrottlingException() || status == 429) {
         code = ErrorCode.THROTTLED;
-      } else if (status == 401) {
+      } else if (status == 401
+          || type.equals("UnrecognizedClientException")
+          || type.equals("InvalidSignatureException")
+          || type.equals("ExpiredTokenException")) {
         code = ErrorCode.UNAUTHENTICATED;
-      } else if (status == 403) {
+      } else if (status == 403 || type.equals("AccessDeniedException")) {
         code = ErrorCode.PERMISSION_DENIED;
       } else if (status >= 500) {
         code = ErrorCode.UNAVAILABLE;
