@@ -54,15 +54,6 @@ public final class ProtoSchemaText {
     return out.toString();
   }
 
-  /** The indexes of {@code message} in its file: top-level index, then nested ones. */
-  static List<Integer> indexes(Descriptor message) {
-    List<Integer> path = new ArrayList<>();
-    for (Descriptor d = message; d != null; d = d.getContainingType()) {
-      path.add(0, d.getIndex());
-    }
-    return path;
-  }
-
   private static void message(StringBuilder out, Descriptor m, String indent, boolean proto3) {
     out.append(indent).append("message ").append(m.getName()).append(" {\n");
     String inner = indent + "  ";
