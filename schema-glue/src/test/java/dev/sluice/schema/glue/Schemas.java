@@ -9,9 +9,17 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 
 /**
  * The test schemas: an Avro order, its compatible evolution and an incompatible change; and a
@@ -43,6 +51,29 @@ final class Schemas {
   static final Descriptor PROTO_ORDER = protoOrder();
 
   private Schemas() {}
+
+  /** A record in Avro's binary encoding, written by Avro's own encoder. */
+  static byte[] avroBinary(GenericRecord record) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      new GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);
+      encoder.flush();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Avro binary read by Avro's own decoder. */
+  static GenericRecord fromAvroBinary(byte[] data, Schema schema) {
+    try {
+      return new GenericDatumReader<GenericRecord>(schema)
+          .read(null, DecoderFactory.get().binaryDecoder(data, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   static DynamicMessage protoOrder(String id, long amount) {
     return DynamicMessage.newBuilder(PROTO_ORDER)
