@@ -11,25 +11,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Asks the broker, within a time bound, whether it answers, and how far each listener's group is
  * behind. A broker that is down can make a client call block for a minute (Kafka's {@code
- * default.api.timeout.ms}) or retry for long: the health endpoint must not wait that long, so the
- * call runs on a thread of its own and the health check waits for it at most {@code timeout}. A
- * call still running when the next check comes is waited for again rather than doubled, so a hung
- * broker costs one thread, not one per check.
+ * default.api.timeout.ms}) or retry for long: the health endpoint must not wait that long, so each
+ * call runs as a {@link BoundedCall} and the whole check takes at most {@code timeout}.
+ *
+ * <p>Reachability is one cheap call (listing the streams). The lag takes more calls (on Kinesis a
+ * lease table scan and reads per shard): it gets what is left of the timeout, and when it is not
+ * ready by then the last lag known is shown, so a slow lag never turns a reachable broker DOWN.
  */
 final class BrokerProbe {
   private final Sluice sluice;
   private final Duration timeout;
-  private @Nullable CompletableFuture<Answer> inFlight; // guarded by this
+  private final BoundedCall<List<String>> reach = new BoundedCall<>("sluice-health-reach");
+  private final BoundedCall<Map<String, Map<String, Object>>> lagCall =
+      new BoundedCall<>("sluice-health-lag");
+  private volatile Map<String, Map<String, Object>> lastLag = Map.of();
 
   BrokerProbe(Sluice sluice, Duration timeout) {
     this.sluice = sluice;
@@ -43,27 +46,20 @@ final class BrokerProbe {
    * What the broker said.
    *
    * @param error why the broker is taken as unreachable, or null when it answered in time
-   * @param lag per listener name, its group's lag details (only for groups described)
+   * @param lag per listener name, its group's lag details (for the groups described)
    */
   record Answer(@Nullable String error, Map<String, Map<String, Object>> lag) {}
 
   /**
    * Asks the broker; returns within the timeout (plus scheduling), whatever the broker does.
    *
-   * @param groups the running listeners' groups, described for their lag; the streams are listed
-   *     when there are none
+   * @param groups the running listeners' groups, described for their lag
    * @return the answer
    */
   Answer ask(List<Group> groups) {
-    CompletableFuture<Answer> call;
-    synchronized (this) {
-      if (inFlight == null || inFlight.isDone()) {
-        inFlight = start(groups);
-      }
-      call = inFlight;
-    }
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      return call.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      reach.get(() -> sluice.admin().listStreams(), timeout);
     } catch (TimeoutException e) {
       return new Answer("no answer from the broker within " + timeout, Map.of());
     } catch (ExecutionException e) {
@@ -72,31 +68,21 @@ final class BrokerProbe {
       Thread.currentThread().interrupt();
       return new Answer("interrupted while asking the broker", Map.of());
     }
-  }
-
-  private CompletableFuture<Answer> start(List<Group> groups) {
-    CompletableFuture<Answer> result = new CompletableFuture<>();
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                result.complete(call(groups));
-              } catch (Throwable t) {
-                result.completeExceptionally(t);
-              }
-            },
-            "sluice-health-probe");
-    thread.setDaemon(true); // a broker that never answers must not keep the JVM alive
-    thread.start();
-    return result;
-  }
-
-  private Answer call(List<Group> groups) {
-    Map<String, Map<String, Object>> lag = new LinkedHashMap<>();
     if (groups.isEmpty()) {
-      sluice.admin().listStreams();
-      return new Answer(null, lag);
+      return new Answer(null, Map.of());
     }
+    try {
+      lastLag = lagCall.get(() -> lag(groups), Duration.ofNanos(deadline - System.nanoTime()));
+    } catch (TimeoutException | ExecutionException e) {
+      // The broker answered; the lag is late or failed: show the last one known.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return new Answer(null, lastLag);
+  }
+
+  private Map<String, Map<String, Object>> lag(List<Group> groups) {
+    Map<String, Map<String, Object>> lag = new LinkedHashMap<>();
     for (Group group : groups) {
       try {
         lag.put(
@@ -110,7 +96,7 @@ final class BrokerProbe {
         lag.put(group.listener(), Map.of());
       }
     }
-    return new Answer(null, lag);
+    return lag;
   }
 
   private static Map<String, Object> lag(GroupDescription description) {

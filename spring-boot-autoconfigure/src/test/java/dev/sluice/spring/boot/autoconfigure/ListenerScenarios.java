@@ -160,7 +160,9 @@ abstract class ListenerScenarios {
               assertThat(inbox.received).containsExactlyInAnyOrderElementsOf(sent);
 
               Health health = context.getBean(SluiceHealthIndicator.class).health(true);
-              assertThat(health.getStatus()).isEqualTo(Status.UP);
+              assertThat(health.getStatus())
+                  .as("health %s", health.getDetails())
+                  .isEqualTo(Status.UP);
               assertThat(health.getDetails())
                   .containsEntry("backend", backendName())
                   .containsEntry("broker", "reachable")
