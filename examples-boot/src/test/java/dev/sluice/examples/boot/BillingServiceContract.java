@@ -65,7 +65,7 @@ abstract class BillingServiceContract {
           .isEqualTo(Map.of("customer-0", 900L, "customer-1", 500L, "customer-2", 700L));
 
       Health health = service.getBean("sluiceHealthIndicator", HealthIndicator.class).health(true);
-      assertThat(health.getStatus()).isEqualTo(Status.UP);
+      assertThat(health.getStatus()).as("health %s", health.getDetails()).isEqualTo(Status.UP);
       assertThat(health.getDetails())
           .containsEntry("backend", backendName())
           .containsEntry("broker", "reachable");
