@@ -26,11 +26,15 @@ import java.util.TreeMap;
  * given here (or in configuration); otherwise the AWS default credentials chain applies.
  */
 public final class KinesisOptions {
-  /** How group consumers receive records. */
+  /** How consumers receive records. */
   public enum ConsumerType {
     /** {@code GetRecords} polling (default). */
     POLLING,
-    /** Enhanced fan-out ({@code SubscribeToShard}); group consumers only. */
+    /**
+     * Enhanced fan-out: {@code SubscribeToShard} over HTTP/2, Kinesis pushing records to a
+     * registered stream consumer, for group consumers (the KCL's fan-out, as the stream consumer
+     * named after the group) and consumers without a group (see {@link Builder#consumerName}).
+     */
     FANOUT
   }
 
@@ -157,13 +161,50 @@ public final class KinesisOptions {
     }
 
     /**
-     * {@code sluice.kinesis.consumer.type}: polling (default) or fan-out, for group consumers.
+     * {@code sluice.kinesis.consumer.type}: {@code polling} (default, {@code GetRecords}) or {@code
+     * fanout} (enhanced fan-out, {@code SubscribeToShard}), for group consumers and consumers
+     * without a group alike.
      *
-     * @param type the consumer type
+     * <p>With fan-out, a group consumer reads through the KCL as the stream consumer named after
+     * its group: the KCL registers it if absent, and it stays registered when members close (the
+     * group's other members and its next start use it, as they use its lease table). A consumer
+     * without a group subscribes as the stream consumer of {@link #consumerName}.
+     *
+     * @param type how consumers receive records
      * @return this builder
      */
     public Builder consumerType(ConsumerType type) {
       return put(KinesisSettings.CONSUMER_TYPE, type == ConsumerType.FANOUT ? "fanout" : "polling");
+    }
+
+    /**
+     * {@code sluice.kinesis.consumer.name}: the stream consumer a fan-out consumer without a group
+     * subscribes with. If a stream consumer of that name exists it is used as it is and left
+     * registered on close; if not, the consumer registers it, waits for it to turn {@code ACTIVE},
+     * and deregisters it when it closes. Without this setting, each such consumer registers a fresh
+     * one, {@code sluice-<client id>-<8 random hex digits>}, and deregisters it on close (a process
+     * that dies without closing leaves it registered, and billed, until deregistered). Two
+     * consumers reading the same shards at the same time need different names: Kinesis allows one
+     * subscription per stream consumer and shard. Group consumers always use their group's name.
+     *
+     * @param name 1 to 128 letters, digits, {@code _}, {@code .} or {@code -}
+     * @return this builder
+     */
+    public Builder consumerName(String name) {
+      return put(KinesisSettings.CONSUMER_NAME, name);
+    }
+
+    /**
+     * {@code sluice.kinesis.fanout.resubscribe.ms}: a fan-out consumer without a group ends each
+     * subscription after this long and subscribes again after the last record received, as it does
+     * when Kinesis ends one (every five minutes). For tests of that path; 0 (default) leaves it to
+     * Kinesis.
+     *
+     * @param after how long a subscription lasts
+     * @return this builder
+     */
+    public Builder resubscribeEveryForTests(Duration after) {
+      return millis(KinesisSettings.RESUBSCRIBE_MS, after);
     }
 
     /**

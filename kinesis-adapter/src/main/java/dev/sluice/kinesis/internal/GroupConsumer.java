@@ -66,6 +66,11 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  * shardEnded} → {@code shardEnded}, then a {@code SHARD_END} checkpoint so children start; {@code
  * leaseLost} → {@code revoked(lost)}; {@code shutdownRequested} → {@code revoked} and a checkpoint
  * of what it returns. {@link #commit} checkpoints through the shard's KCL checkpointer.
+ *
+ * <p>With {@code consumer.type=fanout} the KCL subscribes as the stream consumer named after the
+ * group, registering it if absent. Nothing deregisters it when a member closes: the group's other
+ * members and its next start subscribe with it (as they use its lease table), and one that existed
+ * before is someone else's.
  */
 final class GroupConsumer implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
