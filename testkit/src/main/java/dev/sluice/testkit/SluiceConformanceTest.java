@@ -137,6 +137,7 @@ public abstract class SluiceConformanceTest {
   @DisplayName("Processors (consume, transform, produce)")
   class Processors extends ProcessorTests {}
 
+  @Nested
   @DisplayName("Deduplication")
   class Deduplication extends DeduplicationTests {}
 
