@@ -373,6 +373,45 @@ class RecordBatcherTest {
   }
 
   @Test
+  @DisplayName(
+      "aggregated: records sent within the linger time wait for it and fill aggregates up to the"
+          + " configured size, none over it")
+  void aggregatesFillUpToMaxBytesWithinLinger() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    int maxBytes = 4096;
+    fake.maxEntryBytes = maxBytes;
+    Duration linger = Duration.ofMillis(400);
+    RecordBatcher batcher = batcher(fake, linger, Duration.ofSeconds(60), maxBytes);
+    int records = 400;
+    String value = "v".repeat(90);
+    List<Outcome> outcomes = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < records; i++) {
+      Outcome o = new Outcome();
+      outcomes.add(o);
+      batcher.send(record("key-" + (i % 8), value + i), o);
+    }
+    long sentAll = System.nanoTime() - start;
+    Thread.sleep(linger.toMillis() / 4);
+    if (System.nanoTime() - start < linger.toNanos() && sentAll < linger.toNanos() / 2) {
+      assertThat(fake.calls.get()).as("calls before the linger time").isZero();
+    }
+    for (Outcome o : outcomes) {
+      o.await();
+      assertThat(o.error).isNull();
+    }
+    long userBytes = 0;
+    for (int i = 0; i < records; i++) {
+      userBytes += ("key-" + (i % 8)).length() + value.length() + Integer.toString(i).length();
+    }
+    assertThat(fake.oversized.get()).as("Kinesis records over %d bytes", maxBytes).isZero();
+    // Two shards, so at most two part-filled aggregates; the rest are filled to the size.
+    assertThat(fake.kinesisRecords.get())
+        .as("Kinesis records for %d bytes of user records", userBytes)
+        .isLessThanOrEqualTo((int) (userBytes * 1.25 / maxBytes) + 2);
+  }
+
+  @Test
   @DisplayName("records throttled until the delivery timeout fail as THROTTLED, each once")
   void deliveryTimeout() throws Exception {
     FakeKinesis fake = new FakeKinesis();
