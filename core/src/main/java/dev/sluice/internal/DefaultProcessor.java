@@ -139,6 +139,11 @@ final class DefaultProcessor<K, V> implements Processor {
                 runtime.producer(stream, Serde.bytes(), Serde.bytes()));
       }
     }
+    if (!producers.isEmpty()) {
+      // While the consumer joins its group: the first outputs of every shard then find the
+      // outputs' metadata fetched (a profile showed them waiting ~70 ms on one another for it).
+      timer.execute(() -> producers.values().forEach(DefaultProducer::prepare));
+    }
     newGeneration();
     if (transactional) {
       scheduleCommit(System.nanoTime());
