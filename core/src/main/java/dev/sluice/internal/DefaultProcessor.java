@@ -219,6 +219,15 @@ final class DefaultProcessor<K, V> implements Processor {
   /** Starts a consumer (and transaction) that resumes from the group's checkpoints. */
   private void newGeneration() {
     Generation g = new Generation(++generations);
+    if (g.tx != null) {
+      // As the acknowledged way's producers (start): while the consumer joins its group.
+      ProcessorTransaction tx = g.tx;
+      try {
+        timer.execute(() -> tx.prepare(settings.outputs().keySet()));
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        // Closing: nothing to prepare for.
+      }
+    }
     try {
       g.consumer =
           (DefaultConsumer<K, V>)

@@ -1,6 +1,7 @@
 package dev.sluice.internal;
 
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +16,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * small batches went to 64 threads in its first moments (56 thread starts per processor in a
  * profile of the pipeline benchmark), each first batch paying a thread start instead of a wake-up,
  * and kept them all warm in turn. This pool keeps its core size at the threads actually needed: it
- * grows by one when a task is queued while every thread is busy.
+ * grows when more tasks are outstanding than it has threads.
  */
 final class WorkerPool extends ThreadPoolExecutor {
   private final int max;
 
-  /** Tasks running now (between beforeExecute and afterExecute). */
-  private final AtomicInteger running = new AtomicInteger();
+  /**
+   * Tasks handed to {@link #execute} and not finished: counted from the hand-over, so that a task
+   * that waits for a later one (a handler that blocks until another shard's call runs) always has a
+   * thread to run that one.
+   */
+  private final AtomicInteger outstanding = new AtomicInteger();
 
   WorkerPool(int max, ThreadFactory threads) {
     super(1, max, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
@@ -31,37 +36,34 @@ final class WorkerPool extends ThreadPoolExecutor {
 
   @Override
   public void execute(Runnable task) {
-    super.execute(task);
+    outstanding.incrementAndGet();
+    try {
+      super.execute(task);
+    } catch (RejectedExecutionException e) {
+      outstanding.decrementAndGet();
+      throw e;
+    }
     growIfWaiting();
-  }
-
-  @Override
-  protected void beforeExecute(Thread t, Runnable r) {
-    running.incrementAndGet();
   }
 
   @Override
   protected void afterExecute(Runnable r, Throwable t) {
-    running.decrementAndGet();
-    // A task queued while this one ran may have found every thread busy.
-    growIfWaiting();
+    outstanding.decrementAndGet();
   }
 
   /**
-   * Adds a thread when more tasks are running or queued than there are threads: a queued task then
-   * has no idle thread to take it. A task just taken by an idle thread and not yet started counts
-   * for neither, so this errs towards not growing; the next task or the next task's end checks
-   * again.
+   * Adds a thread when more tasks are outstanding than there are threads: one of them then has no
+   * thread to take it.
    */
   private void growIfWaiting() {
     int core = getCorePoolSize();
-    if (core >= max || running.get() + getQueue().size() <= core) {
+    if (core >= max || outstanding.get() <= core) {
       return;
     }
     synchronized (this) {
       core = getCorePoolSize();
-      if (core < max && running.get() + getQueue().size() > core && !isShutdown()) {
-        setCorePoolSize(core + 1); // starts a thread for the queued task
+      if (core < max && outstanding.get() > core && !isShutdown()) {
+        setCorePoolSize(Math.min(max, outstanding.get())); // starts threads for queued tasks
       }
     }
   }

@@ -68,6 +68,29 @@ class WorkerPoolTest {
     assertThat(pool.getLargestPoolSize()).isEqualTo(8);
   }
 
+  @Test
+  @DisplayName(
+      "a task that waits for the next one, handed over at once after it, is not left waiting")
+  void taskWaitingForTheNext() throws Exception {
+    pool = new WorkerPool(64, DefaultConsumer.threads("test"));
+    for (int i = 0; i < 50; i++) {
+      CountDownLatch secondRan = new CountDownLatch(1);
+      CountDownLatch firstSawIt = new CountDownLatch(1);
+      pool.execute(
+          () -> {
+            try {
+              if (secondRan.await(5, TimeUnit.SECONDS)) {
+                firstSawIt.countDown();
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      pool.execute(secondRan::countDown);
+      assertThat(firstSawIt.await(10, TimeUnit.SECONDS)).as("round %d", i).isTrue();
+    }
+  }
+
   private void awaitNothingRunning() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (pool.getActiveCount() > 0 && System.nanoTime() < deadline) {
