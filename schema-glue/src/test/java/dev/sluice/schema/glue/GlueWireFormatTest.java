@@ -13,7 +13,7 @@ import com.amazonaws.services.schemaregistry.serializers.protobuf.ProtobufSerial
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import dev.sluice.Serde;
-import dev.sluice.schema.glue.internal.ProtoSchemaText;
+import dev.sluice.schema.internal.ProtoSchemaText;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -17,11 +17,21 @@ import java.util.List;
  * a data schema uses: syntax, package, messages (nested), enums, scalar, message and enum fields,
  * repeated, proto3 {@code optional}, oneofs and maps. Options are left out (they do not change the
  * wire format). A file importing others is refused: those would be registry references.
+ *
+ * <p>Public for sluice-schema-glue, whose Glue library 1.1.27 has a printer that calls {@code
+ * FileOptions.hasPhpGenericServices()}, which protobuf-java 4 removed; not part of the API.
  */
-final class ProtoSchemaText {
+public final class ProtoSchemaText {
   private ProtoSchemaText() {}
 
-  static String of(FileDescriptor file) {
+  /**
+   * The file as {@code .proto} text.
+   *
+   * @param file the file
+   * @return its text
+   * @throws SluiceException {@code UNSUPPORTED} when it imports other files
+   */
+  public static String of(FileDescriptor file) {
     if (!file.getDependencies().isEmpty()) {
       throw new SluiceException(
           ErrorCode.UNSUPPORTED,

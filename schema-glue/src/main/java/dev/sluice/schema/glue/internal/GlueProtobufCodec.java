@@ -8,6 +8,7 @@ import com.google.protobuf.Message;
 import dev.sluice.ErrorCode;
 import dev.sluice.Serde;
 import dev.sluice.SluiceException;
+import dev.sluice.schema.internal.ProtoSchemaText;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
