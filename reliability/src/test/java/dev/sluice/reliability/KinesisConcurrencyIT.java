@@ -80,10 +80,10 @@ class KinesisConcurrencyIT {
   void killedMidStream() throws Exception {
     Map<String, String> settings = settings(kinesis.endpoint(), "http2");
     ConcurrentKill run = new ConcurrentKill("kinesis", settings);
-    // The emulator slows as a stream grows: 1,000 records, and a window (max(4 × 50, 16 × 16) =
+    // The emulator slows as a stream grows: 1,500 records, and a window (max(4 × 50, 16 × 16) =
     // 256) well under them, so the bound says something.
     run.keys = 25;
-    run.perKey = Scale.times(40);
+    run.perKey = Scale.times(60);
     run.concurrency = 16;
     run.maxBufferedRecords = 50;
     run.handledBeforeKill = 100;
@@ -100,9 +100,10 @@ class KinesisConcurrencyIT {
           + " per shard reported")
   void manyShards() throws Exception {
     try (KinesisEmulator big = KinesisEmulator.builder().shardLimit(SHARDS + 10).start();
-        // HTTP/1.1: over HTTP/2 the emulator resets the one connection that carries every shard's
-        // reads once about 100 are in flight (seen at 100 shards), failing them all at once.
-        Sluice sluice = open(settings(big.endpoint(), "http1.1"))) {
+        // At 100 shards on a loaded 2-core machine the emulator did not keep up: over HTTP/2 it
+        // reset the one connection carrying every shard's reads, over HTTP/1.1 reads timed out;
+        // the KCL's shard initialisation kept failing and not every record arrived in 5 min.
+        Sluice sluice = open(settings(big.endpoint(), "http2"))) {
       String stream = "many-" + UUID.randomUUID().toString().substring(0, 8);
       long t0 = System.nanoTime();
       sluice.admin().createStream(stream, StreamSpec.withShards(SHARDS));
