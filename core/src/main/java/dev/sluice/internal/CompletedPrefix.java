@@ -3,6 +3,8 @@ package dev.sluice.internal;
 import dev.sluice.Position;
 import dev.sluice.Record;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +21,15 @@ final class CompletedPrefix {
   static final class Entry {
     final Record<byte[], byte[]> record;
     boolean done;
+
+    /** Handed to the handler (it may still be there). */
+    boolean started;
+
+    /**
+     * Dropped by {@link #dropFrom}: the shard was delivered again from this record or an earlier
+     * one, so this record is no longer the shard's; it is not started, and its end books nothing.
+     */
+    boolean stale;
 
     Entry(Record<byte[], byte[]> record) {
       this.record = record;
@@ -49,6 +60,25 @@ final class CompletedPrefix {
       n++;
     }
     return n;
+  }
+
+  /**
+   * The shard is delivered again from {@code first}: drops the records at or after it (the last
+   * ones, as records are added in shard order), marks them {@link Entry#stale stale}, and returns
+   * them. Those before it stay and complete as before.
+   */
+  List<Entry> dropFrom(Position first) {
+    List<Entry> dropped = new ArrayList<>();
+    Entry tail;
+    while ((tail = entries.peekLast()) != null && tail.record.position().compareTo(first) >= 0) {
+      entries.pollLast();
+      tail.stale = true;
+      dropped.add(tail);
+    }
+    if (last != null && last.compareTo(first) >= 0) {
+      last = null;
+    }
+    return dropped;
   }
 
   /** The last record of the completed prefix; null before any. */

@@ -24,6 +24,10 @@ import java.util.concurrent.TimeUnit;
  * bound on what a crash redelivers), or while the consumer as a whole is over its {@link
  * InFlightLimit}.
  *
+ * <p>A backend may deliver the shard again from an earlier position ({@link #rewind}): the records
+ * from there on are dropped from the window and handled again as they come, a key's after its call
+ * in progress.
+ *
  * <p>A lane whose record keeps failing retries under the failure policy on its own pool thread;
  * other lanes go on. Everything here is guarded by this object's lock; the handler runs without it;
  * the checkpoint tracker is told under it (its positions must move forward, and two lanes finishing
@@ -101,9 +105,14 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
   public void enqueue(List<Record<byte[], byte[]>> records) {
     List<Lane> start = new ArrayList<>();
     boolean tell;
+    int dropped = 0;
     synchronized (this) {
       if (closed) {
         return;
+      }
+      Position first = records.get(0).position();
+      if (checkpoints.isRedelivery(first)) {
+        dropped = rewind(first);
       }
       checkpoints.received(records.get(records.size() - 1).position());
       limit.add(records.size());
@@ -134,12 +143,37 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
       }
       tell = wantPaused();
     }
+    if (dropped > 0) {
+      limit.release(dropped);
+    }
     if (tell) {
       backpressure.tellDriver();
     }
     for (Lane lane : start) {
       submit(lane);
     }
+  }
+
+  /**
+   * The backend delivers the shard again from {@code first} (see {@link CheckpointTracker}): the
+   * records received from there on are no longer the shard's. Those waiting are not started (their
+   * lanes skip them); those in the handler finish, but their end books nothing, so the completed
+   * prefix cannot run past a redelivered record not handled yet; and a key's redelivered records
+   * join its lane behind its call in progress, so the key keeps its order. Records before {@code
+   * first} are handled and checkpointed as before. Holds this lock; returns how many records to
+   * release from the consumer's limit (without the lock).
+   */
+  private int rewind(Position first) {
+    List<CompletedPrefix.Entry> dropped = prefix.dropFrom(first);
+    for (CompletedPrefix.Entry e : dropped) {
+      if (!e.started) {
+        waiting--;
+      }
+    }
+    checkpoints.rewind(first);
+    int release = Math.min(dropped.size(), counted);
+    counted -= release;
+    return release;
   }
 
   @Override
@@ -261,15 +295,19 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
     while (true) {
       CompletedPrefix.Entry e;
       synchronized (this) {
+        skipStale(lane);
         if (closed || pausedByApp || handling.halted() || lane.records.isEmpty()) {
           lane.scheduled = false;
           if (!closed && !lane.records.isEmpty()) {
             hold(lane);
+          } else {
+            forget(lane);
           }
           notifyAll();
           break;
         }
         e = lane.records.pollFirst();
+        e.started = true;
         waiting--;
         running++;
       }
@@ -282,7 +320,7 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
       } finally {
         synchronized (this) {
           running--;
-          if (done) {
+          if (done && !e.stale) {
             released = prefix.complete(e);
             if (released > 0) {
               Position p = prefix.last();
@@ -292,12 +330,11 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
               counted -= released;
             }
           }
+          skipStale(lane);
           more = done && !closed && !lane.records.isEmpty();
           if (!more) {
             lane.scheduled = false;
-            if (lane.records.isEmpty() && byKey && lanes.get(lane.key) == lane) {
-              lanes.remove(lane.key);
-            }
+            forget(lane);
           }
           tell = wantPaused();
           notifyAll();
@@ -320,6 +357,21 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
       }
     }
     onProgress.run();
+  }
+
+  /** Drops the lane's first records while a rewind made them stale; holds this lock. */
+  private static void skipStale(Lane lane) {
+    CompletedPrefix.Entry head;
+    while ((head = lane.records.peekFirst()) != null && head.stale) {
+      lane.records.pollFirst();
+    }
+  }
+
+  /** Key mode: removes a lane left without records from the map; holds this lock. */
+  private void forget(Lane lane) {
+    if (lane.records.isEmpty() && byKey && lanes.get(lane.key) == lane) {
+      lanes.remove(lane.key);
+    }
   }
 
   /** Whether the shard should be paused now; true if that changed the wish. Holds this lock. */

@@ -42,6 +42,31 @@ class CompletedPrefixTest {
 
   @Test
   @DisplayName(
+      "a rewind drops the records from its position on: one of them finishing later moves nothing")
+  void dropFrom() {
+    CompletedPrefix prefix = new CompletedPrefix();
+    List<CompletedPrefix.Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      entries.add(prefix.add(at(i)));
+    }
+    prefix.complete(entries.get(0));
+    prefix.complete(entries.get(4)); // done out of turn
+
+    List<CompletedPrefix.Entry> dropped = prefix.dropFrom(Position.of(3));
+
+    assertThat(dropped).extracting(e -> e.record.position().offset()).containsExactly(5L, 4L, 3L);
+    assertThat(dropped).allMatch(e -> e.stale);
+    assertThat(prefix.size()).isEqualTo(2); // 1 and 2
+    CompletedPrefix.Entry again = prefix.add(at(3));
+    assertThat(prefix.complete(entries.get(1))).isEqualTo(1);
+    assertThat(prefix.complete(entries.get(2))).isEqualTo(1);
+    assertThat(prefix.last()).isEqualTo(Position.of(2));
+    assertThat(prefix.complete(again)).isEqualTo(1);
+    assertThat(prefix.last()).isEqualTo(Position.of(3));
+  }
+
+  @Test
+  @DisplayName(
       "the consumer-wide limit is over at the limit and under again at half, telling the shards once")
   void limitHysteresis() {
     InFlightLimit limit = new InFlightLimit(10);

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Arguments: {@code key=value} pairs for {@code Sluice.builder().set}, then {@code --stream S
  * --group G}, and {@code --concurrency N} for {@code concurrency(N, Ordering.PER_KEY)} with
  * automatic checkpoints every 200 ms (then no {@code C} lines: the consumer checkpoints its
- * completed prefix itself) and a handler that takes 1 ms.
+ * completed prefix itself) and a handler that takes 1 ms; {@code --max-buffered N} sets its {@code
+ * maxBufferedRecords} (500 by default).
  */
 public final class KillableConsumer {
   private KillableConsumer() {}
@@ -30,6 +31,7 @@ public final class KillableConsumer {
     String stream = null;
     String group = null;
     int concurrency = 0;
+    int maxBuffered = 500;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--stream")) {
         stream = args[++i];
@@ -37,6 +39,8 @@ public final class KillableConsumer {
         group = args[++i];
       } else if (args[i].equals("--concurrency")) {
         concurrency = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--max-buffered")) {
+        maxBuffered = Integer.parseInt(args[++i]);
       } else {
         int eq = args[i].indexOf('=');
         builder.set(args[i].substring(0, eq), args[i].substring(eq + 1));
@@ -53,7 +57,7 @@ public final class KillableConsumer {
           .group(group)
           .concurrency(concurrency, Ordering.PER_KEY)
           .checkpointInterval(Duration.ofMillis(200))
-          .maxBufferedRecords(500)
+          .maxBufferedRecords(maxBuffered)
           .listener(
               new ShardListener() {
                 @Override

@@ -122,6 +122,10 @@ public abstract class SluiceConformanceTest {
   class Concurrency extends ConcurrencyTests {}
 
   @Nested
+  @DisplayName("Concurrency: failure policy, dead letters, pause and metrics per key and unordered")
+  class ConcurrencyPolicies extends ConcurrencyPolicyTests {}
+
+  @Nested
   @DisplayName("Metrics")
   class Metrics extends MetricsTests {}
 
