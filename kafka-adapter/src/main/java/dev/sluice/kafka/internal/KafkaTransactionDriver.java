@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -151,6 +152,16 @@ final class KafkaTransactionDriver implements TransactionDriver {
   public void commit() {
     try {
       producer.commitTransaction();
+    } catch (InvalidTxnStateException e) {
+      // The coordinator no longer has this transaction open: it aborted it (it outlived
+      // transaction.timeout.ms, as a member frozen past its session does) and answers the commit
+      // with "COMPLETE_ABORT, but received COMMIT". The work is lost exactly as when fenced.
+      throw new SluiceException(
+          ErrorCode.FENCED,
+          "Kafka aborted this transaction before its commit (it outlived transaction.timeout.ms,"
+              + " or this producer was superseded): "
+              + e.getMessage(),
+          e);
     } catch (KafkaException e) {
       throw fencedIfStale(e);
     }
