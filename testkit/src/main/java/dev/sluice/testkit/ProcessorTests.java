@@ -216,8 +216,8 @@ abstract class ProcessorTests extends ConformanceArea {
         track(sluice().producer(input, Serde.string(), Serde.string()));
 
     /**
-     * Reads an output stream from its start. Where exactly-once comes from deduplication only, as
-     * a user must: a deduplicating group consumer, which drops the second copies a restarted
+     * Reads an output stream from its start. Where exactly-once comes from deduplication only, as a
+     * user must: a deduplicating group consumer, which drops the second copies a restarted
      * processor writes again.
      */
     private RecordCollector<String, String> reader(Destination<String, String> output) {

@@ -233,7 +233,10 @@ final class StandaloneConsumer implements ConsumerDriver {
   private final class Reader {
     final Shard shard;
     final HashKeyRange range;
-    final StartPosition start;
+
+    /** Where the shard is read from: the start position, or the last seek's. */
+    private StartPosition start;
+
     final AggregatorUtil aggregator = new AggregatorUtil();
     private @Nullable String iterator;
 
@@ -250,7 +253,17 @@ final class StandaloneConsumer implements ConsumerDriver {
     private boolean paused;
     private boolean parked;
     private boolean stopped;
+
+    /** Read to its end: {@link #ended} was called. */
+    private boolean ending;
+
     private int attempts;
+
+    /**
+     * How many times the application moved the shard: the answer to a call made before a move is
+     * dropped (the move set the iterator to use), and the chain goes on from the new iterator.
+     */
+    private int moves;
 
     Reader(Shard shard, HashKeyRange range, StartPosition start) {
       this.shard = shard;
@@ -262,6 +275,7 @@ final class StandaloneConsumer implements ConsumerDriver {
     void step() {
       String current;
       GetShardIteratorRequest request = null;
+      int movesNow;
       synchronized (this) {
         if (stopped || closed) {
           return;
@@ -271,20 +285,92 @@ final class StandaloneConsumer implements ConsumerDriver {
           return;
         }
         current = iterator;
+        movesNow = moves;
         if (current == null) {
           request = iteratorRequest();
         }
       }
       if (request != null) {
-        kinesis.getShardIterator(request).whenComplete(this::iteratorAcquired);
+        kinesis
+            .getShardIterator(request)
+            .whenComplete((response, error) -> iteratorAcquired(response, error, movesNow));
       } else {
         kinesis
             .getRecords(b -> b.shardIterator(current).limit(batchLimit))
-            .whenComplete(this::recordsRead);
+            .whenComplete((response, error) -> recordsRead(response, error, movesNow));
+      }
+    }
+
+    /**
+     * Moves the shard ({@code Consumer.seek}): takes an iterator at the new position now (so that
+     * {@code latest} means the records sent after the seek returns), then, under this reader's
+     * lock, which every delivery of the shard holds, makes it the one the chain reads next and
+     * tells the sink. A call in flight from before is answered into the void.
+     */
+    void seek(StartPosition target) {
+      Instant askedAt = Instant.now();
+      GetShardIteratorRequest request;
+      synchronized (this) {
+        checkSeekable();
+        request = iteratorRequest(target, null, null);
+      }
+      String newIterator;
+      try {
+        newIterator = kinesis.getShardIterator(request).join().shardIterator();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw KinesisErrors.translate(KinesisErrors.unwrap(e));
+      }
+      synchronized (this) {
+        checkSeekable();
+        moves++;
+        start = target;
+        latestAskedAt = target.kind() == StartPosition.Kind.LATEST ? askedAt : null;
+        lastReceived = null;
+        attempts = 0;
+        skip = null;
+        if (target.kind() == StartPosition.Kind.POSITIONS) {
+          skip = target.positions().get(shard);
+          skipInclusive = !target.isInclusive();
+        }
+        iterator = newIterator;
+        sink.moved(shard);
+      }
+    }
+
+    /** Under this reader's lock. */
+    private void checkSeekable() {
+      if (stopped || closed || readers.get(shard) != this) {
+        throw new SluiceException(
+            dev.sluice.ErrorCode.INVALID_ARGUMENT,
+            "Shard " + shard + " of '" + stream + "' is not assigned to this consumer");
+      }
+      if (ending) {
+        throw new SluiceException(
+            dev.sluice.ErrorCode.FAILED_PRECONDITION,
+            "Shard " + shard + " of '" + stream + "' was read to its end");
       }
     }
 
     private GetShardIteratorRequest iteratorRequest() {
+      if (lastReceived == null && start.kind() == StartPosition.Kind.POSITIONS) {
+        skip = start.positions().get(shard);
+        skipInclusive = !start.isInclusive();
+      }
+      if (lastReceived == null
+          && start.kind() == StartPosition.Kind.LATEST
+          && latestAskedAt == null) {
+        latestAskedAt = Instant.now();
+        return iteratorRequest(start, null, null);
+      }
+      return iteratorRequest(start, lastReceived, latestAskedAt);
+    }
+
+    /**
+     * The iterator request for reading from {@code from}, or after {@code lastReceived} if not
+     * null; {@code latest} becomes {@code AT_TIMESTAMP} of {@code latestAskedAt} if that is set.
+     */
+    private GetShardIteratorRequest iteratorRequest(
+        StartPosition from, @Nullable String lastReceived, @Nullable Instant latestAskedAt) {
       GetShardIteratorRequest.Builder b =
           GetShardIteratorRequest.builder().streamName(stream).shardId(shard.id());
       if (lastReceived != null) {
@@ -292,6 +378,7 @@ final class StandaloneConsumer implements ConsumerDriver {
             .startingSequenceNumber(lastReceived)
             .build();
       }
+      StartPosition start = from;
       switch (start.kind()) {
         case LATEST:
           if (latestAskedAt != null) {
@@ -300,7 +387,6 @@ final class StandaloneConsumer implements ConsumerDriver {
                 .timestamp(latestAskedAt)
                 .build();
           }
-          latestAskedAt = Instant.now();
           return b.shardIteratorType(ShardIteratorType.LATEST).build();
         case AT_TIMESTAMP:
           return b.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
@@ -308,8 +394,6 @@ final class StandaloneConsumer implements ConsumerDriver {
               .build();
         case POSITIONS:
           Position p = start.positions().get(shard);
-          skip = p;
-          skipInclusive = !start.isInclusive();
           return b.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
               .startingSequenceNumber(p.sequenceNumber())
               .build();
@@ -320,9 +404,13 @@ final class StandaloneConsumer implements ConsumerDriver {
     }
 
     private void iteratorAcquired(
-        @Nullable GetShardIteratorResponse response, @Nullable Throwable error) {
+        @Nullable GetShardIteratorResponse response, @Nullable Throwable error, int movesThen) {
       synchronized (this) {
         if (stopped || closed) {
+          return;
+        }
+        if (movesThen != moves) {
+          schedule(this::step, 0);
           return;
         }
         if (error != null) {
@@ -331,19 +419,25 @@ final class StandaloneConsumer implements ConsumerDriver {
         }
         iterator = response.shardIterator();
         attempts = 0;
+        ending = iterator == null;
       }
-      if (iterator == null) {
+      if (ending) {
         ended(this);
         return;
       }
       step();
     }
 
-    private void recordsRead(@Nullable GetRecordsResponse response, @Nullable Throwable error) {
+    private void recordsRead(
+        @Nullable GetRecordsResponse response, @Nullable Throwable error, int movesThen) {
       boolean end;
       long delay;
       synchronized (this) {
         if (stopped || closed) {
+          return;
+        }
+        if (movesThen != moves) {
+          schedule(this::step, 0);
           return;
         }
         if (error != null) {
@@ -377,6 +471,7 @@ final class StandaloneConsumer implements ConsumerDriver {
         }
         iterator = response.nextShardIterator();
         end = iterator == null;
+        ending = end;
         delay = response.records().size() >= batchLimit ? 0 : pollInterval.toMillis();
       }
       if (end) {
@@ -469,6 +564,23 @@ final class StandaloneConsumer implements ConsumerDriver {
   @Override
   public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
     return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> seek(Shard shard, StartPosition position) {
+    Reader reader = readers.get(shard);
+    if (reader == null) {
+      return CompletableFuture.failedFuture(
+          new SluiceException(
+              dev.sluice.ErrorCode.INVALID_ARGUMENT,
+              "Shard " + shard + " of '" + stream + "' is not assigned to this consumer"));
+    }
+    try {
+      reader.seek(position);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override
