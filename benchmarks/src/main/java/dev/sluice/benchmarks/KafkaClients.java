@@ -50,6 +50,21 @@ final class KafkaClients {
     return p;
   }
 
+  /** The offset after the last record of each partition of {@code topic}, by partition number. */
+  long[] endOffsets(String topic) throws Exception {
+    Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+    for (int p = 0; p < options.shards; p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    long[] ends = new long[options.shards];
+    admin
+        .listOffsets(latest)
+        .all()
+        .get(60, TimeUnit.SECONDS)
+        .forEach((tp, info) -> ends[tp.partition()] = info.offset());
+    return ends;
+  }
+
   /** Creates a topic of this run with {@code --shards} partitions, and waits until it serves. */
   String topic(String what) throws Exception {
     String name = "bench-" + run + "-" + what;

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -129,6 +130,13 @@ final class PipelineBench {
       return rows;
     }
   }
+
+  /**
+   * While a latency step runs: the time from each input's send until {@link #map} sees it, on
+   * either side, splitting the end-to-end latency into "input to the function" and "function to the
+   * output's reader".
+   */
+  private static volatile @Nullable ConcurrentHistogram toMap;
 
   private final Options options;
   private final Workload workload;
@@ -245,7 +253,19 @@ final class PipelineBench {
    * changed. The first 8 bytes, the send time, are kept for the latency.
    */
   static byte[] map(byte[] value) {
+    ConcurrentHistogram stage = toMap;
     byte[] out = value.clone();
+    if (stage != null) {
+      long now = System.nanoTime();
+      stage.recordValue(Steps.micros(now, value));
+      if (out.length >= 17) {
+        // The time the function ran, for the output's reader: bytes 8 to 15.
+        for (int i = 15; i >= 8; i--) {
+          out[i] = (byte) now;
+          now >>>= 8;
+        }
+      }
+    }
     if (out.length > 8) {
       out[out.length - 1] ^= 0x5A;
     }
@@ -422,6 +442,9 @@ final class PipelineBench {
     String input = clients.topic("pipeline-latency-in-" + id);
     String output = clients.topic("pipeline-latency-out-" + id);
     Histogram histogram = new Histogram(3);
+    ConcurrentHistogram stage = new ConcurrentHistogram(3);
+    Histogram fromMap;
+    String tail;
     try (Observer seen = new Observer(clients, output, n, histogram);
         Running pipeline = side.start(mode, input, output, group(mode));
         KafkaProducer<byte[], byte[]> producer = clients.producer()) {
@@ -439,22 +462,36 @@ final class PipelineBench {
       // Let the first fetch start, so the first records do not measure the group join.
       Thread.sleep(500);
       progress.start(label, n, seen.count::get);
+      toMap = stage;
       Steps.pace(
           n,
           options.latencyRate,
           i -> producer.send(new ProducerRecord<>(input, workload.key(i), workload.value())));
       producer.flush();
       seen.await(pipeline, label, TimeUnit.MINUTES.toNanos(2));
+      fromMap = seen.fromMap;
+      tail = seen.tailTimes(histogram.getValueAtPercentile(99));
+    } finally {
+      toMap = null;
     }
     progress.end(
         String.format(
             Locale.ROOT,
-            "%s: %,d records, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+            "%s: %,d records, p50 %.2f ms, p99 %.2f ms, max %.2f ms; input to the function p50"
+                + " %.2f, p99 %.2f, max %.2f ms; function to the reader p50 %.2f, p99 %.2f, max"
+                + " %.2f ms; the slowest 1%% sent at %s",
             label,
             histogram.getTotalCount(),
             millis(histogram, 50),
             millis(histogram, 99),
-            histogram.getMaxValue() / 1000.0));
+            histogram.getMaxValue() / 1000.0,
+            millis(stage, 50),
+            millis(stage, 99),
+            stage.getMaxValue() / 1000.0,
+            millis(fromMap, 50),
+            millis(fromMap, 99),
+            fromMap.getMaxValue() / 1000.0,
+            tail));
     return histogram;
   }
 
@@ -473,6 +510,16 @@ final class PipelineBench {
    */
   private final class Observer implements AutoCloseable {
     final AtomicLong count = new AtomicLong();
+
+    /** Latency steps: from the function's run (stamped by {@link #map}) until seen here. */
+    final Histogram fromMap = new Histogram(3);
+
+    /** Latency steps: each output's send time and latency, to tell when the slowest were sent. */
+    final long[] sentAt;
+
+    final long[] latencyOf;
+    int tailSeen;
+
     private final CountDownLatch positioned = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -484,6 +531,8 @@ final class PipelineBench {
     long firstBatch;
 
     Observer(KafkaClients clients, String topic, int n, @Nullable Histogram histogram) {
+      sentAt = new long[histogram == null ? 0 : n];
+      latencyOf = new long[histogram == null ? 0 : n];
       thread =
           new Thread(
               () -> {
@@ -508,7 +557,16 @@ final class PipelineBench {
                       firstBatch = records.count();
                     }
                     if (histogram != null) {
-                      records.forEach(r -> histogram.recordValue(Steps.micros(now, r.value())));
+                      for (var r : records) {
+                        histogram.recordValue(Steps.micros(now, r.value()));
+                        if (tailSeen < sentAt.length) {
+                          sentAt[tailSeen] = Workload.sentNanos(r.value());
+                          latencyOf[tailSeen++] = Steps.micros(now, r.value());
+                        }
+                        if (r.value().length >= 17) {
+                          fromMap.recordValue(Math.max(0, (now - mappedNanos(r.value())) / 1000));
+                        }
+                      }
                     }
                     seen += records.count();
                     count.lazySet(seen);
@@ -531,6 +589,26 @@ final class PipelineBench {
         throw new IllegalStateException(
             label + ": the output's reader did not start", failure.get());
       }
+    }
+
+    /**
+     * When the slowest 1% were sent: the count of outputs at or above {@code p99Micros} per 250 ms
+     * of sending, from the first send (e.g. "0.00s:80 2.50s:20").
+     */
+    String tailTimes(long p99Micros) {
+      long start = Long.MAX_VALUE;
+      for (int i = 0; i < tailSeen; i++) {
+        start = Math.min(start, sentAt[i]);
+      }
+      java.util.TreeMap<Long, Integer> buckets = new java.util.TreeMap<>();
+      for (int i = 0; i < tailSeen; i++) {
+        if (latencyOf[i] >= p99Micros) {
+          buckets.merge((sentAt[i] - start) / 250_000_000L, 1, Integer::sum);
+        }
+      }
+      StringBuilder b = new StringBuilder();
+      buckets.forEach((k, v) -> b.append(String.format(Locale.ROOT, "%.2fs:%d ", k * 0.25, v)));
+      return b.toString().trim();
     }
 
     /** Waits until N records were seen; fails if the pipeline stops or time runs out. */
@@ -556,6 +634,15 @@ final class PipelineBench {
       stop = true;
       thread.join(TimeUnit.SECONDS.toMillis(10));
     }
+  }
+
+  /** The time {@link #map} ran, stamped in bytes 8 to 15 of its output. */
+  private static long mappedNanos(byte[] v) {
+    long n = 0;
+    for (int i = 8; i < 16; i++) {
+      n = (n << 8) | (v[i] & 0xFF);
+    }
+    return n;
   }
 
   /** Kafka Streams' version, from the file its jar carries. */

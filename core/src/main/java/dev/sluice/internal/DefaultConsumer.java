@@ -25,7 +25,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -139,18 +138,11 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
     this.decoder = new RecordDecoder<>(settings.keySerde(), settings.valueSerde());
     this.listener = new ShardListenerInvoker(settings.listener(), clientId);
     if (handler != null) {
-      // Bounded by configuration, not by the shards owned: threads start as work comes and end
-      // after 30 s idle; with more shards than threads, shards take turns (ShardQueue yields).
+      // Bounded by configuration, not by the shards owned: threads start when work waits for one
+      // and end after 30 s idle; with more shards than threads, shards take turns (ShardQueue
+      // yields).
       int n = settings.concurrency();
-      this.workers =
-          new ThreadPoolExecutor(
-              n,
-              n,
-              30,
-              TimeUnit.SECONDS,
-              new LinkedBlockingQueue<>(),
-              threads(clientId + "-shard"));
-      workers.allowCoreThreadTimeOut(true);
+      this.workers = new WorkerPool(n, threads(clientId + "-shard"));
       this.inFlight =
           settings.ordering() == Ordering.PER_SHARD
               ? null

@@ -68,7 +68,8 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
   @Override
   public CompletableFuture<SendResult> send(Record<K, V> record) {
-    SendFuture future = new SendFuture(runtime, meters);
+    SendFuture future =
+        meters == null ? new SendFuture(runtime) : new MeteredSendFuture(runtime, meters);
     dispatch(record, null, future);
     return future;
   }
@@ -206,6 +207,22 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     }
   }
 
+  /**
+   * Fetches now what the first send would otherwise wait for (the stream's metadata; on Kafka also
+   * the check that the topic exists, which holds every other sending thread back while it asks), so
+   * that a processor's first outputs do not. Failures are left for the sends to report.
+   */
+  void prepare() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      driver.shardFor(new byte[0]);
+    } catch (RuntimeException e) {
+      LOG.debug("{}: fetching the metadata of {} ahead of the first send failed", this, stream, e);
+    }
+  }
+
   @Override
   public void flush() {
     checkOpen();
@@ -258,15 +275,47 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
     void started(long nanos, long bytes);
   }
 
-  /** The future handed to the application is also the driver's callback: one object per send. */
-  private static final class SendFuture extends CompletableFuture<SendResult> implements Outcome {
+  /**
+   * The future handed to the application is also the driver's callback: one object per send, and
+   * the smallest a {@code CompletableFuture} subclass can be (one field of its own: 24 bytes).
+   * Every pending send holds one until it is acknowledged (up to {@code buffer.memory} of records),
+   * so what it carries is paid per record in flight; what metrics need is in {@link
+   * MeteredSendFuture}.
+   */
+  private static class SendFuture extends CompletableFuture<SendResult> implements Outcome {
     private final SluiceRuntime runtime;
-    private final SluiceMetrics.@Nullable ProducerMeters meters;
+
+    SendFuture(SluiceRuntime runtime) {
+      this.runtime = runtime;
+    }
+
+    @Override
+    public void started(long nanos, long bytes) {}
+
+    @Override
+    public void sent(Shard shard, Position position, long timestampMillis) {
+      complete(SendResult.of(shard, position, timestampMillis));
+    }
+
+    @Override
+    public void failed(Throwable error) {
+      reject(runtime.translate(error));
+    }
+
+    @Override
+    public void reject(SluiceException error) {
+      completeExceptionally(error);
+    }
+  }
+
+  /** A {@link SendFuture} that also counts the send in the producer's meters (once). */
+  private static final class MeteredSendFuture extends SendFuture {
+    private final SluiceMetrics.ProducerMeters meters;
     private long startNanos;
     private long size;
 
-    SendFuture(SluiceRuntime runtime, SluiceMetrics.@Nullable ProducerMeters meters) {
-      this.runtime = runtime;
+    MeteredSendFuture(SluiceRuntime runtime, SluiceMetrics.ProducerMeters meters) {
+      super(runtime);
       this.meters = meters;
     }
 
@@ -278,19 +327,14 @@ final class DefaultProducer<K, V> implements Producer<K, V> {
 
     @Override
     public void sent(Shard shard, Position position, long timestampMillis) {
-      if (complete(SendResult.of(shard, position, timestampMillis)) && meters != null) {
+      if (complete(SendResult.of(shard, position, timestampMillis))) {
         meters.sent(startNanos, size);
       }
     }
 
     @Override
-    public void failed(Throwable error) {
-      reject(runtime.translate(error));
-    }
-
-    @Override
     public void reject(SluiceException error) {
-      if (completeExceptionally(error) && meters != null) {
+      if (completeExceptionally(error)) {
         meters.failed(error.code());
       }
     }

@@ -55,6 +55,20 @@ final class ProcessorTransaction {
   }
 
   /**
+   * Fetches the outputs' metadata (Kafka: the topic check and partitions) ahead of the first send,
+   * which would otherwise wait for it; failures are left for the sends to report.
+   */
+  void prepare(Iterable<String> streams) {
+    for (String stream : streams) {
+      try {
+        driver.shardFor(stream, new byte[0]);
+      } catch (RuntimeException e) {
+        LOG.debug("Fetching the metadata of {} ahead of the first send failed", stream, e);
+      }
+    }
+  }
+
+  /**
    * Sends one input's outputs into the open transaction and records its position; nothing once
    * {@code dead}. A failed output is reported to {@code callback}.
    */

@@ -2,13 +2,18 @@ package dev.sluice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.ProcessingGuarantee;
 import dev.sluice.Sluice;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,6 +30,14 @@ abstract class ExampleAppsContract {
 
   /** A Sluice on the backend under test. */
   protected abstract Sluice openSluice();
+
+  /**
+   * Settings with which a JVM of its own reaches the same broker, for a stage the test kills; null
+   * (the default) where streams live in this JVM only.
+   */
+  protected @Nullable Map<String, String> stageJvmSettings() {
+    return null;
+  }
 
   /** How long an app may wait for its verdict. */
   protected Duration timeout() {
@@ -122,6 +135,34 @@ abstract class ExampleAppsContract {
       assertThat(result.duplicates()).as(output()).isZero();
     }
     assertThat(output()).contains("Stage enrich crashed at record 500", "RECONCILED");
+  }
+
+  @Test
+  @DisplayName(
+      "the pipeline reconciles exactly when its enrich stage runs in a JVM of its own that is"
+          + " killed with kill -9 mid-run and started again")
+  void pipelineWithKilledStageJvm() throws Exception {
+    Map<String, String> settings = stageJvmSettings();
+    Assumptions.assumeTrue(settings != null, "the backend's streams live in this JVM only");
+    AtomicReference<KillableEnrichStage> stage = new AtomicReference<>();
+    // 3 shards, each call pausing 5 ms: about 600 events/s, so the kill at 500 lands mid-run.
+    Pipeline.EnrichLauncher killedAt500 =
+        KillableEnrichStage.launcher(settings, 500, 5, stage::set);
+    Pipeline.Options options =
+        new Pipeline.Options(
+            1500, 20, 3, 0, CommonOptions.defaults().withTimeout(Duration.ofSeconds(180)));
+
+    Pipeline.Result result = Pipeline.run(sluice, options, out, killedAt500);
+
+    assertThat(result.guarantee()).isEqualTo(ProcessingGuarantee.EXACTLY_ONCE);
+    assertThat(result.enrichCrashes()).as(output()).isEqualTo(1);
+    assertThat(stage.get().callsWhenKilled.get())
+        .as("calls of the killed JVM: it was killed mid-run")
+        .isBetween(500L, 1499L);
+    assertThat(result.reconciled()).as(output()).isTrue();
+    assertThat(result.received()).isEqualTo(1500);
+    assertThat(result.duplicates()).as(output()).isZero();
+    assertThat(output()).contains("RECONCILED");
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A multi-stage pipeline on the processor API: raw → enrich → publish, each stage a {@link
@@ -49,6 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * a crash are allowed and counted). With {@code --crash-enrich-after N} the enrich stage's function
  * fails hard at its N-th call (the processor stops as after a crash: what it had not committed is
  * aborted or not checkpointed) and a new enrich processor takes over from the group's checkpoints.
+ * The enrich stage can also run elsewhere ({@link #run(Sluice, Options, PrintStream,
+ * EnrichLauncher)}, {@link #startEnrich}): ExamplesIT runs it in a JVM of its own, kills that JVM
+ * with {@code kill -9} mid-run and starts another, and the pipeline still reconciles exactly.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexample=dev.sluice.examples.Pipeline \
@@ -154,6 +158,16 @@ public final class Pipeline {
   /** Runs the pipeline on {@code sluice}'s backend, printing progress to {@code out}. */
   public static Result run(Sluice sluice, Options options, PrintStream out)
       throws InterruptedException {
+    return run(sluice, options, out, null);
+  }
+
+  /**
+   * Runs the pipeline with its enrich stage started by {@code enrichLauncher} (e.g. in processes of
+   * its own, which a test kills with {@code kill -9}), or in this JVM if null.
+   */
+  public static Result run(
+      Sluice sluice, Options options, PrintStream out, @Nullable EnrichLauncher enrichLauncher)
+      throws InterruptedException {
     out.println("Backend: " + sluice.backend());
     boolean transactions = sluice.capabilities().supports(Capability.TRANSACTIONS);
     boolean deduplication =
@@ -186,7 +200,10 @@ public final class Pipeline {
               streams.create("published", spec), Serde.string(), Serde.json(PublishedEvent.class));
 
       Report report = new Report();
-      Enrich enrich = new Enrich(sluice, raw, enriched, guarantee, options, streams.runId());
+      Enrich inThisJvm =
+          enrichLauncher == null
+              ? new Enrich(sluice, raw, enriched, guarantee, options, streams.runId())
+              : null;
       ConsumerBuilder<String, PublishedEvent> readerBuilder =
           sluice
               .consumer(published.stream(), published.keySerde(), published.valueSerde())
@@ -195,6 +212,7 @@ public final class Pipeline {
       if (deduplication) {
         readerBuilder.deduplicate();
       }
+      List<EnrichStage> stages = new ArrayList<>(1);
       try (Consumer<String, PublishedEvent> reader = readerBuilder.start(report::read);
           Processor publisher =
               sluice
@@ -223,18 +241,33 @@ public final class Pipeline {
                       })) {
         reader.termination().whenComplete((done, error) -> report.received.failIf(error));
         publisher.termination().whenComplete((done, error) -> report.received.failIf(error));
-        enrich.start();
+        EnrichStage enrich;
+        if (inThisJvm != null) {
+          inThisJvm.start();
+          enrich = inThisJvm;
+        } else {
+          try {
+            enrich =
+                enrichLauncher.start(
+                    raw.stream(), enriched.stream(), "enrich-" + streams.runId(), guarantee);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Could not start the enrich stage", e);
+          }
+        }
+        stages.add(enrich);
         long rawSent = publishRaw(sluice, raw, options, out);
-        if (options.crashEnrichAfter() > 0 && options.crashEnrichAfter() <= rawSent) {
-          enrich.awaitCrashAndRestart(deadline, out);
+        if (inThisJvm != null
+            && options.crashEnrichAfter() > 0
+            && options.crashEnrichAfter() <= rawSent) {
+          inThisJvm.awaitCrashAndRestart(deadline, out);
         }
         boolean finished = report.received.awaitAtLeast(rawSent, deadline);
         Result result =
             new Result(
                 guarantee,
                 rawSent,
-                enrich.calls.get(),
-                enrich.crashes.get(),
+                enrich.calls(),
+                enrich.crashes(),
                 report.received.get(),
                 report.duplicates.get(),
                 finished);
@@ -244,7 +277,9 @@ public final class Pipeline {
         out.println(result.verdict());
         return result;
       } finally {
-        enrich.close();
+        for (EnrichStage stage : stages) {
+          stage.close();
+        }
       }
     }
   }
@@ -272,8 +307,90 @@ public final class Pipeline {
     return options.events();
   }
 
+  /**
+   * Starts the enrich stage: a processor in {@code group} that gives each raw event of {@code
+   * rawStream} its item's category and sends it to {@code enrichedStream}. What a process running
+   * only this stage calls; {@code beforeEach} runs before each call of the function (if it throws,
+   * the call fails).
+   *
+   * @param sluice where the streams are
+   * @param rawStream the raw events
+   * @param enrichedStream where the enriched events go
+   * @param group the stage's consumer group
+   * @param guarantee the processing guarantee
+   * @param beforeEach run before each call of the stage's function
+   * @return the running stage
+   */
+  public static Processor startEnrich(
+      Sluice sluice,
+      String rawStream,
+      String enrichedStream,
+      String group,
+      ProcessingGuarantee guarantee,
+      Runnable beforeEach) {
+    Destination<String, EnrichedEvent> enriched =
+        Destination.of(enrichedStream, Serde.string(), Serde.json(EnrichedEvent.class));
+    return sluice
+        .processor(rawStream, Serde.string(), Serde.json(RawEvent.class))
+        .group(group)
+        .output(enriched)
+        .guarantee(guarantee)
+        .startPosition(StartPosition.earliest())
+        // A crash stops the processor at once, not after retries.
+        .failurePolicy(FailurePolicy.stopOnFailure())
+        .start(
+            (in, out) -> {
+              beforeEach.run();
+              RawEvent e = in.value();
+              String category = CATEGORIES.getOrDefault(e.item(), "unknown");
+              out.send(
+                  enriched,
+                  in.key(),
+                  new EnrichedEvent(e.id(), e.user(), e.item(), category, e.action()));
+            });
+  }
+
+  /** The enrich stage of one run, wherever it runs; closed when the run ends. */
+  public interface EnrichStage extends AutoCloseable {
+    /**
+     * Calls of the stage's function so far, repeats after a crash included.
+     *
+     * @return the calls
+     */
+    long calls();
+
+    /**
+     * Times the stage crashed (or was killed) and was started again.
+     *
+     * @return the crashes
+     */
+    int crashes();
+
+    /** Stops the stage. */
+    @Override
+    void close();
+  }
+
+  /** Starts the enrich stage of a run somewhere else than in the pipeline's own JVM. */
+  @FunctionalInterface
+  public interface EnrichLauncher {
+    /**
+     * Starts the stage, which must do what {@link #startEnrich} does.
+     *
+     * @param rawStream the raw events
+     * @param enrichedStream where the enriched events go
+     * @param group the stage's consumer group
+     * @param guarantee the processing guarantee
+     * @return the running stage
+     * @throws java.io.IOException if it could not be started
+     */
+    EnrichStage start(
+        String rawStream, String enrichedStream, String group, ProcessingGuarantee guarantee)
+        throws java.io.IOException;
+  }
+
   /** Stage 2, restartable: its function crashes once at the call the options say. */
-  private static final class Enrich implements AutoCloseable {
+  private static final class Enrich implements EnrichStage {
     final AtomicLong calls = new AtomicLong();
     final AtomicInteger crashes = new AtomicInteger();
     private final Sluice sluice;
@@ -301,25 +418,27 @@ public final class Pipeline {
 
     void start() {
       current =
-          sluice
-              .processor(raw.stream(), raw.keySerde(), raw.valueSerde())
-              .group(group)
-              .output(enriched)
-              .guarantee(guarantee)
-              .startPosition(StartPosition.earliest())
-              // A crash stops the processor at once, not after retries.
-              .failurePolicy(FailurePolicy.stopOnFailure())
-              .start(this::enrich);
+          startEnrich(
+              sluice,
+              raw.stream(),
+              enriched.stream(),
+              group,
+              guarantee,
+              () -> {
+                if (calls.incrementAndGet() == crashAfter) {
+                  throw new IllegalStateException("simulated crash of the enrich stage");
+                }
+              });
     }
 
-    private void enrich(Record<String, RawEvent> in, dev.sluice.Outputs out) {
-      if (calls.incrementAndGet() == crashAfter) {
-        throw new IllegalStateException("simulated crash of the enrich stage");
-      }
-      RawEvent e = in.value();
-      String category = CATEGORIES.getOrDefault(e.item(), "unknown");
-      out.send(
-          enriched, in.key(), new EnrichedEvent(e.id(), e.user(), e.item(), category, e.action()));
+    @Override
+    public long calls() {
+      return calls.get();
+    }
+
+    @Override
+    public int crashes() {
+      return crashes.get();
     }
 
     /** Waits until the stage has stopped with its crash, then starts it again. */

@@ -58,11 +58,20 @@ public final class KafkaOptions {
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
   }
 
+  /**
+   * Starts the options.
+   *
+   * @return an empty builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The configuration: {@code sluice.backend=kafka} and the {@code sluice.kafka.*} keys. */
+  /**
+   * The configuration: {@code sluice.backend=kafka} and the {@code sluice.kafka.*} keys.
+   *
+   * @return the keys and values, to give to {@code Sluice.builder().properties(...)}
+   */
   public Map<String, String> asMap() {
     return values;
   }
@@ -80,55 +89,104 @@ public final class KafkaOptions {
       values.put("sluice.backend", "kafka");
     }
 
-    /** The brokers to connect to, {@code host:port,host:port}. Required. */
+    /**
+     * The brokers to connect to, {@code host:port,host:port}. Required.
+     *
+     * @param servers the bootstrap servers
+     * @return this builder
+     */
     public Builder bootstrapServers(String servers) {
       return set("bootstrap.servers", servers);
     }
 
-    /** How long the producer waits to fill a batch ({@code linger.ms}). */
+    /**
+     * How long the producer waits to fill a batch ({@code linger.ms}).
+     *
+     * @param linger the time to wait
+     * @return this builder
+     */
     public Builder linger(Duration linger) {
       return set("linger.ms", Long.toString(linger.toMillis()));
     }
 
-    /** The producer's batch size in bytes ({@code batch.size}). */
+    /**
+     * The producer's batch size in bytes ({@code batch.size}).
+     *
+     * @param bytes the size in bytes
+     * @return this builder
+     */
     public Builder batchSize(int bytes) {
       return set("batch.size", Integer.toString(bytes));
     }
 
-    /** {@code none}, {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd}. */
+    /**
+     * {@code none}, {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd}.
+     *
+     * @param type the compression type
+     * @return this builder
+     */
     public Builder compression(String type) {
       return set("compression.type", type);
     }
 
     /**
      * The largest request, so the largest record, the producer sends ({@code max.request.size}).
+     *
+     * @param bytes the size in bytes
+     * @return this builder
      */
     public Builder maxRequestSize(int bytes) {
       return set("max.request.size", Integer.toString(bytes));
     }
 
-    /** {@code PLAINTEXT}, {@code SSL}, {@code SASL_PLAINTEXT} or {@code SASL_SSL}. */
+    /**
+     * {@code PLAINTEXT}, {@code SSL}, {@code SASL_PLAINTEXT} or {@code SASL_SSL}.
+     *
+     * @param protocol the protocol
+     * @return this builder
+     */
     public Builder securityProtocol(String protocol) {
       return set("security.protocol", protocol);
     }
 
-    /** SASL with a mechanism ({@code PLAIN}, {@code SCRAM-SHA-512}, ...) and its JAAS config. */
+    /**
+     * SASL with a mechanism ({@code PLAIN}, {@code SCRAM-SHA-512}, ...) and its JAAS config.
+     *
+     * @param mechanism the SASL mechanism
+     * @param jaasConfig the JAAS configuration line
+     * @return this builder
+     */
     public Builder sasl(String mechanism, String jaasConfig) {
       set("sasl.mechanism", mechanism);
       return set("sasl.jaas.config", jaasConfig);
     }
 
-    /** The consumer group protocol: {@code classic} (the default) or {@code consumer}. */
+    /**
+     * The consumer group protocol: {@code classic} (the default) or {@code consumer}.
+     *
+     * @param protocol the protocol
+     * @return this builder
+     */
     public Builder groupProtocol(String protocol) {
       return set("group.protocol", protocol);
     }
 
-    /** How long a silent group member keeps its partitions (classic protocol). */
+    /**
+     * How long a silent group member keeps its partitions (classic protocol).
+     *
+     * @param timeout the session timeout
+     * @return this builder
+     */
     public Builder sessionTimeout(Duration timeout) {
       return set("session.timeout.ms", Long.toString(timeout.toMillis()));
     }
 
-    /** Standalone consumers: how often to look for partitions added to the topic. */
+    /**
+     * Standalone consumers: how often to look for partitions added to the topic.
+     *
+     * @param interval the interval
+     * @return this builder
+     */
     public Builder partitionDiscoveryInterval(Duration interval) {
       return set("partition.discovery.interval.ms", Long.toString(interval.toMillis()));
     }
@@ -136,6 +194,10 @@ public final class KafkaOptions {
     /**
      * Any Kafka client setting, without the {@code sluice.kafka.} prefix: {@code set("acks", "1")}.
      * Prefix it with {@code producer.}, {@code consumer.} or {@code admin.} for one client only.
+     *
+     * @param kafkaSetting the Kafka client setting
+     * @param value its value
+     * @return this builder
      */
     public Builder set(String kafkaSetting, String value) {
       Objects.requireNonNull(kafkaSetting, "kafkaSetting");
@@ -145,6 +207,11 @@ public final class KafkaOptions {
       return this;
     }
 
+    /**
+     * The options set so far.
+     *
+     * @return the options, immutable
+     */
     public KafkaOptions build() {
       return new KafkaOptions(values);
     }

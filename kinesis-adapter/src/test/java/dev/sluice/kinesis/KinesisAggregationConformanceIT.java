@@ -7,21 +7,60 @@ import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import dev.sluice.testkit.ConformanceHarness;
 import dev.sluice.testkit.SluiceConformanceTest;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The whole conformance kit on the Kinesis emulator with producer aggregation on: every record the
- * kit sends travels in KPL aggregates. It doubles the Kinesis kit's ~5 minutes, so it runs only
- * when asked: {@code -Dsluice.it.aggregation=true -Dit.test=KinesisAggregationConformanceIT};
- * {@code AggregationIT} covers aggregation in every build.
+ * The conformance kit on the Kinesis emulator with producer aggregation on: every record the kit
+ * sends travels in KPL aggregates (a batch of one record goes as it is, as the KPL does).
+ *
+ * <p>Every build runs a lean subset of the kit's areas, those where aggregation changes what the
+ * producer puts or what a reader must split again: 46 tests in ~80 s (measured at a load average of
+ * ~30 on 2 cores) on top of the plain Kinesis kit's ~5-8 minutes (the emulators are the module's
+ * shared ones):
+ *
+ * <ul>
+ *   <li><b>A record sent and received</b>: keys, headers, timestamps and values that look like an
+ *       envelope or a KPL aggregate (framing lookalikes) come back byte for byte from inside an
+ *       aggregate;
+ *   <li><b>Ordering</b> and <b>Sending with a callback</b>: many records of a key in one aggregate
+ *       and across aggregates stay in send order; each send is settled once;
+ *   <li><b>Positions</b>: positions of records inside an aggregate ({@code <sequence>:<sub>}) are
+ *       distinct, ordered, and resume a consumer exactly after them;
+ *   <li><b>Resharding</b>: aggregates built for a shard that a split or merge closes are sorted out
+ *       (confirmed where they landed or re-split), and a group reads every record once, parents
+ *       before children;
+ *   <li><b>Bad input</b>: a record at exactly the size limit still goes (alone, not aggregated);
+ *   <li><b>Deduplication</b>: each record of an aggregate keeps its own write id.
+ * </ul>
+ *
+ * Areas that only consume (groups, handlers, processors, metrics, ...) read aggregated records
+ * through the same deaggregation as the areas above, so they are left to the whole run: {@code
+ * -Dsluice.it.aggregation=true} runs every area (~5 minutes more), {@code
+ * -Dsluice.it.aggregation=Resharding,Ordering} the areas named (the nested classes' simple names).
  */
 @ExtendWith(KinesisEmulatorExtension.class)
-@EnabledIfSystemProperty(named = "sluice.it.aggregation", matches = "true")
+@ExtendWith(KinesisAggregationConformanceIT.Areas.class)
 @DisplayName("kinesis backend conformance with producer aggregation")
 class KinesisAggregationConformanceIT extends SluiceConformanceTest {
+  /** The areas every build runs (see the class comment for why these). */
+  static final Set<String> LEAN =
+      Set.of(
+          "RoundTrip",
+          "Ordering",
+          "CallbackSends",
+          "Positions",
+          "Resharding",
+          "BadInput",
+          "Deduplication");
+
   private static KinesisEmulator kinesis;
   private static DynamoDbEmulator dynamo;
 
@@ -52,5 +91,35 @@ class KinesisAggregationConformanceIT extends SluiceConformanceTest {
         return Duration.ofMillis(700);
       }
     };
+  }
+
+  /**
+   * Runs the areas {@code sluice.it.aggregation} asks for: {@code true} all, a comma-separated list
+   * those named, nothing (or {@code false}) the {@link #LEAN} subset.
+   */
+  static final class Areas implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      Class<?> area = context.getTestClass().orElse(null);
+      if (area == null || area.getEnclosingClass() != SluiceConformanceTest.class) {
+        return ConditionEvaluationResult.enabled("not an area");
+      }
+      String asked = System.getProperty("sluice.it.aggregation", "").trim();
+      if (asked.equals("true")) {
+        return ConditionEvaluationResult.enabled("the whole kit was asked for");
+      }
+      Set<String> run =
+          asked.isEmpty() || asked.equals("false")
+              ? LEAN
+              : Arrays.stream(asked.split(","))
+                  .map(String::trim)
+                  .collect(Collectors.toUnmodifiableSet());
+      return run.contains(area.getSimpleName())
+          ? ConditionEvaluationResult.enabled("area " + area.getSimpleName() + " runs")
+          : ConditionEvaluationResult.disabled(
+              "not in this run's aggregation areas "
+                  + run
+                  + " (-Dsluice.it.aggregation=true runs them all)");
+    }
   }
 }

@@ -18,10 +18,7 @@ import dev.sluice.StreamSpec;
 import dev.sluice.testbrokers.KafkaBroker;
 import dev.sluice.testbrokers.KafkaBrokerExtension;
 import dev.sluice.testkit.Await;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -69,7 +65,9 @@ class KafkaProcessorReliabilityIT {
     try (Sluice sluice = open(shared.bootstrapServers(), Map.of())) {
       sluice.admin().createStream(input, StreamSpec.withShards(6));
       sluice.admin().createStream(output, StreamSpec.withShards(6));
-      Child victim = Child.start(shared, input, output, group, null);
+      ProcessorChild victim =
+          ProcessorChild.start(
+              settings(shared.bootstrapServers()), input, output, group, "192m", null);
       try (Consumer<String, String> downstream = downstream(sluice, output, ledger)) {
         await("the victim owns shards", Duration.ofSeconds(60), victim::ownsShards);
         try (Processor survivor = copier(sluice, input, output, group)) {
@@ -129,7 +127,9 @@ class KafkaProcessorReliabilityIT {
     try (Sluice sluice = open(shared.bootstrapServers(), Map.of())) {
       sluice.admin().createStream(input, StreamSpec.withShards(3));
       sluice.admin().createStream(output, StreamSpec.withShards(3));
-      Child zombie = Child.start(shared, input, output, group, log.toFile());
+      ProcessorChild zombie =
+          ProcessorChild.start(
+              settings(shared.bootstrapServers()), input, output, group, "192m", log.toFile());
       AtomicBoolean sending = new AtomicBoolean(true);
       AtomicLong rounds = new AtomicLong();
       try (Consumer<String, String> downstream = downstream(sluice, output, ledger);
@@ -225,65 +225,6 @@ class KafkaProcessorReliabilityIT {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  /** A {@link KillableProcessor} and what it has said. */
-  private static final class Child {
-    final Process process;
-    final AtomicLong processed = new AtomicLong();
-    final AtomicReference<String> assignment = new AtomicReference<>("[]");
-
-    private Child(Process process) {
-      this.process = process;
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    if (line.startsWith("P ")) {
-                      processed.set(Long.parseLong(line.substring(2)));
-                    } else if (line.startsWith("ASSIGNED ")) {
-                      assignment.set(line.substring("ASSIGNED ".length()));
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // The process was killed.
-                }
-              },
-              "processor-child-reader");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    boolean ownsShards() {
-      return !assignment.get().equals("[]");
-    }
-
-    static Child start(KafkaBroker broker, String input, String output, String group, File stderr)
-        throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx192m");
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(KillableProcessor.class.getName());
-      settings(broker.bootstrapServers()).forEach((k, v) -> command.add(k + "=" + v));
-      command.add("--input");
-      command.add(input);
-      command.add("--output");
-      command.add(output);
-      command.add("--group");
-      command.add(group);
-      ProcessBuilder pb = new ProcessBuilder(command);
-      if (stderr == null) {
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-      } else {
-        pb.redirectError(stderr);
-      }
-      return new Child(pb.start());
     }
   }
 }

@@ -21,7 +21,13 @@ public final class Await {
 
   private Await() {}
 
-  /** Waits until {@code condition} is true; fails after {@code timeout}. */
+  /**
+   * Waits until {@code condition} is true; fails after {@code timeout}.
+   *
+   * @param description what is awaited, for the failure message
+   * @param timeout how long to wait at most
+   * @param condition polled until true
+   */
   public static void until(String description, Duration timeout, BooleanSupplier condition) {
     until(description, timeout, condition::getAsBoolean, Boolean::booleanValue);
   }
@@ -29,6 +35,13 @@ public final class Await {
   /**
    * Waits until {@code done} accepts what {@code probe} returns, and returns that value; fails
    * after {@code timeout} showing the last value seen.
+   *
+   * @param description what is awaited, for the failure message
+   * @param timeout how long to wait at most
+   * @param probe polled for the current value
+   * @param done whether a value is the one awaited
+   * @param <T> the value's type
+   * @return the first value {@code done} accepted
    */
   public static <T> T until(
       String description, Duration timeout, Supplier<T> probe, Predicate<? super T> done) {
@@ -56,6 +69,10 @@ public final class Await {
   /**
    * Checks that {@code condition} stays true for the whole {@code period} (for "nothing else
    * arrives" checks); fails as soon as it turns false.
+   *
+   * @param description what must hold, for the failure message
+   * @param period how long it must hold
+   * @param condition polled through the period
    */
   public static void holdsFor(String description, Duration period, BooleanSupplier condition) {
     long deadline = System.nanoTime() + period.toNanos();
@@ -70,7 +87,11 @@ public final class Await {
     }
   }
 
-  /** Waits until the wall clock is strictly after {@code instant} (to separate timestamps). */
+  /**
+   * Waits until the wall clock is strictly after {@code instant} (to separate timestamps).
+   *
+   * @param instant the instant the clock must pass
+   */
   public static void clockPasses(java.time.Instant instant) {
     until("the clock passes " + instant, Duration.ofSeconds(5), () -> now().isAfter(instant));
   }

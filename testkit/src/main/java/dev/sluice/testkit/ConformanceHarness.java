@@ -30,25 +30,43 @@ public interface ConformanceHarness extends AutoCloseable {
    * A builder configured for the backend, not yet opened. Every Sluice it opens must see the same
    * streams and the same stored checkpoints (a test opens several to simulate restarts); the kit
    * adds its own settings (e.g. {@code require(...)}) before opening.
+   *
+   * @return a new builder for the backend under test
    */
   Sluice.Builder builder();
 
-  /** Opens a fresh Sluice for the backend; by default {@code builder().open()}. */
+  /**
+   * Opens a fresh Sluice for the backend; by default {@code builder().open()}.
+   *
+   * @return the opened Sluice, closed by the kit
+   */
   default Sluice open() {
     return builder().open();
   }
 
-  /** A stream name that no other test uses, valid on every backend. */
+  /**
+   * A stream name that no other test uses, valid on every backend.
+   *
+   * @return a new name
+   */
   default String newStreamName() {
     return "sluice-ct-" + randomSuffix();
   }
 
-  /** The name of a stream that does not exist. */
+  /**
+   * The name of a stream that does not exist.
+   *
+   * @return a name no stream has
+   */
   default String missingStreamName() {
     return "sluice-ct-missing-" + randomSuffix();
   }
 
-  /** A consumer group name that no other test uses. */
+  /**
+   * A consumer group name that no other test uses.
+   *
+   * @return a new group name
+   */
   default String newGroupName() {
     return "sluice-ct-group-" + randomSuffix();
   }
@@ -56,6 +74,8 @@ public interface ConformanceHarness extends AutoCloseable {
   /**
    * How long to wait for records to arrive at a consumer, a consumer to fail, or a group to settle
    * its assignment. A Kinesis KCL group is slow to take leases: say a minute there.
+   *
+   * @return the timeout; 10 s by default
    */
   default Duration deliveryTimeout() {
     return Duration.ofSeconds(10);
@@ -64,6 +84,8 @@ public interface ConformanceHarness extends AutoCloseable {
   /**
    * How long a test watches for something that must not happen (a paused shard delivering, a record
    * before a {@code latest} start arriving). Longer is stricter but slower.
+   *
+   * @return the period; 300 ms by default
    */
   default Duration quietPeriod() {
     return Duration.ofMillis(300);
@@ -72,6 +94,9 @@ public interface ConformanceHarness extends AutoCloseable {
   /**
    * Deletes the streams a test created. By default deletes those that still exist and ignores
    * errors, so one failed test does not fail the next.
+   *
+   * @param sluice a Sluice on the backend
+   * @param streams the names of the streams the test created
    */
   default void deleteStreams(Sluice sluice, Collection<String> streams) {
     for (String stream : streams) {
@@ -89,7 +114,11 @@ public interface ConformanceHarness extends AutoCloseable {
   @Override
   default void close() {}
 
-  /** A short random suffix for names: lower case letters and digits. */
+  /**
+   * A short random suffix for names: lower case letters and digits.
+   *
+   * @return 12 random characters
+   */
   static String randomSuffix() {
     return UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
   }

@@ -40,18 +40,41 @@ public final class RecordCollector<K, V> implements AutoCloseable {
 
   private RecordCollector() {}
 
-  /** Reads every shard of {@code stream} as bytes, from the earliest record. */
+  /**
+   * Reads every shard of {@code stream} as bytes, from the earliest record.
+   *
+   * @param sluice where to read
+   * @param stream the stream
+   * @return the collector, its consumer started
+   */
   public static RecordCollector<byte[], byte[]> of(Sluice sluice, String stream) {
     return of(sluice.consumer(stream));
   }
 
-  /** Reads every shard of {@code stream} with these serdes, from the earliest record. */
+  /**
+   * Reads every shard of {@code stream} with these serdes, from the earliest record.
+   *
+   * @param sluice where to read
+   * @param stream the stream
+   * @param keySerde reads the keys
+   * @param valueSerde reads the values
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the collector, its consumer started
+   */
   public static <K, V> RecordCollector<K, V> of(
       Sluice sluice, String stream, Serde<K> keySerde, Serde<V> valueSerde) {
     return of(sluice.consumer(stream, keySerde, valueSerde));
   }
 
-  /** Starts {@code consumer} with a handler that collects every record it is given. */
+  /**
+   * Starts {@code consumer} with a handler that collects every record it is given.
+   *
+   * @param consumer the consumer to start, configured
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the collector, its consumer started
+   */
   public static <K, V> RecordCollector<K, V> of(ConsumerBuilder<K, V> consumer) {
     return of(consumer, record -> {});
   }
@@ -60,6 +83,12 @@ public final class RecordCollector<K, V> implements AutoCloseable {
    * Starts {@code consumer} with a handler that collects each record and then calls {@code then}
    * (e.g. to slow down or fail). A record is collected each time the handler is called, so retries
    * show up as repeats.
+   *
+   * @param consumer the consumer to start, configured
+   * @param then called with each record after it is collected
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the collector, its consumer started
    */
   public static <K, V> RecordCollector<K, V> of(
       ConsumerBuilder<K, V> consumer, RecordHandler<K, V> then) {
@@ -74,17 +103,31 @@ public final class RecordCollector<K, V> implements AutoCloseable {
     return collector;
   }
 
-  /** A collector not attached to a consumer; use {@link #handler()} as a consumer's handler. */
+  /**
+   * A collector not attached to a consumer; use {@link #handler()} as a consumer's handler.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return an empty collector
+   */
   public static <K, V> RecordCollector<K, V> detached() {
     return new RecordCollector<>();
   }
 
-  /** A handler that collects into this collector. */
+  /**
+   * A handler that collects into this collector.
+   *
+   * @return the handler
+   */
   public RecordHandler<K, V> handler() {
     return this::add;
   }
 
-  /** Adds a record (what the handler does). */
+  /**
+   * Adds a record (what the handler does).
+   *
+   * @param record the record received
+   */
   public void add(Record<K, V> record) {
     synchronized (records) {
       records.add(record);
@@ -92,24 +135,40 @@ public final class RecordCollector<K, V> implements AutoCloseable {
     }
   }
 
-  /** The consumer this collector started, or null if it is {@link #detached()}. */
+  /**
+   * The consumer this collector started.
+   *
+   * @return the consumer, or null if this collector is {@link #detached()}
+   */
   public @Nullable Consumer<K, V> consumer() {
     return consumer;
   }
 
-  /** A copy of the records collected so far, in the order the handler got them. */
+  /**
+   * A copy of the records collected so far, in the order the handler got them.
+   *
+   * @return the records
+   */
   public List<Record<K, V>> records() {
     synchronized (records) {
       return new ArrayList<>(records);
     }
   }
 
-  /** The values collected so far, in order. */
+  /**
+   * The values collected so far, in order.
+   *
+   * @return the values
+   */
   public List<V> values() {
     return records().stream().map(Record::value).collect(Collectors.toList());
   }
 
-  /** How many records were collected so far. */
+  /**
+   * How many records were collected so far.
+   *
+   * @return the count
+   */
   public int size() {
     synchronized (records) {
       return records.size();
@@ -119,6 +178,10 @@ public final class RecordCollector<K, V> implements AutoCloseable {
   /**
    * Waits until at least {@code count} records were collected and returns them all (there may be
    * more). Fails after {@code timeout}, or as soon as the consumer stops with an error.
+   *
+   * @param count the records to wait for
+   * @param timeout how long to wait at most
+   * @return every record collected
    */
   public List<Record<K, V>> awaitCount(int count, Duration timeout) {
     return await(count + " records", timeout, r -> r.size() >= count);
@@ -127,6 +190,11 @@ public final class RecordCollector<K, V> implements AutoCloseable {
   /**
    * Waits until the records collected satisfy {@code condition} and returns them. Fails after
    * {@code timeout}, or as soon as the consumer stops with an error.
+   *
+   * @param description what is awaited, for the failure message
+   * @param timeout how long to wait at most
+   * @param condition tested on the records collected so far
+   * @return the records that satisfied it
    */
   public List<Record<K, V>> await(
       String description, Duration timeout, Predicate<List<Record<K, V>>> condition) {

@@ -35,7 +35,12 @@ public final class RecordsAssert<K, V>
     super(actual, RecordsAssert.class);
   }
 
-  /** There are exactly {@code count} records. */
+  /**
+   * There are exactly {@code count} records.
+   *
+   * @param count the number of records expected
+   * @return this assertion
+   */
   public RecordsAssert<K, V> hasSize(int count) {
     isNotNull();
     if (actual.size() != count) {
@@ -44,12 +49,21 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** There are no records. */
+  /**
+   * There are no records.
+   *
+   * @return this assertion
+   */
   public RecordsAssert<K, V> isEmpty() {
     return hasSize(0);
   }
 
-  /** The keys, in order, are exactly these. */
+  /**
+   * The keys, in order, are exactly these.
+   *
+   * @param keys the keys expected, in order
+   * @return this assertion
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only read, never stored or exposed
   public final RecordsAssert<K, V> hasKeysInOrder(@Nullable K... keys) {
@@ -62,14 +76,24 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** The values, in order, are exactly these. */
+  /**
+   * The values, in order, are exactly these.
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only read, never stored or exposed
   public final RecordsAssert<K, V> hasValuesInOrder(V... values) {
     return hasValuesInOrder(Arrays.asList(values));
   }
 
-  /** The values, in order, are exactly these. */
+  /**
+   * The values, in order, are exactly these.
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   public RecordsAssert<K, V> hasValuesInOrder(List<? extends V> values) {
     isNotNull();
     List<Object> expected = normalize(values);
@@ -80,14 +104,24 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** Every one of these values was received (in any order, possibly among others). */
+  /**
+   * Every one of these values was received (in any order, possibly among others).
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only read, never stored or exposed
   public final RecordsAssert<K, V> containsValues(V... values) {
     return containsValues(Arrays.asList(values));
   }
 
-  /** Every one of these values was received (in any order, possibly among others). */
+  /**
+   * Every one of these values was received (in any order, possibly among others).
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   public RecordsAssert<K, V> containsValues(List<? extends V> values) {
     isNotNull();
     List<Object> got = normalize(values());
@@ -105,14 +139,24 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** None of these values was received. */
+  /**
+   * None of these values was received.
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only read, never stored or exposed
   public final RecordsAssert<K, V> doesNotContainValues(V... values) {
     return doesNotContainValues(Arrays.asList(values));
   }
 
-  /** None of these values was received. */
+  /**
+   * None of these values was received.
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   public RecordsAssert<K, V> doesNotContainValues(List<? extends V> values) {
     isNotNull();
     List<Object> got = normalize(values());
@@ -128,7 +172,12 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** These values were received, each exactly once, and nothing else (in any order). */
+  /**
+   * These values were received, each exactly once, and nothing else (in any order).
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   public RecordsAssert<K, V> hasValuesExactlyOnce(List<? extends V> values) {
     isNotNull();
     Map<Object, Integer> expected = counts(normalize(values));
@@ -161,7 +210,11 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** No value was received twice. */
+  /**
+   * No value was received twice.
+   *
+   * @return this assertion
+   */
   public RecordsAssert<K, V> hasNoDuplicateValues() {
     isNotNull();
     List<Object> repeated = new ArrayList<>();
@@ -182,6 +235,9 @@ public final class RecordsAssert<K, V>
    * For each key, the values received (in order, duplicates included) are exactly the expected
    * list: nothing lost, nothing repeated, no key reordered. Records with keys not in {@code
    * expected} fail the assertion.
+   *
+   * @param expected per key, the values expected in their order
+   * @return this assertion
    */
   public RecordsAssert<K, V> haveValuesInOrderPerKey(Map<K, ? extends List<? extends V>> expected) {
     isNotNull();
@@ -210,6 +266,9 @@ public final class RecordsAssert<K, V>
    * For each key, the values arrive in the order of {@code order} (each later value is greater than
    * or equal to the one before, so redelivered runs are allowed only if they restart no earlier).
    * Use values that carry a sequence number.
+   *
+   * @param order the order the values of one key must follow
+   * @return this assertion
    */
   public RecordsAssert<K, V> isOrderedPerKey(Comparator<? super V> order) {
     isNotNull();
@@ -226,7 +285,11 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** Within each shard, every record's position is greater than the one before it. */
+  /**
+   * Within each shard, every record's position is greater than the one before it.
+   *
+   * @return this assertion
+   */
   public RecordsAssert<K, V> hasIncreasingPositionsPerShard() {
     isNotNull();
     Map<Shard, Position> last = new HashMap<>();
@@ -245,7 +308,12 @@ public final class RecordsAssert<K, V>
     return this;
   }
 
-  /** Every record came from this shard. */
+  /**
+   * Every record came from this shard.
+   *
+   * @param shard the shard every record must come from
+   * @return this assertion
+   */
   public RecordsAssert<K, V> areAllFromShard(Shard shard) {
     isNotNull();
     for (Record<K, V> r : actual) {
@@ -280,7 +348,12 @@ public final class RecordsAssert<K, V>
     return counts;
   }
 
-  /** byte[] compares by identity: wrap it so lists and maps compare content. */
+  /**
+   * byte[] compares by identity: wrap it so lists and maps compare content.
+   *
+   * @param values the values expected
+   * @return this assertion
+   */
   private static List<Object> normalize(List<?> values) {
     List<Object> out = new ArrayList<>(values.size());
     values.forEach(v -> out.add(normalize(v)));

@@ -21,12 +21,24 @@ import java.util.List;
 public final class SluiceAssertions {
   private SluiceAssertions() {}
 
-  /** Assertions on records, in the order they were received. */
+  /**
+   * Assertions on records, in the order they were received.
+   *
+   * @param records the records received
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the assertions, to chain
+   */
   public static <K, V> RecordsAssert<K, V> assertThat(List<Record<K, V>> records) {
     return new RecordsAssert<>(records);
   }
 
-  /** Assertions on a Sluice error: its code, whether it is retryable, its message. */
+  /**
+   * Assertions on a Sluice error: its code, whether it is retryable, its message.
+   *
+   * @param error the error caught
+   * @return the assertions, to chain
+   */
   public static SluiceExceptionAssert assertThat(SluiceException error) {
     return new SluiceExceptionAssert(error);
   }

@@ -46,7 +46,11 @@ import org.junit.jupiter.api.Nested;
  * <p>Nothing else changes: every backend's test runs the new area at once.
  */
 public abstract class SluiceConformanceTest {
-  /** The backend under test. Called before each test; the harness is closed after it. */
+  /**
+   * The backend under test. Called before each test; the harness is closed after it.
+   *
+   * @return the harness of the backend under test
+   */
   protected abstract ConformanceHarness harness();
 
   @Nested
@@ -141,6 +145,7 @@ public abstract class SluiceConformanceTest {
   @DisplayName("Processors (consume, transform, produce)")
   class Processors extends ProcessorTests {}
 
+  @Nested
   @DisplayName("Deduplication")
   class Deduplication extends DeduplicationTests {}
 

@@ -15,7 +15,12 @@ public final class SluiceExceptionAssert
     super(actual, SluiceExceptionAssert.class);
   }
 
-  /** The error has this portable code. */
+  /**
+   * The error has this portable code.
+   *
+   * @param code the code expected
+   * @return this assertion
+   */
   public SluiceExceptionAssert hasCode(ErrorCode code) {
     isNotNull();
     if (actual.code() != code) {
@@ -24,7 +29,11 @@ public final class SluiceExceptionAssert
     return this;
   }
 
-  /** The error says retrying may help. */
+  /**
+   * The error says retrying may help.
+   *
+   * @return this assertion
+   */
   public SluiceExceptionAssert isRetryable() {
     isNotNull();
     if (!actual.isRetryable()) {
@@ -33,7 +42,11 @@ public final class SluiceExceptionAssert
     return this;
   }
 
-  /** The error says retrying will not help. */
+  /**
+   * The error says retrying will not help.
+   *
+   * @return this assertion
+   */
   public SluiceExceptionAssert isNotRetryable() {
     isNotNull();
     if (actual.isRetryable()) {

@@ -54,7 +54,9 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
 /**
  * A group member on the KCL 3: the group is the KCL application, leases and checkpoints live in the
  * group's DynamoDB table, the KCL keeps one owner per shard and reads a child only after its
- * parents reached their end, and it deaggregates KPL records.
+ * parents reached their end, and it deaggregates KPL records (Sluice then drops an aggregate that
+ * holds records outside the shard's hash-key range, as the KCL does only when it knows the shard:
+ * {@link AggregateRangeFilter}).
  *
  * <p>Sluice prepares the lease table before the Scheduler runs ({@link LeaseTable}), tunes the
  * KCL's intervals from {@code sluice.kinesis.*}, turns KCL metrics off (no CloudWatch call), and on
@@ -66,6 +68,11 @@ import software.amazon.kinesis.retrieval.polling.PollingConfig;
  * shardEnded} → {@code shardEnded}, then a {@code SHARD_END} checkpoint so children start; {@code
  * leaseLost} → {@code revoked(lost)}; {@code shutdownRequested} → {@code revoked} and a checkpoint
  * of what it returns. {@link #commit} checkpoints through the shard's KCL checkpointer.
+ *
+ * <p>With {@code consumer.type=fanout} the KCL subscribes as the stream consumer named after the
+ * group, registering it if absent. Nothing deregisters it when a member closes: the group's other
+ * members and its next start subscribe with it (as they use its lease table), and one that existed
+ * before is someone else's.
  */
 final class GroupConsumer implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
@@ -78,6 +85,7 @@ final class GroupConsumer implements ConsumerDriver {
   private final String group;
   private final String worker;
   private final LeaseTable leaseTable;
+  private final AggregateRangeFilter rangeFilter;
   private final Map<Shard, Processor> processors = new ConcurrentHashMap<>();
   private final ExecutorService checkpointer;
   private final @Nullable ScheduledExecutorService balancer;
@@ -97,6 +105,7 @@ final class GroupConsumer implements ConsumerDriver {
     // Unique across processes: the KCL tells members apart by worker id.
     this.worker = spec.clientId() + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.leaseTable = new LeaseTable(backend.dynamo(), settings.leaseTable(group));
+    this.rangeFilter = new AggregateRangeFilter(backend.kinesis(), stream);
     this.checkpointer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -436,7 +445,10 @@ final class GroupConsumer implements ConsumerDriver {
     public void processRecords(ProcessRecordsInput input) {
       checkpointer = input.checkpointer();
       Shard s = shard;
-      List<KinesisClientRecord> records = input.records();
+      // The KCL drops an aggregate holding records outside the shard's range only when it knows
+      // the shard; a young child it may not know yet: drop such aggregates here too, always.
+      List<KinesisClientRecord> records =
+          rangeFilter.filter(s, input.records(), () -> closing || gone);
       if (!records.isEmpty() && !gone) {
         List<Record<byte[], byte[]>> batch = new ArrayList<>(records.size());
         Long behind = input.millisBehindLatest();

@@ -215,13 +215,6 @@ final class KinesisBackend implements Backend {
     if (spec.isGroup()) {
       return new GroupConsumer(this, spec);
     }
-    if (settings.consumerType == ConsumerType.FANOUT) {
-      throw new SluiceException(
-          ErrorCode.UNSUPPORTED,
-          "sluice.kinesis.consumer.type=fanout applies to group consumers (the KCL registers the"
-              + " stream consumer); a consumer without a group reads shards with GetRecords."
-              + " Give the consumer a group, or use consumer.type=polling");
-    }
     return new StandaloneConsumer(kinesis, spec, settings);
   }
 

@@ -13,8 +13,9 @@ import java.util.Set;
  * endpoint}, {@code dynamodb.endpoint}, {@code allow.split.endpoints}, {@code credentials} ({@code
  * default} or {@code static}), {@code access.key.id}, {@code secret.access.key}, {@code
  * session.token}, {@code lease.table.prefix}, {@code consumer.type} ({@code polling} or {@code
- * fanout}), {@code poll.interval.ms}, {@code max.batch.records}, {@code failover.time.ms}, {@code
- * lease.assignment}, {@code lease.assignment.interval.ms}, {@code shard.sync.interval.ms}, {@code
+ * fanout}), {@code consumer.name}, {@code fanout.resubscribe.ms} (for tests), {@code
+ * poll.interval.ms}, {@code max.batch.records}, {@code failover.time.ms}, {@code lease.assignment},
+ * {@code lease.assignment.interval.ms}, {@code shard.sync.interval.ms}, {@code
  * parent.shard.poll.interval.ms}, {@code dispatch.interval.ms}, {@code
  * worker.metrics.capture.interval.ms}, {@code worker.metrics.report.interval.ms}, {@code
  * shutdown.timeout.ms}, {@code linger.ms}, {@code delivery.timeout.ms}, {@code retry.backoff.ms},

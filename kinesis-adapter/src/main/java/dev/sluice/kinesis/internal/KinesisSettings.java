@@ -29,6 +29,8 @@ public final class KinesisSettings {
   public static final String SESSION_TOKEN = PREFIX + "session.token";
   public static final String LEASE_TABLE_PREFIX = PREFIX + "lease.table.prefix";
   public static final String CONSUMER_TYPE = PREFIX + "consumer.type";
+  public static final String CONSUMER_NAME = PREFIX + "consumer.name";
+  public static final String RESUBSCRIBE_MS = PREFIX + "fanout.resubscribe.ms";
   public static final String HTTP_PROTOCOL = PREFIX + "http.protocol";
   public static final String POLL_INTERVAL_MS = PREFIX + "poll.interval.ms";
   public static final String MAX_BATCH_RECORDS = PREFIX + "max.batch.records";
@@ -67,6 +69,8 @@ public final class KinesisSettings {
           SESSION_TOKEN,
           LEASE_TABLE_PREFIX,
           CONSUMER_TYPE,
+          CONSUMER_NAME,
+          RESUBSCRIBE_MS,
           HTTP_PROTOCOL,
           POLL_INTERVAL_MS,
           MAX_BATCH_RECORDS,
@@ -95,6 +99,12 @@ public final class KinesisSettings {
   final @Nullable String sessionToken;
   final String leaseTablePrefix;
   final ConsumerType consumerType;
+
+  /** The stream consumer a standalone fan-out consumer subscribes with; null: a fresh one each. */
+  final @Nullable String consumerName;
+
+  /** A standalone fan-out reader ends each subscription after this long (0: never); for tests. */
+  final Duration resubscribeAfter;
 
   /** True to speak HTTP/1.1 to Kinesis (the SDK's default for Kinesis is HTTP/2). */
   final boolean http1;
@@ -201,6 +211,17 @@ public final class KinesisSettings {
     } else {
       throw invalid(CONSUMER_TYPE + " must be 'polling' or 'fanout', not '" + type + "'");
     }
+    String name = trimmed(config, CONSUMER_NAME);
+    if (name != null && !name.matches("[a-zA-Z0-9_.-]{1,128}")) {
+      throw invalid(
+          CONSUMER_NAME
+              + " must be 1 to 128 letters, digits, '_', '.' or '-' (a Kinesis stream consumer"
+              + " name), not '"
+              + name
+              + "'");
+    }
+    this.consumerName = name;
+    this.resubscribeAfter = millis(config, RESUBSCRIBE_MS, 0, 0);
     String protocol = trimmed(config, HTTP_PROTOCOL);
     if (protocol == null || protocol.equalsIgnoreCase("http2")) {
       this.http1 = false;

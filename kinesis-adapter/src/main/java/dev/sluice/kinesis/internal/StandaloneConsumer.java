@@ -1,18 +1,18 @@
 package dev.sluice.kinesis.internal;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.HashKeyRange;
 import dev.sluice.Position;
-import dev.sluice.Record;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
+import dev.sluice.kinesis.KinesisOptions.ConsumerType;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.ConsumerSpec;
 import dev.sluice.spi.DeliverySink;
 import dev.sluice.spi.ShardLineage;
 import dev.sluice.spi.Unwrap;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,38 +33,29 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.kinesis.model.GetShardIteratorResponse;
-import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
-import software.amazon.kinesis.retrieval.AggregatorUtil;
-import software.amazon.kinesis.retrieval.KinesisClientRecord;
 
 /**
- * A consumer without a group: reads every shard itself with {@code GetShardIterator} and {@code
- * GetRecords}, stores nothing, and follows resharding — a child shard is read only after every
- * parent it read has reached its end and {@link DeliverySink#shardEnded} returned true.
+ * A consumer without a group: reads every shard itself, stores nothing, and follows resharding — a
+ * child shard is read only after every parent it read has reached its end and {@link
+ * DeliverySink#shardEnded} returned true.
  *
- * <p>Each shard is read by a chain of asynchronous calls: the next read starts at once after a full
- * batch and {@code poll.interval.ms} (200 ms: a shard allows 5 reads/s) after anything less. An
- * expired iterator ({@code ExpiredIteratorException}: five minutes unused on AWS, e.g. while the
- * application pauses the shard) is replaced by one {@code AFTER_SEQUENCE_NUMBER} of the last
- * Kinesis record received — a response is delivered whole, and a KPL aggregate is one Kinesis
- * record, so nothing is lost or repeated. If nothing was received yet, the original start is asked
- * again, except that {@code latest} becomes {@code AT_TIMESTAMP} of the moment the first iterator
- * was asked for: a new {@code LATEST} would skip what was written in between. KPL aggregates are
- * split with the KCL's own deaggregation.
+ * <p>Each shard has a {@link ShardReader}: by default a {@link PollingShardReader} ({@code
+ * GetRecords}); with {@code consumer.type=fanout} a {@link FanOutShardReader} ({@code
+ * SubscribeToShard} over HTTP/2, as the stream consumer of a {@link FanOutRegistration} made when
+ * the consumer starts and undone when it closes, if Sluice registered it). Which shards to read, in
+ * which order, and the application's pauses are the same for both. KPL aggregates are split with
+ * the KCL's own deaggregation.
  */
 final class StandaloneConsumer implements ConsumerDriver {
   private static final Logger LOG = LoggerFactory.getLogger(StandaloneConsumer.class);
   private static final long BACKOFF_MAX_MILLIS = 5_000;
 
-  private final KinesisAsyncClient kinesis;
+  final KinesisAsyncClient kinesis;
+  final String stream;
+  final Duration pollInterval;
+  final int batchLimit;
   private final ConsumerSpec spec;
-  private final String stream;
-  private final Duration pollInterval;
-  private final int batchLimit;
+  private final KinesisSettings settings;
   private final ScheduledExecutorService timer;
 
   /**
@@ -73,7 +64,7 @@ final class StandaloneConsumer implements ConsumerDriver {
    */
   private final ExecutorService shardEndWaiters;
 
-  private final Map<Shard, Reader> readers = new ConcurrentHashMap<>();
+  private final Map<Shard, ShardReader> readers = new ConcurrentHashMap<>();
   private final Set<Shard> finished = ConcurrentHashMap.newKeySet();
   private final Object discoveryLock = new Object();
   private @Nullable DeliverySink sink;
@@ -81,9 +72,13 @@ final class StandaloneConsumer implements ConsumerDriver {
   private int discoveryAttempts;
   private volatile boolean closed;
 
+  /** The stream consumer fan-out reads subscribe with; null when polling or not yet registered. */
+  private volatile @Nullable FanOutRegistration registration;
+
   StandaloneConsumer(KinesisAsyncClient kinesis, ConsumerSpec spec, KinesisSettings settings) {
     this.kinesis = kinesis;
     this.spec = spec;
+    this.settings = settings;
     this.stream = spec.stream();
     this.pollInterval = settings.pollInterval;
     this.batchLimit =
@@ -107,7 +102,46 @@ final class StandaloneConsumer implements ConsumerDriver {
   @Override
   public void start(DeliverySink deliverySink) {
     this.sink = deliverySink;
-    timer.execute(this::discover);
+    timer.execute(settings.consumerType == ConsumerType.FANOUT ? this::register : this::discover);
+  }
+
+  /** Registers (or finds) the stream consumer for fan-out, then starts reading. On the timer. */
+  private void register() {
+    if (closed) {
+      return;
+    }
+    try {
+      FanOutRegistration r =
+          FanOutRegistration.acquire(
+              kinesis, stream, FanOutRegistration.standaloneName(settings, spec.clientId()));
+      registration = r;
+      if (closed) {
+        r.release(); // close() ran while registering
+        return;
+      }
+    } catch (RuntimeException e) {
+      if (closed) {
+        return;
+      }
+      if (KinesisErrors.isRetryable(e)) {
+        discoveryAttempts++;
+        LOG.debug("Registering for fan-out on '{}' failed; will retry: {}", stream, e.toString());
+        schedule(this::register, backoffMillis(discoveryAttempts));
+      } else {
+        sink.failed(e);
+      }
+      return;
+    }
+    discoveryAttempts = 0;
+    discover();
+  }
+
+  DeliverySink sink() {
+    return sink;
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   // ------------------------------------------------------------------ which shards to read
@@ -116,7 +150,7 @@ final class StandaloneConsumer implements ConsumerDriver {
    * Lists the shards and starts a reader for each one whose parents are finished (or were never
    * going to be read). Runs on the timer thread.
    */
-  private void discover() {
+  void discover() {
     if (closed) {
       return;
     }
@@ -139,7 +173,7 @@ final class StandaloneConsumer implements ConsumerDriver {
       return;
     }
     Set<Shard> started = new TreeSet<>();
-    List<Reader> toStart = new ArrayList<>();
+    List<ShardReader> toStart = new ArrayList<>();
     synchronized (discoveryLock) {
       Map<Shard, List<Shard>> parents = new HashMap<>();
       Map<Shard, software.amazon.awssdk.services.kinesis.model.Shard> byId = new HashMap<>();
@@ -174,7 +208,7 @@ final class StandaloneConsumer implements ConsumerDriver {
         // beginning: everything in them was written after the consumer started.
         StartPosition start =
             initial ? spec.startPosition().forShard(id) : StartPosition.earliest();
-        Reader reader = new Reader(id, KinesisAdmin.range(byId.get(id)), start);
+        ShardReader reader = newReader(id, KinesisAdmin.range(byId.get(id)), start);
         readers.put(id, reader);
         toStart.add(reader);
         started.add(id);
@@ -182,7 +216,7 @@ final class StandaloneConsumer implements ConsumerDriver {
     }
     if (!started.isEmpty()) {
       sink.assigned(started);
-      for (Reader reader : toStart) {
+      for (ShardReader reader : toStart) {
         schedule(reader::step, 0);
       }
     }
@@ -208,8 +242,15 @@ final class StandaloneConsumer implements ConsumerDriver {
     return skipped;
   }
 
+  private ShardReader newReader(Shard id, HashKeyRange range, StartPosition start) {
+    FanOutRegistration r = registration;
+    return r == null
+        ? new PollingShardReader(this, id, range, start)
+        : new FanOutShardReader(this, id, range, start, r.consumerArn(), settings);
+  }
+
   /** The shard was read to its end: once its records are processed, its children may start. */
-  private void ended(Reader reader) {
+  void ended(ShardReader reader) {
     try {
       shardEndWaiters.execute(
           () -> {
@@ -227,309 +268,9 @@ final class StandaloneConsumer implements ConsumerDriver {
     }
   }
 
-  // ------------------------------------------------------------------ reading one shard
-
-  /** Reads one shard with a chain of asynchronous calls; at most one call at a time. */
-  private final class Reader {
-    final Shard shard;
-    final HashKeyRange range;
-
-    /** Where the shard is read from: the start position, or the last seek's. */
-    private StartPosition start;
-
-    final AggregatorUtil aggregator = new AggregatorUtil();
-    private @Nullable String iterator;
-
-    /** The sequence number of the last Kinesis record a read returned (delivered or skipped). */
-    private @Nullable String lastReceived;
-
-    /** When the first {@code LATEST} iterator was asked for; where to restart if it expires. */
-    private @Nullable Instant latestAskedAt;
-
-    /** Records at or before this (or before it, if {@link #skipInclusive} is false) are skipped. */
-    private @Nullable Position skip;
-
-    private boolean skipInclusive;
-    private boolean paused;
-    private boolean parked;
-    private boolean stopped;
-
-    /** Read to its end: {@link #ended} was called. */
-    private boolean ending;
-
-    private int attempts;
-
-    /**
-     * How many times the application moved the shard: the answer to a call made before a move is
-     * dropped (the move set the iterator to use), and the chain goes on from the new iterator.
-     */
-    private int moves;
-
-    Reader(Shard shard, HashKeyRange range, StartPosition start) {
-      this.shard = shard;
-      this.range = range;
-      this.start = start;
-    }
-
-    /** Issues the next call unless paused or stopped. */
-    void step() {
-      String current;
-      GetShardIteratorRequest request = null;
-      int movesNow;
-      synchronized (this) {
-        if (stopped || closed) {
-          return;
-        }
-        if (paused) {
-          parked = true;
-          return;
-        }
-        current = iterator;
-        movesNow = moves;
-        if (current == null) {
-          request = iteratorRequest();
-        }
-      }
-      if (request != null) {
-        kinesis
-            .getShardIterator(request)
-            .whenComplete((response, error) -> iteratorAcquired(response, error, movesNow));
-      } else {
-        kinesis
-            .getRecords(b -> b.shardIterator(current).limit(batchLimit))
-            .whenComplete((response, error) -> recordsRead(response, error, movesNow));
-      }
-    }
-
-    /**
-     * Moves the shard ({@code Consumer.seek}): takes an iterator at the new position now (so that
-     * {@code latest} means the records sent after the seek returns), then, under this reader's
-     * lock, which every delivery of the shard holds, makes it the one the chain reads next and
-     * tells the sink. A call in flight from before is answered into the void.
-     */
-    void seek(StartPosition target) {
-      Instant askedAt = Instant.now();
-      GetShardIteratorRequest request;
-      synchronized (this) {
-        checkSeekable();
-        request = iteratorRequest(target, null, null);
-      }
-      String newIterator;
-      try {
-        newIterator = kinesis.getShardIterator(request).join().shardIterator();
-      } catch (java.util.concurrent.CompletionException e) {
-        throw KinesisErrors.translate(KinesisErrors.unwrap(e));
-      }
-      synchronized (this) {
-        checkSeekable();
-        moves++;
-        start = target;
-        latestAskedAt = target.kind() == StartPosition.Kind.LATEST ? askedAt : null;
-        lastReceived = null;
-        attempts = 0;
-        skip = null;
-        if (target.kind() == StartPosition.Kind.POSITIONS) {
-          skip = target.positions().get(shard);
-          skipInclusive = !target.isInclusive();
-        }
-        iterator = newIterator;
-        sink.moved(shard);
-      }
-    }
-
-    /** Under this reader's lock. */
-    private void checkSeekable() {
-      if (stopped || closed || readers.get(shard) != this) {
-        throw new SluiceException(
-            dev.sluice.ErrorCode.INVALID_ARGUMENT,
-            "Shard " + shard + " of '" + stream + "' is not assigned to this consumer");
-      }
-      if (ending) {
-        throw new SluiceException(
-            dev.sluice.ErrorCode.FAILED_PRECONDITION,
-            "Shard " + shard + " of '" + stream + "' was read to its end");
-      }
-    }
-
-    private GetShardIteratorRequest iteratorRequest() {
-      if (lastReceived == null && start.kind() == StartPosition.Kind.POSITIONS) {
-        skip = start.positions().get(shard);
-        skipInclusive = !start.isInclusive();
-      }
-      if (lastReceived == null
-          && start.kind() == StartPosition.Kind.LATEST
-          && latestAskedAt == null) {
-        latestAskedAt = Instant.now();
-        return iteratorRequest(start, null, null);
-      }
-      return iteratorRequest(start, lastReceived, latestAskedAt);
-    }
-
-    /**
-     * The iterator request for reading from {@code from}, or after {@code lastReceived} if not
-     * null; {@code latest} becomes {@code AT_TIMESTAMP} of {@code latestAskedAt} if that is set.
-     */
-    private GetShardIteratorRequest iteratorRequest(
-        StartPosition from, @Nullable String lastReceived, @Nullable Instant latestAskedAt) {
-      GetShardIteratorRequest.Builder b =
-          GetShardIteratorRequest.builder().streamName(stream).shardId(shard.id());
-      if (lastReceived != null) {
-        return b.shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
-            .startingSequenceNumber(lastReceived)
-            .build();
-      }
-      StartPosition start = from;
-      switch (start.kind()) {
-        case LATEST:
-          if (latestAskedAt != null) {
-            // The first iterator expired before anything arrived: read from when it was made.
-            return b.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
-                .timestamp(latestAskedAt)
-                .build();
-          }
-          return b.shardIteratorType(ShardIteratorType.LATEST).build();
-        case AT_TIMESTAMP:
-          return b.shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
-              .timestamp(start.timestamp())
-              .build();
-        case POSITIONS:
-          Position p = start.positions().get(shard);
-          return b.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
-              .startingSequenceNumber(p.sequenceNumber())
-              .build();
-        case EARLIEST:
-        default:
-          return b.shardIteratorType(ShardIteratorType.TRIM_HORIZON).build();
-      }
-    }
-
-    private void iteratorAcquired(
-        @Nullable GetShardIteratorResponse response, @Nullable Throwable error, int movesThen) {
-      synchronized (this) {
-        if (stopped || closed) {
-          return;
-        }
-        if (movesThen != moves) {
-          schedule(this::step, 0);
-          return;
-        }
-        if (error != null) {
-          failedCall(error);
-          return;
-        }
-        iterator = response.shardIterator();
-        attempts = 0;
-        ending = iterator == null;
-      }
-      if (ending) {
-        ended(this);
-        return;
-      }
-      step();
-    }
-
-    private void recordsRead(
-        @Nullable GetRecordsResponse response, @Nullable Throwable error, int movesThen) {
-      boolean end;
-      long delay;
-      synchronized (this) {
-        if (stopped || closed) {
-          return;
-        }
-        if (movesThen != moves) {
-          schedule(this::step, 0);
-          return;
-        }
-        if (error != null) {
-          failedCall(error);
-          return;
-        }
-        attempts = 0;
-        List<KinesisClientRecord> raw = new ArrayList<>(response.records().size());
-        for (software.amazon.awssdk.services.kinesis.model.Record r : response.records()) {
-          raw.add(KinesisClientRecord.fromRecord(r));
-        }
-        List<KinesisClientRecord> records = aggregator.deaggregate(raw, range.start(), range.end());
-        List<Record<byte[], byte[]>> batch = new ArrayList<>(records.size());
-        for (KinesisClientRecord r : records) {
-          Position position = Records.position(r);
-          if (skip != null) {
-            int c = position.compareTo(skip);
-            if (c < 0 || (c == 0 && skipInclusive)) {
-              continue;
-            }
-            skip = null;
-          }
-          batch.add(Records.toSluice(stream, shard, r));
-        }
-        if (!response.records().isEmpty()) {
-          lastReceived = response.records().get(response.records().size() - 1).sequenceNumber();
-        }
-        if (!batch.isEmpty()) {
-          Long behind = response.millisBehindLatest();
-          sink.deliver(shard, batch, behind == null ? -1 : behind, -1);
-        }
-        iterator = response.nextShardIterator();
-        end = iterator == null;
-        ending = end;
-        delay = response.records().size() >= batchLimit ? 0 : pollInterval.toMillis();
-      }
-      if (end) {
-        ended(this);
-      } else {
-        schedule(this::step, delay);
-      }
-    }
-
-    /** Under this reader's lock. */
-    private void failedCall(Throwable error) {
-      Throwable cause = KinesisErrors.unwrap(error);
-      if (cause instanceof ExpiredIteratorException) {
-        iterator = null;
-        schedule(this::step, 0);
-        return;
-      }
-      SluiceException portable = KinesisErrors.translate(cause);
-      if (portable.isRetryable()) {
-        attempts++;
-        if (attempts == 10) {
-          LOG.warn(
-              "Reading shard {} of '{}' keeps failing; still retrying: {}",
-              shard,
-              stream,
-              portable.getMessage());
-        }
-        schedule(this::step, backoffMillis(attempts));
-        return;
-      }
-      stopped = true;
-      sink.failed(cause);
-    }
-
-    synchronized void pause() {
-      paused = true;
-    }
-
-    void resume() {
-      boolean restart;
-      synchronized (this) {
-        paused = false;
-        restart = parked;
-        parked = false;
-      }
-      if (restart) {
-        schedule(this::step, 0);
-      }
-    }
-
-    synchronized void stop() {
-      stopped = true;
-    }
-  }
-
   // ------------------------------------------------------------------ control
 
-  private void schedule(Runnable task, long delayMillis) {
+  void schedule(Runnable task, long delayMillis) {
     if (closed) {
       return;
     }
@@ -540,14 +281,14 @@ final class StandaloneConsumer implements ConsumerDriver {
     }
   }
 
-  private static long backoffMillis(int attempts) {
+  static long backoffMillis(int attempts) {
     long delay = Math.min(BACKOFF_MAX_MILLIS, 100L << Math.min(attempts, 10));
     return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
   }
 
   @Override
   public void pause(Shard shard) {
-    Reader reader = readers.get(shard);
+    ShardReader reader = readers.get(shard);
     if (reader != null) {
       reader.pause();
     }
@@ -555,7 +296,7 @@ final class StandaloneConsumer implements ConsumerDriver {
 
   @Override
   public void resume(Shard shard) {
-    Reader reader = readers.get(shard);
+    ShardReader reader = readers.get(shard);
     if (reader != null) {
       reader.resume();
     }
@@ -566,13 +307,17 @@ final class StandaloneConsumer implements ConsumerDriver {
     return CompletableFuture.completedFuture(null);
   }
 
+  /**
+   * Moves the shard: polling takes an iterator at the new position during this call; fan-out ends
+   * the subscription and subscribes again at it.
+   */
   @Override
   public CompletableFuture<Void> seek(Shard shard, StartPosition position) {
-    Reader reader = readers.get(shard);
+    ShardReader reader = readers.get(shard);
     if (reader == null) {
       return CompletableFuture.failedFuture(
           new SluiceException(
-              dev.sluice.ErrorCode.INVALID_ARGUMENT,
+              ErrorCode.INVALID_ARGUMENT,
               "Shard " + shard + " of '" + stream + "' is not assigned to this consumer"));
     }
     try {
@@ -583,6 +328,11 @@ final class StandaloneConsumer implements ConsumerDriver {
     }
   }
 
+  /** Whether {@code reader} still reads its shard for this consumer. */
+  boolean reads(ShardReader reader) {
+    return !closed && readers.get(reader.shard) == reader;
+  }
+
   @Override
   public void close() {
     if (closed) {
@@ -591,7 +341,7 @@ final class StandaloneConsumer implements ConsumerDriver {
     closed = true;
     timer.shutdownNow();
     Set<Shard> active = new TreeSet<>();
-    for (Reader reader : readers.values()) {
+    for (ShardReader reader : readers.values()) {
       reader.stop(); // waits for a delivery in progress
       active.add(reader.shard);
     }
@@ -600,6 +350,10 @@ final class StandaloneConsumer implements ConsumerDriver {
       sink.revoked(active, false);
     }
     shardEndWaiters.shutdownNow();
+    FanOutRegistration r = registration;
+    if (r != null) {
+      r.release(); // after the readers stopped: subscriptions end with the consumer
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.sluice.ErrorCode;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
 import dev.sluice.kinesis.KinesisOptions;
+import dev.sluice.kinesis.KinesisOptions.ConsumerType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -224,6 +225,33 @@ class KinesisSettingsTest {
     assertInvalid("sluice.kinesis.linger.ms", "soon", "whole number", null, null);
     assertInvalid("sluice.kinesis.max.batch.records", "20000", "between 1 and 10000", null, null);
     assertInvalid("sluice.kinesis.endpoint", "localhost", "must be a URL", null, null);
+    assertInvalid("sluice.kinesis.consumer.name", "my app", "stream consumer name", null, null);
+  }
+
+  @Test
+  @DisplayName(
+      "a fan-out consumer without a group registers the configured name, else a fresh one each")
+  void fanOutConsumerNames() {
+    KinesisSettings unnamed =
+        KinesisSettings.parse(
+            KinesisOptions.builder()
+                .region("us-east-1")
+                .consumerType(ConsumerType.FANOUT)
+                .build()
+                .toMap());
+    String first = FanOutRegistration.standaloneName(unnamed, "sluice-consumer-7 (orders)");
+    assertThat(first).matches("sluice-sluice-consumer-7--orders--[0-9a-f]{8}");
+    assertThat(FanOutRegistration.standaloneName(unnamed, "sluice-consumer-7 (orders)"))
+        .isNotEqualTo(first);
+    KinesisSettings named =
+        KinesisSettings.parse(
+            KinesisOptions.builder()
+                .region("us-east-1")
+                .consumerType(ConsumerType.FANOUT)
+                .consumerName("orders-audit")
+                .build()
+                .toMap());
+    assertThat(FanOutRegistration.standaloneName(named, "any")).isEqualTo("orders-audit");
   }
 
   private static void assertInvalid(

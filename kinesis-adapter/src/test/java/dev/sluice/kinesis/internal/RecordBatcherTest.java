@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -53,7 +54,10 @@ class RecordBatcherTest {
 
   /** Two shards; stores what it accepts per shard, fails records as told. */
   static final class FakeKinesis implements RecordBatcher.PutRecordsFunction {
-    final List<HashKeyRange> ranges = HashRouting.evenRanges(2);
+    /** The open shards; {@link #reshard} closes them and opens new ones over the same keys. */
+    volatile List<ShardMap.Entry> open = shards(0, 2);
+
+    volatile List<ShardMap.Entry> closed = List.of();
     final Map<String, List<String>> stored = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger kinesisRecords = new AtomicInteger();
@@ -66,11 +70,28 @@ class RecordBatcherTest {
     private long sequence = 1000;
 
     ShardMap map() {
-      List<ShardMap.Entry> entries = new ArrayList<>();
-      for (int i = 0; i < ranges.size(); i++) {
-        entries.add(new ShardMap.Entry(Shard.of("shardId-" + i), ranges.get(i), true));
-      }
+      List<ShardMap.Entry> entries = new ArrayList<>(closed);
+      entries.addAll(open);
       return new ShardMap(entries);
+    }
+
+    private static List<ShardMap.Entry> shards(int firstId, int count) {
+      List<ShardMap.Entry> entries = new ArrayList<>();
+      List<HashKeyRange> ranges = HashRouting.evenRanges(count);
+      for (int i = 0; i < count; i++) {
+        entries.add(new ShardMap.Entry(Shard.of("shardId-" + (firstId + i)), ranges.get(i), true));
+      }
+      return entries;
+    }
+
+    /** Closes the open shards and spreads their keys over {@code count} new ones. */
+    synchronized void reshard(int count) {
+      List<ShardMap.Entry> nowClosed = new ArrayList<>(closed);
+      for (ShardMap.Entry e : open) {
+        nowClosed.add(new ShardMap.Entry(e.shard, e.range, false));
+      }
+      closed = nowClosed;
+      open = shards(nowClosed.size(), count);
     }
 
     @Override
@@ -107,12 +128,13 @@ class RecordBatcherTest {
             e.explicitHashKey() != null
                 ? new BigInteger(e.explicitHashKey())
                 : ShardMap.hashKey(e.partitionKey());
-        String shard = ranges.get(0).contains(hash) ? "shardId-0" : "shardId-1";
+        ShardMap.Entry into = open.stream().filter(o -> o.range.contains(hash)).findFirst().get();
+        String shard = into.shard.id();
         kinesisRecords.incrementAndGet();
         if (e.data().asByteArray().length + e.partitionKey().length() > maxEntryBytes) {
           oversized.incrementAndGet();
         }
-        HashKeyRange range = ranges.get(shard.equals("shardId-0") ? 0 : 1);
+        HashKeyRange range = into.range;
         // Read as the KCL does: an aggregate is split, keeping only records of this shard.
         List<KinesisClientRecord> read =
             new AggregatorUtil()
@@ -293,6 +315,100 @@ class RecordBatcherTest {
     assertThat(distinct).isEqualTo(records);
     assertThat(fake.oversized.get()).as("Kinesis records over the limit").isZero();
     return fake;
+  }
+
+  @Test
+  @DisplayName(
+      "aggregated across a split the producer does not know of yet: an aggregate built for the"
+          + " closed parent lands on a child that does not cover all its records, readers drop it"
+          + " whole (the KCL's rule), so all of it goes again; each record is read back once, in"
+          + " key order")
+  void aggregatesLandedOnAChildAreReadOnce() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    fake.open = FakeKinesis.shards(0, 1);
+    // Only flushes send: each half goes as one aggregate.
+    RecordBatcher batcher =
+        batcher(fake, Duration.ofSeconds(30), Duration.ofSeconds(60), 64 * 1024);
+    int keys = 16;
+    List<Outcome> outcomes = new ArrayList<>();
+    List<String> sent = new ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      if (round == 5) {
+        batcher.flush();
+        fake.reshard(2); // the batcher's map still holds the one parent shard
+      }
+      for (int k = 0; k < keys; k++) {
+        Outcome o = new Outcome();
+        outcomes.add(o);
+        sent.add("key-" + k + "=" + round);
+        batcher.send(record("key-" + k, Integer.toString(round)), o);
+      }
+    }
+    batcher.flush();
+    ShardMap after = fake.map();
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome o = outcomes.get(i);
+      o.await();
+      assertThat(o.error).as("record %d", i).isNull();
+      String key = sent.get(i).substring(0, sent.get(i).indexOf('='));
+      if (i >= 5 * keys) {
+        assertThat(after.get(o.shard).range.contains(ShardMap.hashKey(key)))
+            .as("record %d is where its key's readers read it", i)
+            .isTrue();
+      }
+    }
+    List<String> read = new ArrayList<>();
+    Map<String, List<Integer>> perKey = new HashMap<>();
+    // Parents before children, as a group reads them.
+    for (List<String> shardLog : new TreeMap<>(fake.stored).values()) {
+      for (String entry : shardLog) {
+        read.add(entry);
+        perKey
+            .computeIfAbsent(entry.substring(0, entry.indexOf('=')), x -> new ArrayList<>())
+            .add(Integer.parseInt(entry.substring(entry.indexOf('=') + 1)));
+      }
+    }
+    assertThat(read).as("records read, each once").containsExactlyInAnyOrderElementsOf(sent);
+    perKey.values().forEach(rounds -> assertThat(rounds).isSorted());
+  }
+
+  @Test
+  @DisplayName(
+      "aggregated: records sent within the linger time wait for it and fill aggregates up to the"
+          + " configured size, none over it")
+  void aggregatesFillUpToMaxBytesWithinLinger() throws Exception {
+    FakeKinesis fake = new FakeKinesis();
+    int maxBytes = 4096;
+    fake.maxEntryBytes = maxBytes;
+    Duration linger = Duration.ofMillis(400);
+    RecordBatcher batcher = batcher(fake, linger, Duration.ofSeconds(60), maxBytes);
+    int records = 400;
+    String value = "v".repeat(90);
+    List<Outcome> outcomes = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < records; i++) {
+      Outcome o = new Outcome();
+      outcomes.add(o);
+      batcher.send(record("key-" + (i % 8), value + i), o);
+    }
+    long sentAll = System.nanoTime() - start;
+    Thread.sleep(linger.toMillis() / 4);
+    if (System.nanoTime() - start < linger.toNanos() && sentAll < linger.toNanos() / 2) {
+      assertThat(fake.calls.get()).as("calls before the linger time").isZero();
+    }
+    for (Outcome o : outcomes) {
+      o.await();
+      assertThat(o.error).isNull();
+    }
+    long userBytes = 0;
+    for (int i = 0; i < records; i++) {
+      userBytes += ("key-" + (i % 8)).length() + value.length() + Integer.toString(i).length();
+    }
+    assertThat(fake.oversized.get()).as("Kinesis records over %d bytes", maxBytes).isZero();
+    // Two shards, so at most two part-filled aggregates; the rest are filled to the size.
+    assertThat(fake.kinesisRecords.get())
+        .as("Kinesis records for %d bytes of user records", userBytes)
+        .isLessThanOrEqualTo((int) (userBytes * 1.25 / maxBytes) + 2);
   }
 
   @Test

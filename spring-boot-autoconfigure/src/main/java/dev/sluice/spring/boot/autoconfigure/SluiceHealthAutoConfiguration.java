@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -17,6 +18,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({Sluice.class, HealthIndicator.class})
 @ConditionalOnBean(SluiceListenerContainer.class)
 @ConditionalOnEnabledHealthIndicator("sluice")
+@EnableConfigurationProperties(SluiceHealthProperties.class)
 public class SluiceHealthAutoConfiguration {
 
   /** Created by Spring. */
@@ -27,12 +29,13 @@ public class SluiceHealthAutoConfiguration {
    *
    * @param sluice the Sluice bean
    * @param container the listeners
+   * @param properties the indicator's timeout
    * @return the indicator, named {@code sluice}
    */
   @Bean
   @ConditionalOnMissingBean(name = "sluiceHealthIndicator")
   public SluiceHealthIndicator sluiceHealthIndicator(
-      Sluice sluice, SluiceListenerContainer container) {
-    return new SluiceHealthIndicator(sluice, container);
+      Sluice sluice, SluiceListenerContainer container, SluiceHealthProperties properties) {
+    return new SluiceHealthIndicator(sluice, container, properties.getTimeout());
   }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ public class SluiceListenerContainer implements SmartLifecycle {
   private final List<NewStream> streams;
   private final Map<String, Consumer<?, ?>> running = new LinkedHashMap<>(); // guarded by this
   private boolean started; // guarded by this
+  private @Nullable Thread keepAlive; // guarded by this
 
   /**
    * A container for these listeners.
@@ -69,12 +71,41 @@ public class SluiceListenerContainer implements SmartLifecycle {
       throw e;
     }
     started = true;
+    if (!listeners.isEmpty()) {
+      keepAlive = startKeepAlive();
+    }
   }
 
   @Override
   public synchronized void stop() {
     closeAll();
     started = false;
+    if (keepAlive != null) {
+      keepAlive.interrupt();
+      keepAlive = null;
+    }
+  }
+
+  /**
+   * The consumers' threads are daemon threads, so a service whose only work is its listeners (no
+   * web server) would end as soon as {@code main} returns, closing them before they handled
+   * anything. Like Spring Kafka's listener containers, keep one thread that is not a daemon while
+   * the listeners run; the context's shutdown (SIGTERM, {@code SpringApplication.exit}) stops it.
+   */
+  private static Thread startKeepAlive() {
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                new CountDownLatch(1).await();
+              } catch (InterruptedException e) {
+                // stop(): the listeners are closed, the JVM may end
+              }
+            },
+            "sluice-listeners-keep-alive");
+    thread.setDaemon(false);
+    thread.start();
+    return thread;
   }
 
   @Override
