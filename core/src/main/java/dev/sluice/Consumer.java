@@ -136,9 +136,11 @@ public interface Consumer<K, V> extends AutoCloseable {
    * <p>May be called from any thread, the shard's own handler included. On Kafka it is Kafka's
    * {@code seek} (and {@code offsetsForTimes}) on the poll thread, then a synchronous commit of the
    * new offset; on memory, a move of the shard's cursor (and of its group's checkpoint); on a
-   * standalone Kinesis consumer, a new shard iterator. A Kinesis group consumer (the KCL, which
-   * reads a leased shard with its own iterator and only moves its checkpoint forward) cannot be
-   * moved: {@code UNSUPPORTED}; reset the stopped group with {@link GroupAdmin#resetGroup}.
+   * standalone Kinesis consumer, a new shard iterator (with {@code
+   * sluice.kinesis.consumer.type=fanout}, a new subscription at the position, {@code latest} as the
+   * moment of the seek; events of the old one are dropped). A Kinesis group consumer (the KCL,
+   * which reads a leased shard with its own iterator and only moves its checkpoint forward) cannot
+   * be moved: {@code UNSUPPORTED}; reset the stopped group with {@link GroupAdmin#resetGroup}.
    *
    * @param shard a shard this consumer owns now ({@link #assignment()})
    * @param position where to read from
