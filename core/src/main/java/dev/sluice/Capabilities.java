@@ -44,6 +44,17 @@ public final class Capabilities {
     SPLIT_AND_MERGE,
     /** Consumers can start at a timestamp. */
     SEEK_BY_TIMESTAMP,
+    /**
+     * A running standalone consumer can be moved to another position of a shard it reads ({@link
+     * Consumer#seek}). Without it, {@code seek} fails with {@code UNSUPPORTED}.
+     */
+    SEEK,
+    /**
+     * A running group consumer can be moved to another position of a shard it owns ({@link
+     * Consumer#seek}), and the group's checkpoint follows. Without it, {@code seek} on a group
+     * consumer fails with {@code UNSUPPORTED}.
+     */
+    SEEK_IN_GROUP,
     /** Records can be retained forever. */
     UNLIMITED_RETENTION,
     /**

@@ -98,6 +98,62 @@ public interface Consumer<K, V> extends AutoCloseable {
   void resume(Shard... shards);
 
   /**
+   * Moves the reading of {@code shard}, which this consumer owns now, to {@code position}, without
+   * a restart: replay from the earliest record or from a timestamp, skip to the latest, or go to a
+   * given position. Returns once the move took effect.
+   *
+   * <pre>{@code
+   * consumer.seek(shard, StartPosition.atTimestamp(Instant.parse("2026-01-01T00:00:00Z")));
+   * consumer.seek(shard, StartPosition.at(shard, savedPosition));
+   * }</pre>
+   *
+   * <p>The rules:
+   *
+   * <ul>
+   *   <li><b>Where.</b> {@code position} is read as a start position for this shard ({@link
+   *       StartPosition#forShard}): {@code earliest()} is the oldest record retained, {@code
+   *       latest()} the first record sent after {@code seek} returns, {@code atTimestamp(t)} the
+   *       first record stored at or after {@code t}, {@code at(shard, p)} the record at {@code p}
+   *       and {@code after(Map.of(shard, p))} the one after it. A position start that does not name
+   *       this shard moves it to its fallback.
+   *   <li><b>What is dropped.</b> Records of the shard fetched or queued before the seek and not
+   *       yet handed to the handler (or returned by {@code poll}) are discarded. A handler call in
+   *       progress for the shard (the one calling {@code seek}, if it is the shard's own) finishes,
+   *       but its record does not count as processed. The next handler call for the shard, or the
+   *       next record of it that {@code poll} returns, is the first record at the new position.
+   *   <li><b>Checkpoints follow the seek.</b> In a group, when {@code seek} returns the group's
+   *       stored checkpoint of the shard is the new position, also when that is earlier than the
+   *       old checkpoint: a member that takes the shard over (after a crash, a rebalance or {@link
+   *       #close()}) resumes at the new position, or after the records processed since. Records
+   *       delivered before the seek are no longer checkpointed: do not pass them to {@link
+   *       #checkpoint(Record)} afterwards, as that could move the checkpoint past records the seek
+   *       asked for. A standalone consumer forgets the shard's {@link #processedPositions()} entry
+   *       until a record from the new position is processed.
+   *   <li><b>Other state stays.</b> The shard stays owned and stays paused if it was; with {@code
+   *       concurrency(n, ordering)}, records in progress of other shards are not touched.
+   * </ul>
+   *
+   * <p>May be called from any thread, the shard's own handler included. On Kafka it is Kafka's
+   * {@code seek} (and {@code offsetsForTimes}) on the poll thread, then a synchronous commit of the
+   * new offset; on memory, a move of the shard's cursor (and of its group's checkpoint); on a
+   * standalone Kinesis consumer, a new shard iterator (with {@code
+   * sluice.kinesis.consumer.type=fanout}, a new subscription at the position, {@code latest} as the
+   * moment of the seek; events of the old one are dropped). A Kinesis group consumer (the KCL,
+   * which reads a leased shard with its own iterator and only moves its checkpoint forward) cannot
+   * be moved: {@code UNSUPPORTED}; reset the stopped group with {@link GroupAdmin#resetGroup}.
+   *
+   * @param shard a shard this consumer owns now ({@link #assignment()})
+   * @param position where to read from
+   * @throws SluiceException {@code INVALID_ARGUMENT} for a shard this consumer does not own (or
+   *     gave up before the move took effect), a timestamp in the future, or a position past the end
+   *     of the shard; {@code FAILED_PRECONDITION} for a shard already read to its end (split or
+   *     merged away); {@code UNSUPPORTED} if the backend cannot move a consumer of this mode
+   *     ({@link Capabilities.Capability#SEEK}, {@link Capabilities.Capability#SEEK_IN_GROUP});
+   *     {@code TIMEOUT} if the backend did not move within 30 s; {@code CLOSED} after close
+   */
+  void seek(Shard shard, StartPosition position);
+
+  /**
    * Completes when the consumer has stopped: normally after {@link #close()}, exceptionally with a
    * {@link SluiceException} when it stopped on its own (a handler that failed past the failure
    * policy, a lost connection it could not recover).

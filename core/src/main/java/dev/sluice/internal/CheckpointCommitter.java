@@ -42,6 +42,12 @@ final class CheckpointCommitter {
   private final ScheduledExecutorService timer;
 
   /**
+   * Held from taking the checkpoints to commit until the driver has them, and by {@link
+   * #exclusive}: a seek's change is either before a commit's snapshot or after its hand-over.
+   */
+  private final Object order = new Object();
+
+  /**
    * @param owned the shards owned now
    * @param closing true once the consumer closes (a failed commit is then not worth a warning)
    */
@@ -87,21 +93,23 @@ final class CheckpointCommitter {
     }
     Map<Shard, Position> pending = new TreeMap<>();
     Map<OwnedShard, CheckpointTracker.ToCommit> written = new HashMap<>();
-    for (OwnedShard shard : owned.get()) {
-      CheckpointTracker.ToCommit c = shard.checkpoints.toCommit();
-      if (c != null) {
-        pending.put(shard.shard, c.position());
-        written.put(shard, c);
-      }
-    }
-    if (pending.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
     CompletableFuture<Void> stored;
-    try {
-      stored = driver.commit(pending);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(runtime.translate(e));
+    synchronized (order) {
+      for (OwnedShard shard : owned.get()) {
+        CheckpointTracker.ToCommit c = shard.checkpoints.toCommit();
+        if (c != null) {
+          pending.put(shard.shard, c.position());
+          written.put(shard, c);
+        }
+      }
+      if (pending.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      try {
+        stored = driver.commit(pending);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(runtime.translate(e));
+      }
     }
     return stored.handle(
         (ok, error) -> {
@@ -117,6 +125,18 @@ final class CheckpointCommitter {
           written.forEach((shard, c) -> shard.checkpoints.committed(c));
           return null;
         });
+  }
+
+  /**
+   * Runs {@code call} between commits: a commit whose checkpoints were taken before it has reached
+   * the driver, and one after it takes them afresh. A seek holds its shard's checkpoint back here
+   * ({@link CheckpointTracker#seeking}) and asks the driver to store the new position, which the
+   * driver then stores after every checkpoint of the shard it was given before.
+   */
+  <T> T exclusive(Supplier<T> call) {
+    synchronized (order) {
+      return call.get();
+    }
   }
 
   /** The timer's commit: a failure is logged (unless closing) and retried on the next tick. */

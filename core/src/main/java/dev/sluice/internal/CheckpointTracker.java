@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * position at or after it; the caller checks for it with {@link #isRedelivery} before it reports
  * the batch received.
  *
+ * <p>The other way back is the application's: {@code Consumer.seek} moves the shard, and once the
+ * driver did, {@link #moved} forgets every position (while the seek is under way, {@link #seeking}
+ * holds the checkpoint back).
+ *
  * <p>Thread-safe; it holds its own lock only while it runs and calls nothing, so callers may hold
  * theirs.
  */
@@ -58,6 +62,9 @@ final class CheckpointTracker {
   private @Nullable Position marked;
   private @Nullable Position committed;
   private long rewinds;
+
+  /** Seeks asked of the driver and not yet applied or failed: nothing is committed meanwhile. */
+  private int seeksPending;
 
   CheckpointTracker(Shard shard, boolean autoCheckpoint) {
     this.shard = shard;
@@ -97,6 +104,39 @@ final class CheckpointTracker {
     marked = before(first, marked);
     committed = before(first, committed);
     rewinds++;
+  }
+
+  /**
+   * The application asked for a seek ({@code Consumer.seek}): until the driver moved the shard (or
+   * failed to), no checkpoint of the shard is handed out. A checkpoint taken now and written after
+   * the driver stored the seek's position would move the group's checkpoint back over it.
+   */
+  synchronized void seeking() {
+    seeksPending++;
+  }
+
+  /** The driver could not move the shard: its positions stand, and are committed again. */
+  synchronized void seekFailed() {
+    if (seeksPending > 0) {
+      seeksPending--;
+    }
+  }
+
+  /**
+   * The driver moved the shard (and, in a group, stored the new position as its checkpoint): every
+   * position is forgotten, as after a {@link #rewind} to before all of them, so the records read
+   * from the new position are checkpointed as they are processed even where that is before what was
+   * processed until now. A confirmation of an earlier commit that comes back later is ignored.
+   */
+  synchronized void moved() {
+    received = null;
+    processed = null;
+    marked = null;
+    committed = null;
+    rewinds++;
+    if (seeksPending > 0) {
+      seeksPending--;
+    }
   }
 
   private static @Nullable Position before(Position first, @Nullable Position position) {
@@ -162,7 +202,9 @@ final class CheckpointTracker {
 
   /** The marked position if the backend has not stored it yet, else null. */
   synchronized @Nullable Position uncommitted() {
-    if (marked == null || (committed != null && marked.compareTo(committed) <= 0)) {
+    if (seeksPending > 0
+        || marked == null
+        || (committed != null && marked.compareTo(committed) <= 0)) {
       return null;
     }
     return marked;

@@ -1,5 +1,6 @@
 package dev.sluice.internal;
 
+import dev.sluice.Capabilities.Capability;
 import dev.sluice.CheckpointMode;
 import dev.sluice.ErrorCode;
 import dev.sluice.Ordering;
@@ -9,6 +10,7 @@ import dev.sluice.Record;
 import dev.sluice.RecordHandler;
 import dev.sluice.Shard;
 import dev.sluice.SluiceException;
+import dev.sluice.StartPosition;
 import dev.sluice.spi.ConsumerDriver;
 import dev.sluice.spi.DeliverySink;
 import dev.sluice.spi.SizedBatch;
@@ -61,6 +63,9 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultConsumer.class);
+
+  /** How long {@link #seek} waits for the backend to move the shard. */
+  private static final Duration SEEK_TIMEOUT = Duration.ofSeconds(30);
 
   private final SluiceRuntime runtime;
   private final ConsumerSettings<K, V> settings;
@@ -342,6 +347,28 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
   }
 
   @Override
+  public void moved(Shard shard) {
+    OwnedShard owned = shards.get(shard);
+    if (owned == null) {
+      return;
+    }
+    if (owned.queue != null) {
+      owned.queue.moved();
+    } else {
+      pollBuffer.moved(owned);
+    }
+    // What was processed before is not where the shard is now; a standalone application restarting
+    // from processedPositions() must not skip what the seek asked for.
+    processedPositions.remove(shard);
+    if (deduplicator != null) {
+      // Records read again after a seek back are wanted, not second copies.
+      deduplicator.restore(shard, null);
+    }
+    owned.progressed();
+    LOG.debug("{} moved shard {} of {}", clientId, shard, settings.stream());
+  }
+
+  @Override
   public boolean shardEnded(Shard shard) {
     OwnedShard owned = shards.get(shard);
     if (owned == null) {
@@ -442,6 +469,79 @@ final class DefaultConsumer<K, V> implements PullConsumer<K, V>, DeliverySink {
       // Polling, a checkpoint is what says a record was processed.
       processedPositions.put(shard, position);
     }
+  }
+
+  @Override
+  public void seek(Shard shard, StartPosition position) {
+    Validation.notNull(shard, "shard");
+    Validation.notNull(position, "position");
+    checkRunning();
+    Capability needed = group ? Capability.SEEK_IN_GROUP : Capability.SEEK;
+    if (!runtime.capabilities().supports(needed)) {
+      throw new SluiceException(
+          ErrorCode.UNSUPPORTED,
+          "The "
+              + runtime.backendName()
+              + " backend cannot move a running "
+              + (group ? "group" : "standalone")
+              + " consumer (no Capability."
+              + needed
+              + ")");
+    }
+    StartPosition target = position.forShard(shard);
+    if (target.kind() == StartPosition.Kind.AT_TIMESTAMP
+        && target.timestamp().isAfter(java.time.Instant.now())) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Seek timestamp "
+              + target.timestamp()
+              + " is in the future; use StartPosition.latest() to read only new records");
+    }
+    OwnedShard owned = shards.get(shard);
+    if (owned == null || owned.isRevoked()) {
+      throw notOwned(shard);
+    }
+    CompletableFuture<Void> moved =
+        committer.exclusive(
+            () -> {
+              owned.checkpoints.seeking();
+              try {
+                return driver.seek(shard, target);
+              } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+              }
+            });
+    moved.whenComplete(
+        (ok, error) -> {
+          if (error != null) {
+            owned.checkpoints.seekFailed();
+          }
+        });
+    try {
+      moved.get(SEEK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new SluiceException(
+          ErrorCode.TIMEOUT,
+          "The "
+              + runtime.backendName()
+              + " backend did not move shard "
+              + shard
+              + " within "
+              + SEEK_TIMEOUT,
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.CLOSED, "Interrupted while moving shard " + shard, e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw runtime.translate(e.getCause());
+    }
+    LOG.debug("{} sought shard {} of {} to {}", clientId, shard, settings.stream(), target);
+  }
+
+  private SluiceException notOwned(Shard shard) {
+    return new SluiceException(
+        ErrorCode.INVALID_ARGUMENT,
+        "Shard " + shard + " of '" + stream() + "' is not assigned to this consumer");
   }
 
   @Override

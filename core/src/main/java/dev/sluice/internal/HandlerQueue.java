@@ -19,6 +19,14 @@ interface HandlerQueue {
   /** Lifts the application's pause and starts handling what waits. */
   void resumeByApp();
 
+  /**
+   * The driver moved the shard ({@code Consumer.seek}): drops what waits, so that the next handler
+   * call is the first record from the new position; the calls in progress finish but book nothing;
+   * the tracker forgets its positions ({@link CheckpointTracker#moved}, under this queue's lock, so
+   * that no booking of an older record lands after it); the shard's backpressure is lifted.
+   */
+  void moved();
+
   /** Drops what waits; the calls in progress finish and book their progress. For good. */
   void close();
 

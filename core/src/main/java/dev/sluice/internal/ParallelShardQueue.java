@@ -46,7 +46,14 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
   private final boolean byKey;
   private final Runnable reconsider = this::reconsider;
 
-  private final CompletedPrefix prefix = new CompletedPrefix();
+  /** Replaced when the application moves the shard: the records in it are the old position's. */
+  private CompletedPrefix prefix = new CompletedPrefix();
+
+  /**
+   * How many times the application moved the shard ({@code Consumer.seek}): a lane made before a
+   * move hands no more records to the handler, and what it finishes books nothing.
+   */
+  private int moves;
 
   /** Key mode: the lanes with records waiting or in progress. */
   private final Map<Object, Lane> lanes = new HashMap<>();
@@ -69,6 +76,7 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
   /** Records of one key (or one record) handled one after another. */
   private final class Lane implements Runnable {
     final Object key;
+    final int movesWhenMade = moves;
     final ArrayDeque<CompletedPrefix.Entry> records = new ArrayDeque<>(2);
     boolean scheduled;
     boolean isHeld;
@@ -174,6 +182,36 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
     int release = Math.min(dropped.size(), counted);
     counted -= release;
     return release;
+  }
+
+  @Override
+  public void moved() {
+    int release;
+    boolean tell;
+    synchronized (this) {
+      moves++;
+      for (Lane lane : lanes.values()) {
+        lane.records.clear();
+      }
+      for (Lane lane : held) {
+        lane.records.clear();
+        lane.isHeld = false;
+      }
+      lanes.clear();
+      held.clear();
+      waiting = 0;
+      prefix = new CompletedPrefix();
+      release = counted;
+      counted = 0;
+      checkpoints.moved();
+      tell = wantPaused();
+      notifyAll();
+    }
+    limit.release(release);
+    if (tell) {
+      backpressure.tellDriver();
+    }
+    onProgress.run();
   }
 
   @Override
@@ -295,6 +333,13 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
     while (true) {
       CompletedPrefix.Entry e;
       synchronized (this) {
+        if (lane.movesWhenMade != moves) {
+          // Made before a move (an unordered lane queued on the pool): its record is void.
+          lane.records.clear();
+          lane.scheduled = false;
+          notifyAll();
+          break;
+        }
         skipStale(lane);
         if (closed || pausedByApp || handling.halted() || lane.records.isEmpty()) {
           lane.scheduled = false;
@@ -320,7 +365,8 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
       } finally {
         synchronized (this) {
           running--;
-          if (done && !e.stale) {
+          boolean current = lane.movesWhenMade == moves;
+          if (done && current && !e.stale) {
             released = prefix.complete(e);
             if (released > 0) {
               Position p = prefix.last();
@@ -331,7 +377,7 @@ final class ParallelShardQueue implements HandlerQueue, HandlerInvoker.Attempts 
             }
           }
           skipStale(lane);
-          more = done && !closed && !lane.records.isEmpty();
+          more = done && current && !closed && !lane.records.isEmpty();
           if (!more) {
             lane.scheduled = false;
             forget(lane);

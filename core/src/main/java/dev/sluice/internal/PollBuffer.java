@@ -112,6 +112,26 @@ final class PollBuffer {
   }
 
   /**
+   * The driver moved {@code shard} ({@code Consumer.seek}): its buffered records are dropped, so
+   * that the next of its records a poll returns is the first from the new position; the last poll's
+   * records of it are not booked as processed (the application moved away from them); the tracker
+   * forgets its positions, under this buffer's lock so that no poll books an older record after it;
+   * and the shard is resumed if this buffer had paused it.
+   */
+  void moved(OwnedShard shard) {
+    boolean resume;
+    synchronized (lock) {
+      records.removeIf(r -> r.shard().equals(shard.shard));
+      returnedByLastPoll.remove(shard.shard);
+      shard.checkpoints.moved();
+      resume = pausedWhileFull.remove(shard.shard) && shard.backpressure.want(false);
+    }
+    if (resume) {
+      shard.backpressure.tellDriver();
+    }
+  }
+
+  /**
    * Returns up to {@code maxPollRecords}, waiting up to {@code timeout} for at least one; with
    * automatic checkpoints, first books the previous poll's records as processed.
    *

@@ -87,6 +87,12 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
 
   private volatile int rewinds;
 
+  /**
+   * How many times the application moved the shard ({@code Consumer.seek}); read without the lock
+   * by the worker before each record: a chunk taken before a move is dropped, whatever positions.
+   */
+  private volatile int moves;
+
   ShardQueue(
       Shard shard,
       CheckpointTracker checkpoints,
@@ -169,6 +175,23 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
       }
     }
     return false;
+  }
+
+  @Override
+  public void moved() {
+    boolean resume;
+    synchronized (this) {
+      batches.clear();
+      waiting = takenOfFirst = 0;
+      moves++;
+      checkpoints.moved();
+      resume = !closed && backpressure.want(false);
+      notifyAll();
+    }
+    if (resume) {
+      backpressure.tellDriver();
+    }
+    onProgress.run();
   }
 
   @Override
@@ -286,8 +309,10 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
         boolean resume = false;
         List<Record<byte[], byte[]>> chunk;
         int rewindsWhenTaken;
+        int movesWhenTaken;
         synchronized (this) {
           rewindsWhenTaken = rewinds;
+          movesWhenTaken = moves;
           if (closed || pausedByApp || handling.halted() || waiting == 0) {
             workerRunning = false;
             notifyAll();
@@ -323,7 +348,8 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
           if (closed || handling.halted()) {
             break;
           }
-          if (rewinds != rewindsWhenTaken && rewoundSince(rewindsWhenTaken, r.position())) {
+          if (moves != movesWhenTaken
+              || (rewinds != rewindsWhenTaken && rewoundSince(rewindsWhenTaken, r.position()))) {
             break;
           }
           if (!handling.handle(r, this)) {
@@ -333,8 +359,7 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
         }
         // Once per chunk, not per record: revocation and shard ends wait for this worker to go
         // idle, and it books the chunk's progress before it does.
-        if (last != null && bookProcessed(last.position(), rewindsWhenTaken)) {
-          handling.processed(shard, last.position());
+        if (last != null && bookProcessed(last.position(), rewindsWhenTaken, movesWhenTaken)) {
           onProgress.run();
         }
         if (handling.othersWaiting()) {
@@ -353,13 +378,16 @@ final class ShardQueue implements HandlerQueue, HandlerInvoker.Attempts {
 
   /**
    * Books the chunk's records up to {@code p} as processed, unless a rewind since it was taken
-   * delivers {@code p} again (then they count for nothing: their positions are the new records').
+   * delivers {@code p} again (then they count for nothing: their positions are the new records'),
+   * or the application moved the shard since (then they are records it moved away from). Under the
+   * lock, also what the consumer reports as processed, so a move cannot come in between.
    */
-  private synchronized boolean bookProcessed(Position p, int rewindsWhenTaken) {
-    if (rewoundSince(rewindsWhenTaken, p)) {
+  private synchronized boolean bookProcessed(Position p, int rewindsWhenTaken, int movesWhenTaken) {
+    if (moves != movesWhenTaken || rewoundSince(rewindsWhenTaken, p)) {
       return false;
     }
     checkpoints.processed(p);
+    handling.processed(shard, p);
     return true;
   }
 

@@ -35,6 +35,8 @@ final class MemoryBackend implements Backend {
                 Capability.SHRINK_SHARDS,
                 Capability.SPLIT_AND_MERGE,
                 Capability.SEEK_BY_TIMESTAMP,
+                Capability.SEEK,
+                Capability.SEEK_IN_GROUP,
                 Capability.UNLIMITED_RETENTION,
                 Capability.TOMBSTONES,
                 Capability.COMPACTION)

@@ -320,6 +320,49 @@ final class MemoryConsumer implements ConsumerDriver {
 
   // ------------------------------------------------------------------ control
 
+  /**
+   * Moves the shard's cursor under its lock, which every delivery of the shard holds: no delivery
+   * of the old position can follow the move. In a group the new position is stored first, if this
+   * member still owns the shard.
+   */
+  @Override
+  public CompletableFuture<Void> seek(Shard shard, StartPosition position) {
+    Cursor c = cursors.get(shard);
+    if (c == null) {
+      return CompletableFuture.failedFuture(notOwned(shard));
+    }
+    synchronized (c) {
+      if (cursors.get(shard) != c) {
+        return CompletableFuture.failedFuture(notOwned(shard));
+      }
+      if (c.ending) {
+        return CompletableFuture.failedFuture(
+            new SluiceException(
+                ErrorCode.FAILED_PRECONDITION,
+                "Shard " + shard + " of '" + spec.stream() + "' was read to its end"));
+      }
+      long next;
+      try {
+        next = startOffset(c.shard, position);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      if (group != null && !group.moveCheckpoint(this, shard, next)) {
+        return CompletableFuture.failedFuture(notOwned(shard));
+      }
+      c.next = next;
+      sink.moved(shard);
+    }
+    stream.signalChange();
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private SluiceException notOwned(Shard shard) {
+    return new SluiceException(
+        ErrorCode.INVALID_ARGUMENT,
+        "Shard " + shard + " of '" + spec.stream() + "' is not assigned to this consumer");
+  }
+
   @Override
   public void pause(Shard shard) {
     paused.add(shard);

@@ -164,6 +164,21 @@ final class MemoryGroup {
     }
   }
 
+  /**
+   * A seek of {@code member}: stores {@code next} as where the shard resumes, also if it is before
+   * the stored checkpoint, if {@code member} owns the shard (false otherwise). The deduplication
+   * state goes with the old checkpoint: records read again from there are wanted.
+   */
+  boolean moveCheckpoint(MemoryConsumer member, Shard shard, long next) {
+    synchronized (owners) {
+      if (owners.get(shard) != member) {
+        return false;
+      }
+      stored.put(shard, new Stored(next, null));
+      return true;
+    }
+  }
+
   private void disown(MemoryConsumer member, Set<Shard> shards) {
     synchronized (owners) {
       shards.forEach(s -> owners.remove(s, member));

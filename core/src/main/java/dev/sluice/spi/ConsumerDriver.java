@@ -2,6 +2,7 @@ package dev.sluice.spi;
 
 import dev.sluice.Position;
 import dev.sluice.Shard;
+import dev.sluice.StartPosition;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -57,6 +58,41 @@ public interface ConsumerDriver extends AutoCloseable {
    * @return a future that completes when it is done
    */
   CompletableFuture<Void> commit(Map<Shard, Position> checkpoints);
+
+  /**
+   * Moves the reading of an owned shard to {@code position}, for {@code Consumer.seek}. Core has
+   * checked that the consumer owns the shard and narrowed {@code position} to it ({@link
+   * StartPosition#forShard}: never a position start naming only other shards). Thread-safe; may
+   * block briefly, the caller waits on the future. The driver must, in this order:
+   *
+   * <ol>
+   *   <li>resolve the position now: {@code latest} means after the records stored when this is
+   *       called, not when the next read happens to run;
+   *   <li>in group mode, store the new position as the shard's checkpoint (so that a new owner
+   *       resumes exactly there), replacing the stored one also when it is earlier, and after every
+   *       checkpoint passed to {@link #commit} before this call (core passes none of the shard's
+   *       from this call until the future completes);
+   *   <li>call {@link DeliverySink#moved} in turn with the shard's deliveries (on the thread that
+   *       delivers them, or under the lock they are made under), and deliver nothing read from the
+   *       old position after it;
+   *   <li>complete the future.
+   * </ol>
+   *
+   * <p>If it cannot move (the shard is not owned, or no longer; the position is invalid for the
+   * shard; the backend cannot do it), it completes the future exceptionally without calling {@code
+   * moved} and goes on reading where it was. The default fails with {@code UNSUPPORTED}: a backend
+   * that implements it declares {@code Capability.SEEK} (standalone) and {@code
+   * Capability.SEEK_IN_GROUP} (group).
+   *
+   * @param shard a shard the consumer owns
+   * @param position where to read from, for this shard
+   * @return completes after {@link DeliverySink#moved} returned, or exceptionally if not moved
+   */
+  default CompletableFuture<Void> seek(Shard shard, StartPosition position) {
+    return CompletableFuture.failedFuture(
+        new dev.sluice.SluiceException(
+            dev.sluice.ErrorCode.UNSUPPORTED, "This backend cannot move a running consumer"));
+  }
 
   /**
    * Runs {@code work} where this consumer's group membership cannot change while it runs, for a

@@ -93,6 +93,17 @@ public interface DeliverySink {
   }
 
   /**
+   * The driver moved the reading of {@code shard} ({@link ConsumerDriver#seek}): what it delivered
+   * of the shard before is void (the records not yet handled are dropped, a handler call in
+   * progress does not count), and the records it delivers of the shard from now on are read from
+   * the new position. Called in turn with the shard's deliveries, never during one. Implemented by
+   * core; the default does nothing.
+   *
+   * @param shard the shard
+   */
+  default void moved(Shard shard) {}
+
+  /**
    * The shard was read to its end (it was split or merged away). Blocks until every record
    * delivered for it has been processed; returns true if so, or false if the consumer is closing
    * first. After true, the driver may checkpoint the shard's end so its children can start, and

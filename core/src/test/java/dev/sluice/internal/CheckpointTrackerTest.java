@@ -155,4 +155,50 @@ class CheckpointTrackerTest {
     t.processed(at(3));
     assertThat(t.caughtUp()).isTrue();
   }
+
+  @Nested
+  @DisplayName("a seek (Consumer.seek) moves the checkpoint with it")
+  class Seek {
+    @Test
+    @DisplayName("while a seek is under way nothing is handed out to commit")
+    void heldBackWhileSeeking() {
+      CheckpointTracker t = new CheckpointTracker(SHARD, true);
+      t.received(at(10));
+      t.processed(at(10));
+      t.seeking();
+      assertThat(t.toCommit()).isNull();
+      assertThat(t.uncommitted()).isNull();
+    }
+
+    @Test
+    @DisplayName("a failed seek leaves every position as it was")
+    void failedSeek() {
+      CheckpointTracker t = new CheckpointTracker(SHARD, true);
+      t.received(at(10));
+      t.processed(at(10));
+      t.seeking();
+      t.seekFailed();
+      assertThat(t.uncommitted()).isEqualTo(at(10));
+    }
+
+    @Test
+    @DisplayName(
+        "after the move, earlier positions are received and checkpointed; a late confirmation of"
+            + " an older commit is ignored")
+    void movedBack() {
+      CheckpointTracker t = new CheckpointTracker(SHARD, true);
+      t.received(at(50));
+      t.processed(at(50));
+      CheckpointTracker.ToCommit before = t.toCommit();
+      t.seeking();
+      t.moved();
+      assertThat(t.uncommitted()).as("the driver stored the seek's position").isNull();
+      t.received(at(3));
+      t.processed(at(3));
+      t.committed(before);
+      assertThat(t.uncommitted()).isEqualTo(at(3));
+      t.mark(at(3));
+      assertThat(t.caughtUp()).isTrue();
+    }
+  }
 }

@@ -44,6 +44,8 @@ class KafkaOptionsTest {
               Capability.NATIVE_HEADERS,
               Capability.TRANSACTIONS,
               Capability.SEEK_BY_TIMESTAMP,
+              Capability.SEEK,
+              Capability.SEEK_IN_GROUP,
               Capability.UNLIMITED_RETENTION,
               Capability.TOMBSTONES,
               Capability.COMPACTION);

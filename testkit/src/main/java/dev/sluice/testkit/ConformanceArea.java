@@ -56,8 +56,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * opens a Sluice with it; after the test, it closes what the test {@linkplain #track tracked} or
  * {@linkplain #open opened}, in reverse order, and deletes the streams it {@linkplain #stream
  * created} or added to {@link #streams}.
+ *
+ * <p>{@code -Dsluice.kit.area=Seeks,Groups} runs only those areas ({@link KitAreaFilter}).
  */
 @ExtendWith(ConformanceArea.KitHarness.class)
+@ExtendWith(KitAreaFilter.class)
 abstract class ConformanceArea {
   private @Nullable ConformanceHarness harness;
   private @Nullable Sluice sluice;

@@ -106,6 +106,10 @@ public abstract class SluiceConformanceTest {
   class Groups extends GroupTests {}
 
   @Nested
+  @DisplayName("Moving a running consumer (seek)")
+  class Seeks extends SeekTests {}
+
+  @Nested
   @DisplayName("Record handlers")
   class Handlers extends HandlerTests {}
 

@@ -374,7 +374,14 @@ final class KafkaConsumerDriver implements ConsumerDriver {
 
   /** Positions a partition that has no checkpoint where the start position says. */
   void seekToStart(TopicPartition tp) {
-    StartPosition start = spec.startPosition().forShard(Shard.of(tp.partition()));
+    seekTo(tp, spec.startPosition().forShard(Shard.of(tp.partition())), true);
+  }
+
+  /**
+   * Positions a partition at {@code start} (for this partition), resolved now; returns the next
+   * offset to read. {@code atStart}: the consumer is starting to read the partition.
+   */
+  private long seekTo(TopicPartition tp, StartPosition start, boolean atStart) {
     switch (start.kind()) {
       case EARLIEST:
         consumer.seekToBeginning(List.of(tp));
@@ -382,7 +389,7 @@ final class KafkaConsumerDriver implements ConsumerDriver {
       case LATEST:
         // A partition added after this consumer started holds only records sent after it
         // started: all of them are "new".
-        if (initialPartitions != null && !initialPartitions.contains(tp.partition())) {
+        if (atStart && initialPartitions != null && !initialPartitions.contains(tp.partition())) {
           consumer.seekToBeginning(List.of(tp));
         } else {
           consumer.seekToEnd(List.of(tp));
@@ -409,7 +416,81 @@ final class KafkaConsumerDriver implements ConsumerDriver {
     }
     // seekToBeginning/End are lazy; resolve now, so that what the application sends after it was
     // told the shard is assigned is read.
-    PollThreadTasks.unlessWoken(() -> consumer.position(tp));
+    return PollThreadTasks.unlessWoken(() -> consumer.position(tp));
+  }
+
+  /**
+   * Kafka's {@code seek} on the poll thread (records it fetched from the old offset are dropped by
+   * the Kafka consumer itself), then, in a group, a synchronous commit of the new offset, queued
+   * after every commit core asked for before; then the sink is told. If the commit fails, the
+   * partition goes back to where it was, and the seek fails.
+   */
+  @Override
+  public CompletableFuture<Void> seek(Shard shard, StartPosition position) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    TopicPartition tp = partition(shard);
+    if (tp == null) {
+      done.completeExceptionally(notOwned(shard));
+      return done;
+    }
+    Runnable move =
+        () -> {
+          if (!owned.containsKey(tp)) {
+            done.completeExceptionally(notOwned(shard));
+            return;
+          }
+          if (position.kind() == StartPosition.Kind.POSITIONS) {
+            long offset = seekOffset(position, shard);
+            long end = PollThreadTasks.unlessWoken(() -> consumer.endOffsets(List.of(tp))).get(tp);
+            if (offset > end) {
+              done.completeExceptionally(
+                  new SluiceException(
+                      ErrorCode.INVALID_ARGUMENT,
+                      "Seek position "
+                          + position.positions().get(shard)
+                          + " is beyond the end of shard "
+                          + shard
+                          + " (next position: "
+                          + end
+                          + ")"));
+              return;
+            }
+          }
+          long before = PollThreadTasks.unlessWoken(() -> consumer.position(tp));
+          long next = seekTo(tp, position, false);
+          if (spec.isGroup()) {
+            try {
+              commits.commitMoved(tp, next);
+            } catch (RuntimeException e) {
+              consumer.seek(tp, before);
+              throw e;
+            }
+          }
+          sink.moved(shard);
+          done.complete(null);
+        };
+    if (Thread.currentThread() == pollThread) {
+      try {
+        move.run();
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    } else if (!commits.track(done) || !tasks.submit(move, done)) {
+      done.completeExceptionally(
+          new SluiceException(ErrorCode.CLOSED, "The consumer of '" + topic + "' is closed"));
+    }
+    return done;
+  }
+
+  private static long seekOffset(StartPosition position, Shard shard) {
+    Position p = position.positions().get(shard);
+    return position.isInclusive() ? p.offset() : KafkaPositions.offsetAfter(p);
+  }
+
+  private SluiceException notOwned(Shard shard) {
+    return new SluiceException(
+        ErrorCode.INVALID_ARGUMENT,
+        "Shard " + shard + " of '" + topic + "' is not assigned to this consumer");
   }
 
   /**

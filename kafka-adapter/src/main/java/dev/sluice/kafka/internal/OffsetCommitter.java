@@ -108,6 +108,15 @@ final class OffsetCommitter {
     return stored;
   }
 
+  /**
+   * Poll thread: stores the offset a seek moved a partition to, replacing the committed one (a seek
+   * back moves it back). Synchronous, so that when the seek returns a new owner resumes there;
+   * after the commits queued before it, which Kafka applies in the order sent.
+   */
+  void commitMoved(TopicPartition tp, long nextOffset) {
+    commitNow(Map.of(tp, new OffsetAndMetadata(nextOffset)), COMMIT_TIMEOUT);
+  }
+
   /** Poll thread: commits the checkpoints of partitions being given up, warning if it cannot. */
   void commitGivenUp(Map<TopicPartition, OffsetAndMetadata> offsets) {
     if (offsets.isEmpty()) {

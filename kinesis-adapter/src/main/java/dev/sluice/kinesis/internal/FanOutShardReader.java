@@ -4,6 +4,7 @@ import dev.sluice.HashKeyRange;
 import dev.sluice.Shard;
 import dev.sluice.StartPosition;
 import java.time.Duration;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -101,6 +102,30 @@ final class FanOutShardReader extends ShardReader {
     }
   }
 
+  /**
+   * Ends the current subscription and subscribes again at the new position; events of the old
+   * subscription that still come are dropped (it is no longer {@code current}). {@code latest}
+   * becomes {@code AT_TIMESTAMP} of the moment of the seek, so that it means the records sent after
+   * the seek returns although the new subscription starts later.
+   */
+  @Override
+  void seek(StartPosition target) {
+    Instant askedAt = Instant.now();
+    EventSubscriber old;
+    synchronized (this) {
+      checkSeekable(consumer.reads(this));
+      moved(target, askedAt);
+      old = current;
+      current = null;
+      checkingEnd = false;
+      lastEndCheck = System.nanoTime();
+    }
+    if (old != null) {
+      old.cancel();
+    }
+    consumer.schedule(this::step, 0);
+  }
+
   /** A subscription ended: normally (its five minutes are up), or with an error. */
   private void subscriptionEnded(EventSubscriber subscriber, @Nullable Throwable error) {
     synchronized (this) {
@@ -157,6 +182,7 @@ final class FanOutShardReader extends ShardReader {
       end = event.continuationSequenceNumber() == null;
       if (end) {
         current = null;
+        ending = true;
       } else {
         if (event.records().isEmpty()
             && !checkingEnd
@@ -217,6 +243,7 @@ final class FanOutShardReader extends ShardReader {
       end = response.records().isEmpty() && response.nextShardIterator() == null;
       if (end) {
         current = null;
+        ending = true;
       }
     }
     if (end) {

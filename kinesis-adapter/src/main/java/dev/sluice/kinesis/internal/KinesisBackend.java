@@ -59,7 +59,10 @@ final class KinesisBackend implements Backend {
     this.capabilities =
         features
             .supports(
-                Capability.SHRINK_SHARDS, Capability.SPLIT_AND_MERGE, Capability.SEEK_BY_TIMESTAMP)
+                Capability.SHRINK_SHARDS,
+                Capability.SPLIT_AND_MERGE,
+                Capability.SEEK_BY_TIMESTAMP,
+                Capability.SEEK)
             .maxRecordBytes(MAX_RECORD_BYTES)
             .recordSize(r -> recordSize(r, settings.writeIds))
             .recordOverheadBytes(

@@ -3,6 +3,8 @@ package dev.sluice.kinesis.internal;
 import dev.sluice.HashKeyRange;
 import dev.sluice.Shard;
 import dev.sluice.StartPosition;
+import java.time.Instant;
+import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
@@ -29,22 +31,53 @@ final class PollingShardReader extends ShardReader {
   void step() {
     String current;
     GetShardIteratorRequest request = null;
+    int movesNow;
     synchronized (this) {
       if (!mayRead()) {
         return;
       }
       current = iterator;
+      movesNow = moves;
       if (current == null) {
         request = iteratorRequest(consumer.stream, shard.id(), nextStart());
       }
     }
     if (request != null) {
-      consumer.kinesis.getShardIterator(request).whenComplete(this::iteratorAcquired);
+      consumer
+          .kinesis
+          .getShardIterator(request)
+          .whenComplete((response, error) -> iteratorAcquired(response, error, movesNow));
     } else {
       consumer
           .kinesis
           .getRecords(b -> b.shardIterator(current).limit(consumer.batchLimit))
-          .whenComplete(this::recordsRead);
+          .whenComplete((response, error) -> recordsRead(response, error, movesNow));
+    }
+  }
+
+  /**
+   * Takes an iterator at the new position now (so that {@code latest} means the records sent after
+   * the seek returns), then, under this reader's lock, makes it the one the chain reads next and
+   * tells the sink. The answer to a call in flight from before is dropped.
+   */
+  @Override
+  void seek(StartPosition target) {
+    Instant askedAt = Instant.now();
+    GetShardIteratorRequest request;
+    synchronized (this) {
+      checkSeekable(consumer.reads(this));
+      request = iteratorRequest(consumer.stream, shard.id(), startOf(target));
+    }
+    String moved;
+    try {
+      moved = consumer.kinesis.getShardIterator(request).join().shardIterator();
+    } catch (CompletionException e) {
+      throw KinesisErrors.translate(KinesisErrors.unwrap(e));
+    }
+    synchronized (this) {
+      checkSeekable(consumer.reads(this));
+      moved(target, askedAt);
+      iterator = moved;
     }
   }
 
@@ -59,9 +92,14 @@ final class PollingShardReader extends ShardReader {
   }
 
   private void iteratorAcquired(
-      @Nullable GetShardIteratorResponse response, @Nullable Throwable error) {
+      @Nullable GetShardIteratorResponse response, @Nullable Throwable error, int movesThen) {
+    boolean end;
     synchronized (this) {
       if (stopped || consumer.isClosed()) {
+        return;
+      }
+      if (movesThen != moves) {
+        consumer.schedule(this::step, 0); // moved meanwhile: read from the move's iterator
         return;
       }
       if (error != null) {
@@ -70,19 +108,26 @@ final class PollingShardReader extends ShardReader {
       }
       iterator = response.shardIterator();
       attempts = 0;
+      end = iterator == null;
+      ending = end;
     }
-    if (iterator == null) {
+    if (end) {
       consumer.ended(this);
       return;
     }
     step();
   }
 
-  private void recordsRead(@Nullable GetRecordsResponse response, @Nullable Throwable error) {
+  private void recordsRead(
+      @Nullable GetRecordsResponse response, @Nullable Throwable error, int movesThen) {
     boolean end;
     long delay;
     synchronized (this) {
       if (stopped || consumer.isClosed()) {
+        return;
+      }
+      if (movesThen != moves) {
+        consumer.schedule(this::step, 0); // moved meanwhile: read from the move's iterator
         return;
       }
       if (error != null) {
@@ -93,6 +138,7 @@ final class PollingShardReader extends ShardReader {
       deliver(response.records(), response.millisBehindLatest());
       iterator = response.nextShardIterator();
       end = iterator == null;
+      ending = end;
       delay =
           response.records().size() >= consumer.batchLimit ? 0 : consumer.pollInterval.toMillis();
     }

@@ -1,5 +1,6 @@
 package dev.sluice.kinesis.internal;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.HashKeyRange;
 import dev.sluice.Position;
 import dev.sluice.Record;
@@ -50,7 +51,10 @@ abstract class ShardReader {
   final StandaloneConsumer consumer;
   final Shard shard;
   final HashKeyRange range;
-  final StartPosition start;
+
+  /** Where the shard is read from: the start position, or the last seek's. */
+  private StartPosition start;
+
   private final AggregatorUtil aggregator = new AggregatorUtil();
 
   /** The sequence number of the last Kinesis record received (delivered or skipped). */
@@ -73,8 +77,17 @@ abstract class ShardReader {
   /** Stopped for good (closed, failed, or read to its end). */
   boolean stopped;
 
+  /** Read to its end: {@link StandaloneConsumer#ended} is or will be called; seeking fails. */
+  boolean ending;
+
   /** Failed attempts in a row, for the backoff. */
   int attempts;
+
+  /**
+   * How many times the application moved the shard ({@link #seek}): the answer to a call made
+   * before a move is dropped, and reading goes on from where the move set.
+   */
+  int moves;
 
   ShardReader(StandaloneConsumer consumer, Shard shard, HashKeyRange range, StartPosition start) {
     this.consumer = consumer;
@@ -85,6 +98,55 @@ abstract class ShardReader {
 
   /** Starts reading, or goes on after a pause or a failure. */
   abstract void step();
+
+  /**
+   * Moves the shard ({@code Consumer.seek}). Fails with {@code INVALID_ARGUMENT} if the reader no
+   * longer reads the shard, {@code FAILED_PRECONDITION} if the shard was read to its end.
+   *
+   * @param target where to read from next
+   */
+  abstract void seek(StartPosition target);
+
+  /**
+   * Under this reader's lock: throws unless the shard may be moved now.
+   *
+   * @param current whether the consumer still has this reader for the shard
+   */
+  final void checkSeekable(boolean current) {
+    if (stopped || consumer.isClosed() || !current) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "Shard " + shard + " of '" + consumer.stream + "' is not assigned to this consumer");
+    }
+    if (ending) {
+      throw new SluiceException(
+          ErrorCode.FAILED_PRECONDITION,
+          "Shard " + shard + " of '" + consumer.stream + "' was read to its end");
+    }
+  }
+
+  /**
+   * Under this reader's lock, which every delivery of the shard holds: makes {@code target} where
+   * reading goes on, forgets what was received before, and tells the sink, so that nothing read
+   * before the move is delivered after it.
+   *
+   * @param target the new position
+   * @param latestAt for {@code latest}, the moment the seek was asked for (a later restart reads
+   *     from it); else ignored
+   */
+  final void moved(StartPosition target, Instant latestAt) {
+    moves++;
+    start = target;
+    latestAskedAt = target.kind() == StartPosition.Kind.LATEST ? latestAt : null;
+    lastReceived = null;
+    attempts = 0;
+    skip = null;
+    if (target.kind() == StartPosition.Kind.POSITIONS) {
+      skip = target.positions().get(shard);
+      skipInclusive = !target.isInclusive();
+    }
+    consumer.sink().moved(shard);
+  }
 
   /** Where the next read starts. Under this reader's lock. */
   final Start nextStart() {
@@ -98,13 +160,25 @@ abstract class ShardReader {
           return new Start(ShardIteratorType.AT_TIMESTAMP, null, latestAskedAt);
         }
         latestAskedAt = Instant.now();
+        return startOf(start);
+      case POSITIONS:
+        skip = start.positions().get(shard);
+        skipInclusive = !start.isInclusive();
+        return startOf(start);
+      default:
+        return startOf(start);
+    }
+  }
+
+  /** Where reading from {@code position} starts, with {@code latest} as {@code LATEST}. */
+  final Start startOf(StartPosition position) {
+    switch (position.kind()) {
+      case LATEST:
         return new Start(ShardIteratorType.LATEST, null, null);
       case AT_TIMESTAMP:
-        return new Start(ShardIteratorType.AT_TIMESTAMP, null, start.timestamp());
+        return new Start(ShardIteratorType.AT_TIMESTAMP, null, position.timestamp());
       case POSITIONS:
-        Position p = start.positions().get(shard);
-        skip = p;
-        skipInclusive = !start.isInclusive();
+        Position p = position.positions().get(shard);
         return new Start(ShardIteratorType.AT_SEQUENCE_NUMBER, p.sequenceNumber(), null);
       case EARLIEST:
       default:

@@ -1,5 +1,6 @@
 package dev.sluice.kinesis.internal;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.HashKeyRange;
 import dev.sluice.Position;
 import dev.sluice.Shard;
@@ -304,6 +305,32 @@ final class StandaloneConsumer implements ConsumerDriver {
   @Override
   public CompletableFuture<Void> commit(Map<Shard, Position> checkpoints) {
     return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * Moves the shard: polling takes an iterator at the new position during this call; fan-out ends
+   * the subscription and subscribes again at it.
+   */
+  @Override
+  public CompletableFuture<Void> seek(Shard shard, StartPosition position) {
+    ShardReader reader = readers.get(shard);
+    if (reader == null) {
+      return CompletableFuture.failedFuture(
+          new SluiceException(
+              ErrorCode.INVALID_ARGUMENT,
+              "Shard " + shard + " of '" + stream + "' is not assigned to this consumer"));
+    }
+    try {
+      reader.seek(position);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Whether {@code reader} still reads its shard for this consumer. */
+  boolean reads(ShardReader reader) {
+    return !closed && readers.get(reader.shard) == reader;
   }
 
   @Override
