@@ -23,13 +23,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * per test run).
  *
  * <p>Only the areas where how records are read matters run ({@link #AREAS}): ordering, positions
- * and start positions, standalone consumers, groups, handlers (backpressure pauses a subscription),
- * resharding and closing (subscriptions end, stream consumers are deregistered). The whole kit took
- * ~17 min here in fan-out mode (a loaded 2-core machine; the polling kit ~6 min in the same run),
- * these areas ~6 min, the rest adds minutes without touching a reader: sending, bad input,
- * administration, routing, metrics, tracing, configuration, transactions and processors never
- * depend on it, and round trips and handler failures run the same record conversion and failure
- * policies as polling. {@code -Dsluice.it.fanout.all=true} runs every area.
+ * and start positions, standalone consumers, groups, seeks (a new subscription), handlers
+ * (backpressure pauses a subscription), resharding and closing (subscriptions end, stream consumers
+ * are deregistered). The whole kit took ~17 min here in fan-out mode (a loaded 2-core machine; the
+ * polling kit ~6 min in the same run), these areas ~6 min, the rest adds minutes without touching a
+ * reader: sending, bad input, administration, routing, metrics, tracing, configuration,
+ * transactions and processors never depend on it, and round trips and handler failures run the same
+ * record conversion and failure policies as polling. {@code -Dsluice.it.fanout.all=true} runs every
+ * area.
  *
  * <p>One test is left out: the group split ({@code Resharding.splitKeepsKeyOrder}). kinesis-local
  * 0.6.2 never ends a subscription at a closed shard's end (no child shards, the continuation
@@ -49,6 +50,7 @@ class KinesisFanOutConformanceIT extends SluiceConformanceTest {
           "StartPositions",
           "Standalone",
           "Groups",
+          "Seeks",
           "Handlers",
           "Resharding",
           "Closing");
