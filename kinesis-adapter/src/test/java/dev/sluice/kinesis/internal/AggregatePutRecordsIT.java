@@ -1,12 +1,15 @@
 package dev.sluice.kinesis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.ErrorCode;
 import dev.sluice.Producer;
 import dev.sluice.Record;
 import dev.sluice.SendResult;
 import dev.sluice.Serde;
 import dev.sluice.Sluice;
+import dev.sluice.SluiceException;
 import dev.sluice.StartPosition;
 import dev.sluice.StreamSpec;
 import dev.sluice.kinesis.KinesisOptions;
@@ -16,14 +19,17 @@ import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import dev.sluice.testkit.RecordCollector;
 import dev.sluice.testkit.SluiceAssertions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +38,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 /**
  * KPL aggregates under the two limits Kinesis puts on them, against the emulator: entries of a
@@ -189,6 +197,176 @@ class AggregatePutRecordsIT {
         perKey.computeIfAbsent(sentKeys.get(i), k -> new ArrayList<>()).add(sentValues.get(i));
       }
       SluiceAssertions.assertThat(acknowledged).haveValuesInOrderPerKey(perKey);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "records that together pass 1 MiB go in several aggregates, each within 1 MiB (partition"
+          + " key counted) and filled close to it, and come back whole and in order")
+  void aggregatesStayWithinTheRecordLimit() throws Exception {
+    String stream = newStream(1);
+    int count = 24; // 100 kB each: 2.4 MB, at most ten to an aggregate
+    List<String> values = new ArrayList<>();
+    try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), NO_FAULTS);
+        // A linger long enough that all of them wait for one call, which packs them.
+        Sluice sluice = open(viaProxy(proxy).linger(Duration.ofMillis(500)));
+        Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
+      List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String value = i + "-" + "v".repeat(100_000);
+        values.add(value);
+        futures.add(producer.send("k", value));
+      }
+      CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+    List<KinesisRecord> stored = kinesisRecords(stream);
+    assertThat(stored).allSatisfy(r -> assertThat(r.size()).isLessThanOrEqualTo(MIB));
+    assertThat(stored).hasSizeBetween(3, 4).allMatch(KinesisRecord::aggregated);
+    assertThat(stored.stream().mapToLong(KinesisRecord::size).max().getAsLong())
+        .as("the fullest aggregate: ten records of 100 kB")
+        .isGreaterThan(1_000_000L);
+    assertThat(readValues(stream, count)).containsExactlyElementsOf(values);
+  }
+
+  @Test
+  @DisplayName(
+      "a record of exactly the limit goes on its own between aggregated ones and is stored; one"
+          + " byte more fails RECORD_TOO_LARGE without a call to Kinesis")
+  void aRecordAtTheLimitGoesAlone() throws Exception {
+    String stream = newStream(1);
+    long base = direct.capabilities().recordSize(Record.of(bytes("k"), new byte[0]));
+    int atLimit = (int) (MIB - base);
+    assertThat(direct.capabilities().recordSize(Record.of(bytes("k"), new byte[atLimit])))
+        .isEqualTo(direct.capabilities().maxRecordBytes())
+        .isEqualTo(MIB);
+    List<String> values = new ArrayList<>();
+    try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), NO_FAULTS);
+        Sluice sluice = open(viaProxy(proxy).linger(Duration.ofMillis(300)));
+        Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
+      List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        String value = i == 3 ? "b".repeat(atLimit) : "small-" + i;
+        values.add(value);
+        futures.add(producer.send("k", value));
+      }
+      CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      int calls = proxy.putRecordsCalls();
+      String tooLarge = "b".repeat(atLimit + 1);
+      assertThatThrownBy(() -> producer.send("k", tooLarge).join())
+          .satisfies(
+              e -> {
+                Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+                assertThat(cause).isInstanceOf(SluiceException.class);
+                assertThat(((SluiceException) cause).code()).isEqualTo(ErrorCode.RECORD_TOO_LARGE);
+              });
+      producer.flush();
+      assertThat(proxy.putRecordsCalls()).as("PutRecords calls after the refusal").isEqualTo(calls);
+    }
+    List<KinesisRecord> stored = kinesisRecords(stream);
+    // small 0-2 in one aggregate, the large one alone, small 4-6 in another.
+    assertThat(stored).hasSize(3);
+    assertThat(stored.get(1).aggregated()).isFalse();
+    assertThat(stored.get(1).size()).isBetween(MIB - 64L, (long) MIB);
+    assertThat(stored.get(0).aggregated()).isTrue();
+    assertThat(stored.get(2).aggregated()).isTrue();
+    assertThat(readValues(stream, values.size())).containsExactlyElementsOf(values);
+  }
+
+  @Test
+  @DisplayName(
+      "with a smaller aggregate size configured, aggregates stay within it and a record larger"
+          + " than it goes on its own, in its place")
+  void aSmallerConfiguredBound() throws Exception {
+    String stream = newStream(1);
+    int bound = 16 * 1024;
+    List<String> values = new ArrayList<>();
+    try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), NO_FAULTS);
+        Sluice sluice =
+            open(viaProxy(proxy).aggregationMaxBytes(bound).linger(Duration.ofMillis(300)));
+        Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
+      List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 201; i++) {
+        String value = i + "-" + (i == 100 ? "L".repeat(20_000) : "s".repeat(500));
+        values.add(value);
+        futures.add(producer.send("k", value));
+      }
+      CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+    List<KinesisRecord> stored = kinesisRecords(stream);
+    List<KinesisRecord> aggregates = stored.stream().filter(KinesisRecord::aggregated).toList();
+    List<KinesisRecord> alone = stored.stream().filter(r -> !r.aggregated()).toList();
+    assertThat(aggregates)
+        .hasSizeGreaterThanOrEqualTo(7) // 200 × ~540 bytes in 16 KiB: at least seven
+        .allSatisfy(r -> assertThat(r.size()).isLessThanOrEqualTo(bound));
+    assertThat(aggregates.stream().mapToLong(KinesisRecord::size).max().getAsLong())
+        .as("the fullest aggregate")
+        .isGreaterThan(bound - 600L);
+    assertThat(alone).singleElement().satisfies(r -> assertThat(r.size()).isGreaterThan(20_000));
+    assertThat(readValues(stream, values.size())).containsExactlyElementsOf(values);
+  }
+
+  private static final PutRecordsEntryProxy.EntryFaults NO_FAULTS = (call, index, entries) -> null;
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A Kinesis record as stored: its size as Kinesis counts it, and whether it is an aggregate. */
+  record KinesisRecord(long size, boolean aggregated) {}
+
+  private static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
+
+  /** Every Kinesis record of a one-shard stream, in order, read with the SDK. */
+  private static List<KinesisRecord> kinesisRecords(String stream) throws Exception {
+    String shardId =
+        raw.listShards(b -> b.streamName(stream))
+            .get(30, TimeUnit.SECONDS)
+            .shards()
+            .get(0)
+            .shardId();
+    String iterator =
+        raw.getShardIterator(
+                b ->
+                    b.streamName(stream)
+                        .shardId(shardId)
+                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+            .get(30, TimeUnit.SECONDS)
+            .shardIterator();
+    List<KinesisRecord> out = new ArrayList<>();
+    while (true) {
+      String it = iterator;
+      GetRecordsResponse page = raw.getRecords(b -> b.shardIterator(it)).get(30, TimeUnit.SECONDS);
+      for (software.amazon.awssdk.services.kinesis.model.Record r : page.records()) {
+        byte[] data = r.data().asByteArrayUnsafe();
+        out.add(
+            new KinesisRecord(
+                data.length + bytes(r.partitionKey()).length,
+                data.length >= 4 && Arrays.equals(Arrays.copyOf(data, 4), KPL_MAGIC)));
+      }
+      if (page.records().isEmpty() && page.millisBehindLatest() == 0) {
+        return out;
+      }
+      iterator = page.nextShardIterator();
+    }
+  }
+
+  /** The values a Sluice consumer reads from the stream, once {@code count} arrived. */
+  private static List<String> readValues(String stream, int count) {
+    try (RecordCollector<String, String> read =
+        RecordCollector.of(
+            direct
+                .consumer(stream, Serde.string(), Serde.string())
+                .startPosition(StartPosition.earliest()))) {
+      read.awaitCount(count, WAIT);
+      return read.values();
     }
   }
 
