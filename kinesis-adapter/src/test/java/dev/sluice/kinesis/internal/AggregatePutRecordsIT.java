@@ -104,7 +104,7 @@ class AggregatePutRecordsIT {
     // In the first 25 calls every third entry fails (which ones moves from call to call), throttled
     // or an internal failure; later calls go through, so every record is stored in the end.
     PutRecordsEntryProxy.EntryFaults faults =
-        (call, index, entries) ->
+        (call, index, entries, key) ->
             call > 25 || (call + index) % 3 != 1
                 ? null
                 : call % 2 == 0
@@ -313,7 +313,8 @@ class AggregatePutRecordsIT {
     assertThat(readValues(stream, values.size())).containsExactlyElementsOf(values);
   }
 
-  private static final PutRecordsEntryProxy.EntryFaults NO_FAULTS = (call, index, entries) -> null;
+  private static final PutRecordsEntryProxy.EntryFaults NO_FAULTS =
+      (call, index, entries, key) -> null;
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -367,6 +368,93 @@ class AggregatePutRecordsIT {
                 .startPosition(StartPosition.earliest()))) {
       read.awaitCount(count, WAIT);
       return read.values();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "an aggregate that fails until the delivery timeout fails each of its records THROTTLED;"
+          + " the records stored behind it are acknowledged where they were stored, in key order")
+  void anAggregateFailingForGoodFailsItsRecordsAlone() throws Exception {
+    String stream = newStream(1);
+    // Every entry whose partition key is "doomed" (the aggregate that record opens) is throttled.
+    PutRecordsEntryProxy.EntryFaults faults =
+        (call, index, entries, key) -> key.equals("doomed") ? PutRecordsEntryProxy.THROTTLED : null;
+    int count = 300;
+    List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), faults);
+        Sluice sluice =
+            open(
+                viaProxy(proxy)
+                    .aggregationMaxBytes(4096)
+                    .linger(Duration.ofMillis(200)) // all of them in the first call
+                    .deliveryTimeout(Duration.ofMillis(1500)));
+        Producer<String, String> producer =
+            sluice.producer(stream, Serde.string(), Serde.string())) {
+      for (int i = 0; i < count; i++) {
+        String key = i == 0 ? "doomed" : "key-" + (i % 10);
+        String value = key + "#" + i + "-" + "x".repeat(80);
+        values.add(value);
+        futures.add(producer.send(key, value));
+      }
+      CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+          .handle((v, e) -> null)
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      // It went again and again (each time with the records stored behind it), failing each time.
+      assertThat(proxy.putRecordsCalls()).isGreaterThanOrEqualTo(3);
+      assertThat(proxy.entries())
+          .filteredOn(e -> e.error() != null)
+          .hasSizeGreaterThanOrEqualTo(proxy.putRecordsCalls() - 1)
+          .allMatch(PutRecordsEntryProxy.Entry::aggregated);
+    }
+    // The failing aggregate: the first records, up to 4 KiB. Each fails THROTTLED, retryable.
+    int failedCount = 0;
+    while (futures.get(failedCount).isCompletedExceptionally()) {
+      failedCount++;
+    }
+    int failed = failedCount;
+    assertThat(failed).isBetween(20, 60);
+    for (int i = 0; i < failed; i++) {
+      assertThatThrownBy(futures.get(i)::join)
+          .cause()
+          .isInstanceOfSatisfying(
+              SluiceException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
+                assertThat(e.isRetryable()).isTrue();
+              });
+    }
+    // Every other record is acknowledged, at a position that holds it, in key order.
+    Map<String, SendResult> lastAck = new HashMap<>();
+    Map<String, Integer> sentIndex = new HashMap<>();
+    for (int i = failed; i < count; i++) {
+      SendResult ack = futures.get(i).join();
+      sentIndex.put(ack.position().toString(), i);
+      SendResult previous = lastAck.put(values.get(i).split("#")[0], ack);
+      if (previous != null) {
+        assertThat(ack.position()).isGreaterThan(previous.position());
+      }
+    }
+    try (RecordCollector<String, String> read =
+        RecordCollector.of(
+            direct
+                .consumer(stream, Serde.string(), Serde.string())
+                .startPosition(StartPosition.earliest()))) {
+      List<Record<String, String>> records =
+          read.await(
+              "every acknowledged position",
+              WAIT,
+              rs ->
+                  rs.stream().filter(r -> sentIndex.containsKey(r.position().toString())).count()
+                      == count - failed);
+      for (Record<String, String> r : records) {
+        assertThat(values.subList(failed, count)).contains(r.value()); // no failed record stored
+        Integer i = sentIndex.get(r.position().toString());
+        if (i != null) {
+          assertThat(r.value()).isEqualTo(values.get(i));
+        }
+      }
     }
   }
 

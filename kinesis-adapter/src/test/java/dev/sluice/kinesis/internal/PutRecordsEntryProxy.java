@@ -43,9 +43,10 @@ final class PutRecordsEntryProxy implements AutoCloseable {
      * @param call the 1-based number of the PutRecords call
      * @param index the entry's index in the call
      * @param entries how many entries the call has
+     * @param partitionKey the entry's partition key (an aggregate's is its first record's)
      * @return the error code to answer the entry with, or null to store it
      */
-    @Nullable String errorFor(int call, int index, int entries);
+    @Nullable String errorFor(int call, int index, int entries, String partitionKey);
   }
 
   /** What happened to one entry: whether it was a KPL aggregate, and its injected error. */
@@ -128,7 +129,7 @@ final class PutRecordsEntryProxy implements AutoCloseable {
     String[] errors = new String[n];
     ArrayNode kept = CBOR.createArrayNode();
     for (int i = 0; i < n; i++) {
-      errors[i] = faults.errorFor(call, i, n);
+      errors[i] = faults.errorFor(call, i, n, records.get(i).get("PartitionKey").asText());
       byte[] data = records.get(i).get("Data").binaryValue();
       boolean aggregated = data.length >= 4 && Arrays.equals(Arrays.copyOf(data, 4), KPL_MAGIC);
       entries.add(new Entry(call, aggregated, errors[i]));
