@@ -101,17 +101,17 @@ class AggregatePutRecordsIT {
           + " key's acknowledged copies are read in send order")
   void partialFailuresResendWholeAggregatesInOrder() throws Exception {
     String stream = newStream(2);
-    // In the first 25 calls every third entry fails (which ones moves from call to call), throttled
+    // In the first 12 calls every third entry fails (which ones moves from call to call), throttled
     // or an internal failure; later calls go through, so every record is stored in the end.
     PutRecordsEntryProxy.EntryFaults faults =
         (call, index, entries, key) ->
-            call > 25 || (call + index) % 3 != 1
+            call > 12 || (call + index) % 3 != 1
                 ? null
                 : call % 2 == 0
                     ? PutRecordsEntryProxy.THROTTLED
                     : PutRecordsEntryProxy.INTERNAL_FAILURE;
     int keys = 20;
-    int count = 1500;
+    int count = 1000;
     List<String> sentKeys = new ArrayList<>();
     List<String> sentValues = new ArrayList<>();
     List<SendResult> acks = new ArrayList<>();
