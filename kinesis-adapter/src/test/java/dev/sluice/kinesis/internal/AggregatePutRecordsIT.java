@@ -116,7 +116,7 @@ class AggregatePutRecordsIT {
     List<String> sentValues = new ArrayList<>();
     List<SendResult> acks = new ArrayList<>();
     try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), faults);
-        // Aggregates of 4 KiB (~35 records) so that one call carries many of them.
+        // Aggregates of 4 KiB (~30 records) so that one call carries many of them.
         Sluice sluice = open(viaProxy(proxy).aggregationMaxBytes(4096))) {
       List<CompletableFuture<SendResult>> futures = new ArrayList<>();
       try (Producer<String, String> producer =
@@ -197,6 +197,9 @@ class AggregatePutRecordsIT {
         perKey.computeIfAbsent(sentKeys.get(i), k -> new ArrayList<>()).add(sentValues.get(i));
       }
       SluiceAssertions.assertThat(acknowledged).haveValuesInOrderPerKey(perKey);
+      assertThat(records)
+          .as("at least once: copies stored behind a failed aggregate, then sent again")
+          .hasSizeGreaterThan(count);
     }
   }
 
@@ -206,7 +209,7 @@ class AggregatePutRecordsIT {
           + " key counted) and filled close to it, and come back whole and in order")
   void aggregatesStayWithinTheRecordLimit() throws Exception {
     String stream = newStream(1);
-    int count = 24; // 100 kB each: 2.4 MB, at most ten to an aggregate
+    int count = 14; // 100 kB each: 1.4 MB, at most ten to an aggregate
     List<String> values = new ArrayList<>();
     try (PutRecordsEntryProxy proxy = new PutRecordsEntryProxy(kinesis.endpoint(), NO_FAULTS);
         // A linger long enough that all of them wait for one call, which packs them.
@@ -224,7 +227,7 @@ class AggregatePutRecordsIT {
     }
     List<KinesisRecord> stored = kinesisRecords(stream);
     assertThat(stored).allSatisfy(r -> assertThat(r.size()).isLessThanOrEqualTo(MIB));
-    assertThat(stored).hasSizeBetween(3, 4).allMatch(KinesisRecord::aggregated);
+    assertThat(stored).hasSize(2).allMatch(KinesisRecord::aggregated); // ten, then four
     assertThat(stored.stream().mapToLong(KinesisRecord::size).max().getAsLong())
         .as("the fullest aggregate: ten records of 100 kB")
         .isGreaterThan(1_000_000L);
@@ -389,7 +392,8 @@ class AggregatePutRecordsIT {
                 viaProxy(proxy)
                     .aggregationMaxBytes(4096)
                     .linger(Duration.ofMillis(200)) // all of them in the first call
-                    .deliveryTimeout(Duration.ofMillis(1500)));
+                    // A retry or more fits in the delivery timeout on a busy machine.
+                    .deliveryTimeout(Duration.ofSeconds(3)));
         Producer<String, String> producer =
             sluice.producer(stream, Serde.string(), Serde.string())) {
       for (int i = 0; i < count; i++) {
@@ -401,11 +405,11 @@ class AggregatePutRecordsIT {
       CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
           .handle((v, e) -> null)
           .get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      // It went again and again (each time with the records stored behind it), failing each time.
-      assertThat(proxy.putRecordsCalls()).isGreaterThanOrEqualTo(3);
+      // It went again (with the records stored behind it), failing each time: it heads each call.
+      assertThat(proxy.putRecordsCalls()).isGreaterThanOrEqualTo(2);
       assertThat(proxy.entries())
           .filteredOn(e -> e.error() != null)
-          .hasSizeGreaterThanOrEqualTo(proxy.putRecordsCalls() - 1)
+          .hasSize(proxy.putRecordsCalls())
           .allMatch(PutRecordsEntryProxy.Entry::aggregated);
     }
     // The failing aggregate: the first records, up to 4 KiB. Each fails THROTTLED, retryable.
