@@ -53,6 +53,9 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 class AggregatePutRecordsIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int MIB = 1024 * 1024;
+  private static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
+  private static final PutRecordsEntryProxy.EntryFaults NO_FAULTS =
+      (call, index, entries, key) -> null;
 
   private static KinesisEmulator kinesis;
   private static DynamoDbEmulator dynamo;
@@ -316,17 +319,12 @@ class AggregatePutRecordsIT {
     assertThat(readValues(stream, values.size())).containsExactlyElementsOf(values);
   }
 
-  private static final PutRecordsEntryProxy.EntryFaults NO_FAULTS =
-      (call, index, entries, key) -> null;
-
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
   /** A Kinesis record as stored: its size as Kinesis counts it, and whether it is an aggregate. */
   record KinesisRecord(long size, boolean aggregated) {}
-
-  private static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
 
   /** Every Kinesis record of a one-shard stream, in order, read with the SDK. */
   private static List<KinesisRecord> kinesisRecords(String stream) throws Exception {
@@ -405,11 +403,11 @@ class AggregatePutRecordsIT {
       CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
           .handle((v, e) -> null)
           .get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      // It went again (with the records stored behind it), failing each time: it heads each call.
-      assertThat(proxy.putRecordsCalls()).isGreaterThanOrEqualTo(2);
+      // It went again (with the records stored behind it), failing each time. (Records stored
+      // behind it whose deadline had not passed when it expired may go once more, without it.)
       assertThat(proxy.entries())
           .filteredOn(e -> e.error() != null)
-          .hasSize(proxy.putRecordsCalls())
+          .hasSizeGreaterThanOrEqualTo(2)
           .allMatch(PutRecordsEntryProxy.Entry::aggregated);
     }
     // The failing aggregate: the first records, up to 4 KiB. Each fails THROTTLED, retryable.
