@@ -38,6 +38,17 @@ public final class Capabilities {
      * its downstream consumers in deduplicating mode see each output once.
      */
     DEDUPLICATION,
+    /**
+     * A send the producer retries never lands behind a later send of its key: the stream holds each
+     * key's records of one producer in send order, retries included, so every consumer reads them
+     * in that order (Kafka: the idempotent producer, on unless {@code acks} is weaker than {@code
+     * all} or idempotence is turned off). Without it (Kinesis), a {@code PutRecords} call that
+     * fails part-way is sent again from its first failed entry on, so the stream may hold an early
+     * copy of a later record before the earlier one (B, A, B): every record sent is still stored,
+     * and the copies whose sends were acknowledged are in send order, but a consumer reads B's
+     * early copy first, and a deduplicating consumer keeps that first copy.
+     */
+    ORDERED_RETRIES,
     /** The shard count of a stream can be lowered. */
     SHRINK_SHARDS,
     /** Single shards can be split and pairs merged, with parent-before-child ordering. */

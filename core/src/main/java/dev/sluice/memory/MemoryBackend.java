@@ -32,6 +32,7 @@ final class MemoryBackend implements Backend {
             .supports(
                 Capability.NATIVE_HEADERS,
                 Capability.TRANSACTIONS,
+                Capability.ORDERED_RETRIES,
                 Capability.SHRINK_SHARDS,
                 Capability.SPLIT_AND_MERGE,
                 Capability.SEEK_BY_TIMESTAMP,

@@ -8,6 +8,7 @@ import dev.sluice.ErrorCode;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceException;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,7 @@ class KafkaOptionsTest {
           .containsExactlyInAnyOrder(
               Capability.NATIVE_HEADERS,
               Capability.TRANSACTIONS,
+              Capability.ORDERED_RETRIES,
               Capability.SEEK_BY_TIMESTAMP,
               Capability.SEEK,
               Capability.SEEK_IN_GROUP,
@@ -56,6 +58,29 @@ class KafkaOptionsTest {
       assertThatThrownBy(() -> sluice.unwrap(String.class))
           .isInstanceOfSatisfying(
               SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED));
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "ORDERED_RETRIES is declared only while producers are idempotent: not with acks=1 or"
+          + " enable.idempotence=false")
+  void orderedRetriesFollowsIdempotence() {
+    for (Map.Entry<String, String> weaker :
+        Map.of(
+                "sluice.kafka.acks", "1",
+                "sluice.kafka.producer.enable.idempotence", "false")
+            .entrySet()) {
+      try (Sluice sluice =
+          Sluice.builder()
+              .ignoreEnvironment()
+              .properties(KafkaOptions.builder().bootstrapServers("127.0.0.1:1").build().asMap())
+              .set(weaker.getKey(), weaker.getValue())
+              .open()) {
+        assertThat(sluice.capabilities().supports(Capability.ORDERED_RETRIES))
+            .as(weaker.toString())
+            .isFalse();
+      }
     }
   }
 

@@ -87,7 +87,11 @@ final class KafkaBackend implements Backend {
     // Compressing incompressible bytes can make a batch slightly larger than its input.
     int reserve = KafkaSettings.RECORD_OVERHEAD_BYTES + (settings.compresses() ? limit / 64 : 0);
     int maxRecord = Math.max(1, limit - reserve);
-    return Capabilities.builder()
+    Capabilities.Builder builder = Capabilities.builder();
+    if (settings.idempotent()) {
+      builder.supports(Capability.ORDERED_RETRIES);
+    }
+    return builder
         .supports(
             Capability.NATIVE_HEADERS,
             Capability.TRANSACTIONS,

@@ -247,6 +247,16 @@ final class KafkaSettings {
     return v != null && !v.toString().trim().toLowerCase(Locale.ROOT).equals("none");
   }
 
+  /**
+   * Whether producers are idempotent (Sluice's default), so that Kafka's retries keep each key's
+   * records in send order: not when the application set {@code acks} weaker than {@code all} (Kafka
+   * then turns idempotence off) or {@code enable.idempotence=false}.
+   */
+  boolean idempotent() {
+    Object v = producerProperties("order").get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+    return v != null && Boolean.parseBoolean(v.toString().trim());
+  }
+
   /** The properties of a producer: idempotent, acks=all unless the application said otherwise. */
   Map<String, Object> producerProperties(String clientId) {
     Map<String, Object> p = forClient(PRODUCER_NAMES, PRODUCER_PREFIX);
