@@ -28,7 +28,10 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 
 /**
- * Packs sends into {@code PutRecords} calls and retries them without ever reordering a key.
+ * Packs sends into {@code PutRecords} calls and retries them so that the last copy of each key's
+ * records stays in send order. An entry stored behind a failed one is sent again after it, so the
+ * stream can hold an early copy of a later record before the earlier one (B, A, B): Kinesis does
+ * not declare {@code ORDERED_RETRIES}.
  *
  * <p>Records are routed to their destination shard (from the cached {@link ShardMap}) and queued in
  * its {@link ShardSendQueue}, which has at most one call in flight. A call takes the queue's oldest

@@ -11,7 +11,8 @@ import java.util.function.IntToLongFunction;
 /**
  * The records a {@link RecordBatcher} has routed to one shard, oldest first, and that shard's one
  * {@code PutRecords} call: at most one is in flight per shard, over the records at the head of the
- * queue, so a retry goes out before anything queued after it and no key is ever reordered.
+ * queue, so a retry goes out before anything queued after it (entries of the failed call stored
+ * behind the failed one go again too: their early copies stay in the stream).
  *
  * <p>Guarded by the batcher's lock; it holds no lock of its own and calls nothing out.
  */
