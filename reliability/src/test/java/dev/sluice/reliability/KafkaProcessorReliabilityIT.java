@@ -30,6 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -123,7 +125,8 @@ class KafkaProcessorReliabilityIT {
     String output = fresh("zombie-out");
     String group = fresh("zombie-g");
     Ledger ledger = new Ledger();
-    Path log = Files.createTempFile("zombie-processor", ".log");
+    // Kept under target/ (not deleted): the zombie's whole story when the test fails in CI.
+    Path log = Files.createDirectories(Path.of("target", "zombie-logs")).resolve(group + ".log");
     try (Sluice sluice = open(shared.bootstrapServers(), Map.of())) {
       sluice.admin().createStream(input, StreamSpec.withShards(3));
       sluice.admin().createStream(output, StreamSpec.withShards(3));
@@ -155,18 +158,30 @@ class KafkaProcessorReliabilityIT {
               "the successor owns all 3 shards (the frozen member's session expired)",
               Duration.ofSeconds(60),
               () -> successor.assignment().size() == 3);
+          int frozenLog = read(log).length(); // a frozen process writes nothing
           signal(zombie.process, "CONT");
+          // What its operator sees: the processor's first failure after the freeze says FENCED
+          // (not a failed checkpoint, or an internal error, followed by a silent restart).
+          Pattern failure =
+              Pattern.compile(
+                  "Processor of "
+                      + Pattern.quote(input)
+                      + " \\(group "
+                      + Pattern.quote(group)
+                      + "\\)(?: stopped)?: ([A-Z_]+):");
           try {
             await(
-                "the resumed member is told it was fenced",
+                "the resumed member's processor reports a failure",
                 Duration.ofSeconds(60),
-                () -> read(log).contains("FENCED"));
+                () -> failure.matcher(read(log)).find(frozenLog));
           } catch (AssertionError e) {
-            String text = read(log);
-            System.out.println(
-                "zombie log (tail):\n" + text.substring(Math.max(0, text.length() - 6000)));
-            throw e;
+            throw new AssertionError(e.getMessage() + "; " + tail(log), e);
           }
+          Matcher first = failure.matcher(read(log));
+          assertThat(first.find(frozenLog)).isTrue();
+          assertThat(first.group(1))
+              .as("the code the resumed member's processor first failed with; %s", tail(log))
+              .isEqualTo("FENCED");
           sending.set(false);
           feeder.get(60, TimeUnit.SECONDS);
           await("every output received", Duration.ofSeconds(120), () -> ledger.missingCount() == 0);
@@ -185,7 +200,6 @@ class KafkaProcessorReliabilityIT {
       } finally {
         sending.set(false);
         zombie.process.destroyForcibly();
-        Files.deleteIfExists(log);
       }
     }
   }
@@ -218,6 +232,12 @@ class KafkaProcessorReliabilityIT {
     int exit =
         new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
     assertThat(exit).as("kill -%s", signal).isZero();
+  }
+
+  /** The end of the zombie's log, for a failure message (CI keeps those). */
+  private static String tail(Path log) {
+    String text = read(log);
+    return "zombie log " + log + " (tail):\n" + text.substring(Math.max(0, text.length() - 6000));
   }
 
   private static String read(Path file) {

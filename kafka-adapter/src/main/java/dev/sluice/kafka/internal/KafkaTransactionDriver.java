@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -89,19 +90,31 @@ final class KafkaTransactionDriver implements TransactionDriver {
               record.key(),
               record.value(),
               headers(record.headers())),
-          (metadata, error) -> {
-            if (error != null || metadata == null) {
-              cb.failed(error != null ? error : new IllegalStateException("no result"));
-            } else {
-              cb.sent(
-                  Shard.of(metadata.partition()),
-                  Position.of(metadata.offset()),
-                  metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
-            }
-          });
+          completion(cb));
     } catch (RuntimeException e) {
-      cb.failed(e);
+      cb.failed(fencedIfStale(e));
     }
+  }
+
+  /**
+   * Kafka's completion of one send, reported to {@code cb}. Once the coordinator refused the
+   * transaction's checkpoints (or aborted it), Kafka fails its outstanding sends with that error:
+   * the processor learns it was fenced from whichever of them reaches it first.
+   */
+  static Callback completion(SendCallback cb) {
+    return (metadata, error) -> {
+      if (error != null || metadata == null) {
+        cb.failed(
+            error instanceof RuntimeException
+                ? fencedIfStale((RuntimeException) error)
+                : error != null ? error : new IllegalStateException("no result"));
+      } else {
+        cb.sent(
+            Shard.of(metadata.partition()),
+            Position.of(metadata.offset()),
+            metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
+      }
+    };
   }
 
   @Override
@@ -117,7 +130,7 @@ final class KafkaTransactionDriver implements TransactionDriver {
                 new OffsetAndMetadata(position.offset() + 1)));
     try {
       producer.sendOffsetsToTransaction(offsets, group);
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
       throw fencedIfStale(e);
     }
   }
@@ -152,33 +165,36 @@ final class KafkaTransactionDriver implements TransactionDriver {
   public void commit() {
     try {
       producer.commitTransaction();
-    } catch (InvalidTxnStateException e) {
-      // The coordinator no longer has this transaction open: it aborted it (it outlived
-      // transaction.timeout.ms, as a member frozen past its session does) and answers the commit
-      // with "COMPLETE_ABORT, but received COMMIT". The work is lost exactly as when fenced.
-      throw new SluiceException(
-          ErrorCode.FENCED,
-          "Kafka aborted this transaction before its commit (it outlived transaction.timeout.ms,"
-              + " or this producer was superseded): "
-              + e.getMessage(),
-          e);
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
       throw fencedIfStale(e);
     }
   }
 
   /**
-   * The group coordinator refused the checkpoints of a member whose generation has passed (it was
-   * dropped from the group, or the group moved on): the member is a zombie, as a producer whose id
-   * was taken over is. Other errors pass unchanged.
+   * The errors that mean this transaction's work is lost because its member is a zombie, as {@code
+   * FENCED}: the group coordinator refused the checkpoints of a member whose generation has passed
+   * (it was dropped from the group, or the group moved on), as a producer whose id was taken over
+   * is; or the transaction coordinator no longer has the transaction open because it aborted it (it
+   * outlived {@code transaction.timeout.ms}, as a member frozen past its session does) and answers
+   * a commit with "COMPLETE_ABORT, but received COMMIT". Kafka then also fails the transaction's
+   * outstanding sends, and its later calls, with the error that refused it (wrapped in a plain
+   * {@link KafkaException}). Other errors pass unchanged.
    */
-  private static RuntimeException fencedIfStale(KafkaException error) {
+  static RuntimeException fencedIfStale(RuntimeException error) {
     Throwable cause = KafkaErrors.unwrap(error);
     if (cause instanceof CommitFailedException || cause instanceof FencedInstanceIdException) {
       return new SluiceException(
           ErrorCode.FENCED,
           "The group refused this transaction's checkpoints: the consumer's group generation has"
               + " passed (its partitions may have moved to another member): "
+              + cause.getMessage(),
+          error);
+    }
+    if (cause instanceof InvalidTxnStateException) {
+      return new SluiceException(
+          ErrorCode.FENCED,
+          "Kafka aborted this transaction before its commit (it outlived transaction.timeout.ms,"
+              + " or this producer was superseded): "
               + cause.getMessage(),
           error);
     }

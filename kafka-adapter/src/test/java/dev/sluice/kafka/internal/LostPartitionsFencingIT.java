@@ -58,8 +58,8 @@ class LostPartitionsFencingIT {
 
   @Test
   @DisplayName(
-      "a transaction committing checkpoints of partitions Kafka reports lost fails FENCED, and"
-          + " neither its outputs nor its checkpoints are stored")
+      "a transaction committing checkpoints of partitions Kafka reports lost fails FENCED, so do"
+          + " its later sends, and neither its outputs nor its checkpoints are stored")
   void commitAfterLossIsFenced() throws Exception {
     String input = "lost-in-" + UUID.randomUUID().toString().substring(0, 8);
     String output = "lost-out-" + UUID.randomUUID().toString().substring(0, 8);
@@ -90,6 +90,7 @@ class LostPartitionsFencingIT {
           backend.consumer(
               new ConsumerSpec(input, group, StartPosition.earliest(), "lost-consumer", 100));
       CompletableFuture<Throwable> commitOutcome = new CompletableFuture<>();
+      CompletableFuture<Throwable> laterSendOutcome = new CompletableFuture<>();
       CountDownLatch delivered = new CountDownLatch(1);
       AtomicBoolean stalled = new AtomicBoolean();
       try {
@@ -117,6 +118,22 @@ class LostPartitionsFencingIT {
                     commitOutcome.complete(null);
                   } catch (RuntimeException e) {
                     commitOutcome.complete(e);
+                    // What the zombie's handlers do meanwhile: send into the refused transaction.
+                    tx.send(
+                        output,
+                        Record.of(bytes("k"), bytes("after-the-refusal")),
+                        new WriteId("w", Position.of(10), 0),
+                        new SendCallback() {
+                          @Override
+                          public void sent(Shard shard, Position position, long timestampMillis) {
+                            laterSendOutcome.complete(null);
+                          }
+
+                          @Override
+                          public void failed(Throwable error) {
+                            laterSendOutcome.complete(error);
+                          }
+                        });
                     try {
                       tx.abort();
                     } catch (RuntimeException ignored) {
@@ -154,6 +171,11 @@ class LostPartitionsFencingIT {
 
         assertThat(outcome).as("the zombie's commit").isInstanceOf(SluiceException.class);
         assertThat(((SluiceException) outcome).code()).isEqualTo(ErrorCode.FENCED);
+        // Kafka fails the transaction's later sends with the refusal: the first error a
+        // processor sees may be one of them, and it must say FENCED too.
+        Throwable laterSend = laterSendOutcome.get(60, TimeUnit.SECONDS);
+        assertThat(laterSend).as("a send after the refusal").isInstanceOf(SluiceException.class);
+        assertThat(((SluiceException) laterSend).code()).isEqualTo(ErrorCode.FENCED);
         try (Admin admin =
             Admin.create(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
