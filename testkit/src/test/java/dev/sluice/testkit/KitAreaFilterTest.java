@@ -81,9 +81,8 @@ class KitAreaFilterTest {
   private static Outcome launch(DiscoverySelector selector, @Nullable String kitArea) {
     LauncherDiscoveryRequestBuilder request =
         LauncherDiscoveryRequestBuilder.request().selectors(selector);
-    if (kitArea != null) {
-      request.configurationParameter(KitAreaFilter.PROPERTY, kitArea);
-    }
+    // Always set, so that a -Dsluice.kit.area given to this build does not reach the launch.
+    request.configurationParameter(KitAreaFilter.PROPERTY, kitArea == null ? "" : kitArea);
     LauncherDiscoveryRequest built = request.build();
     Outcome outcome = new Outcome();
     LauncherFactory.create().execute(built, outcome);
