@@ -5,17 +5,12 @@ import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
 import dev.sluice.testkit.ConformanceHarness;
+import dev.sluice.testkit.KitAreas;
 import dev.sluice.testkit.SluiceConformanceTest;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The conformance kit on the Kinesis emulator with producer aggregation on: every record the kit
@@ -43,24 +38,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * Areas that only consume (groups, handlers, processors, metrics, ...) read aggregated records
  * through the same deaggregation as the areas above, so they are left to the whole run: {@code
- * -Dsluice.it.aggregation=true} runs every area (~5 minutes more), {@code
- * -Dsluice.it.aggregation=Resharding,Ordering} the areas named (the nested classes' simple names).
+ * -Dsluice.kit.area=all} runs every area (~5 minutes more), {@code
+ * -Dsluice.kit.area=Resharding,Ordering} the areas named (see {@link KitAreas}).
  */
 @ExtendWith(KinesisEmulatorExtension.class)
-@ExtendWith(KinesisAggregationConformanceIT.Areas.class)
+@KitAreas({
+  "RoundTrip",
+  "Ordering",
+  "CallbackSends",
+  "Positions",
+  "Resharding",
+  "BadInput",
+  "Deduplication"
+})
 @DisplayName("kinesis backend conformance with producer aggregation")
 class KinesisAggregationConformanceIT extends SluiceConformanceTest {
-  /** The areas every build runs (see the class comment for why these). */
-  static final Set<String> LEAN =
-      Set.of(
-          "RoundTrip",
-          "Ordering",
-          "CallbackSends",
-          "Positions",
-          "Resharding",
-          "BadInput",
-          "Deduplication");
-
   private static KinesisEmulator kinesis;
   private static DynamoDbEmulator dynamo;
 
@@ -91,35 +83,5 @@ class KinesisAggregationConformanceIT extends SluiceConformanceTest {
         return Duration.ofMillis(700);
       }
     };
-  }
-
-  /**
-   * Runs the areas {@code sluice.it.aggregation} asks for: {@code true} all, a comma-separated list
-   * those named, nothing (or {@code false}) the {@link #LEAN} subset.
-   */
-  static final class Areas implements ExecutionCondition {
-    @Override
-    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      Class<?> area = context.getTestClass().orElse(null);
-      if (area == null || area.getEnclosingClass() != SluiceConformanceTest.class) {
-        return ConditionEvaluationResult.enabled("not an area");
-      }
-      String asked = System.getProperty("sluice.it.aggregation", "").trim();
-      if (asked.equals("true")) {
-        return ConditionEvaluationResult.enabled("the whole kit was asked for");
-      }
-      Set<String> run =
-          asked.isEmpty() || asked.equals("false")
-              ? LEAN
-              : Arrays.stream(asked.split(","))
-                  .map(String::trim)
-                  .collect(Collectors.toUnmodifiableSet());
-      return run.contains(area.getSimpleName())
-          ? ConditionEvaluationResult.enabled("area " + area.getSimpleName() + " runs")
-          : ConditionEvaluationResult.disabled(
-              "not in this run's aggregation areas "
-                  + run
-                  + " (-Dsluice.it.aggregation=true runs them all)");
-    }
   }
 }

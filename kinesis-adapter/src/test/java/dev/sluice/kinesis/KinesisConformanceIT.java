@@ -9,6 +9,7 @@ import dev.sluice.testkit.SluiceConformanceTest;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * emulator), its consumers without a group read shards directly.
  */
 @ExtendWith(KinesisEmulatorExtension.class)
+@Order(1) // the longest IT of the module starts first; the others run beside it (see the pom)
 @DisplayName("kinesis backend conformance (KCL groups, direct standalone reads)")
 class KinesisConformanceIT extends SluiceConformanceTest {
   private static KinesisEmulator kinesis;

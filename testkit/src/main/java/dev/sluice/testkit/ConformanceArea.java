@@ -57,7 +57,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@linkplain #open opened}, in reverse order, and deletes the streams it {@linkplain #stream
  * created} or added to {@link #streams}.
  *
- * <p>{@code -Dsluice.kit.area=Seeks,Groups} runs only those areas ({@link KitAreaFilter}).
+ * <p>Which areas and tests run is chosen by {@link KitAreaFilter}: the backend's {@link KitAreas}
+ * default, or {@code -Dsluice.kit.area=Seeks,Groups} (or {@code all}) for a run.
  */
 @ExtendWith(ConformanceArea.KitHarness.class)
 @ExtendWith(KitAreaFilter.class)

@@ -44,6 +44,15 @@ import org.junit.jupiter.api.Nested;
  * </ol>
  *
  * <p>Nothing else changes: every backend's test runs the new area at once.
+ *
+ * <h2>Running part of the kit</h2>
+ *
+ * <p>A backend's test runs the whole kit unless it is annotated with {@link KitAreas}, which names
+ * the areas (and single tests, {@code Area.method}) it runs by default and the tests that cannot
+ * pass on it. That is for a second run against the same backend in another mode, where only what
+ * the mode changes is worth the time; the backend's main conformance test runs everything. For one
+ * run, {@code -Dsluice.kit.area=Seeks,Groups.shareAndTakeOver} runs only what it names, in every
+ * backend's test, and {@code -Dsluice.kit.area=all} runs the whole kit everywhere.
  */
 public abstract class SluiceConformanceTest {
   /**
