@@ -5,6 +5,7 @@ import dev.sluice.Shard;
 import dev.sluice.StartPosition;
 import java.time.Instant;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
@@ -13,13 +14,19 @@ import software.amazon.awssdk.services.kinesis.model.GetShardIteratorResponse;
 
 /**
  * Reads one shard with {@code GetShardIterator} and {@code GetRecords}: a chain of asynchronous
- * calls, at most one at a time. The next read starts at once after a full batch and {@code
- * poll.interval.ms} (200 ms: a shard allows 5 reads/s) after anything less. An expired iterator
+ * calls, at most one at a time. After a full batch the next read starts as soon as Kinesis allows
+ * (a shard takes 5 {@code GetRecords} calls a second, so 200 ms after the previous call started: a
+ * reader of small batches catching up would otherwise be throttled, and throttle the shard's other
+ * readers with it), and {@code poll.interval.ms} (200 ms) after anything less. An expired iterator
  * ({@code ExpiredIteratorException}: five minutes unused on AWS, e.g. while the application pauses
  * the shard) is replaced by a new one from {@link #nextStart()}.
  */
 final class PollingShardReader extends ShardReader {
+  /** Kinesis allows 5 {@code GetRecords} calls a second per shard. */
+  static final long MIN_READ_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
   private @Nullable String iterator;
+  private long lastReadNanos = System.nanoTime() - MIN_READ_GAP_NANOS; // under this reader's lock
 
   PollingShardReader(
       StandaloneConsumer consumer, Shard shard, HashKeyRange range, StartPosition start) {
@@ -38,6 +45,9 @@ final class PollingShardReader extends ShardReader {
       }
       current = iterator;
       movesNow = moves;
+      if (current != null) {
+        lastReadNanos = System.nanoTime();
+      }
       if (current == null) {
         request = iteratorRequest(consumer.stream, shard.id(), nextStart());
       }
@@ -140,13 +150,20 @@ final class PollingShardReader extends ShardReader {
       end = iterator == null;
       ending = end;
       delay =
-          response.records().size() >= consumer.batchLimit ? 0 : consumer.pollInterval.toMillis();
+          response.records().size() >= consumer.batchLimit
+              ? ceilMillis(MIN_READ_GAP_NANOS - (System.nanoTime() - lastReadNanos))
+              : consumer.pollInterval.toMillis();
     }
     if (end) {
       consumer.ended(this);
     } else {
       consumer.schedule(this::step, delay);
     }
+  }
+
+  /** Milliseconds to wait, rounded up: a gap rounded down would be shorter than Kinesis allows. */
+  private static long ceilMillis(long nanos) {
+    return nanos <= 0 ? 0 : (nanos + 999_999) / 1_000_000;
   }
 
   /** Under this reader's lock. */
