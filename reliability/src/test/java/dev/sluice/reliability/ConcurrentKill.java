@@ -56,12 +56,6 @@ final class ConcurrentKill {
   /** How long the survivor may take to take over and receive every record. */
   Duration catchUpTimeout = Duration.ofSeconds(90);
 
-  /**
-   * Rounds (one record per key) sent before the producer waits for their acknowledgements; per-key
-   * order is the producer's either way. 1 paces the stream by the broker's round trip.
-   */
-  int roundsPerWait = 1;
-
   ConcurrentKill(String backend, Map<String, String> settings) {
     this.backend = backend;
     this.settings = settings;
@@ -118,11 +112,8 @@ final class ConcurrentKill {
       long killedAt = 0;
       try (Producer<String, String> producer =
           sluice.producer(stream, Serde.string(), Serde.string())) {
-        List<CompletableFuture<SendResult>> batch = new ArrayList<>();
         for (int seq = 0; seq < perKey; seq++) {
           if (seq == perKey / 2) {
-            CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
-            batch.clear();
             KafkaReliabilityIT.await(
                 "the victim is consuming",
                 catchUpTimeout,
@@ -130,13 +121,11 @@ final class ConcurrentKill {
             killedAt = System.nanoTime();
             victim.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
           }
+          List<CompletableFuture<SendResult>> batch = new ArrayList<>();
           for (int k = 0; k < keys; k++) {
             batch.add(ledger.send(producer, "k" + k, seq, 40));
           }
-          if ((seq + 1) % roundsPerWait == 0 || seq == perKey - 1) {
-            CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
-            batch.clear();
-          }
+          CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).join();
         }
       }
       KafkaReliabilityIT.await(

@@ -88,9 +88,6 @@ class KinesisConcurrencyIT {
     run.maxBufferedRecords = 50;
     run.handledBeforeKill = 100;
     run.startTimeout = Duration.ofSeconds(90);
-    // 250 records a round trip: one PutRecords round trip per 25 records paced the stream at
-    // ~75 records/s, a third of the test's time.
-    run.roundsPerWait = 10;
     run.catchUpTimeout = Duration.ofSeconds(120);
     try (Sluice sluice = open(settings)) {
       run.run(sluice);
