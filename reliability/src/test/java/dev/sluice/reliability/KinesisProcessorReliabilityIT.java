@@ -52,8 +52,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Ledger} value) to an output stream; a downstream consumer reads it into the ledger, which checks
  * that every input's output arrives once and in per-key order.
  *
- * <p>Sizes follow the emulator: it slows down as a shard fills (see KINESIS-LOCAL.md), so the
- * 20,000-record run spreads over 8 shards per stream.
+ * <p>Sizes follow the emulator: it slows down as a shard fills (see KINESIS-LOCAL.md), and every
+ * record is written twice (input, output) and read by three groups. The kill run sends 20,100
+ * records through 8 shards a stream (issue #18 asks for 20,000+; the emulator's put rate sets its
+ * length, ~60-80 s); {@code -Dsluice.reliability.scale=2} doubles it through 16 shards.
  */
 @Tag("reliability")
 @ExtendWith(KinesisEmulatorExtension.class)
@@ -110,9 +112,9 @@ class KinesisProcessorReliabilityIT {
     String output = fresh("eo-kill-out");
     String group = fresh("eo-kill-g");
     String downstreamGroup = fresh("eo-kill-d");
-    int shards = 8; // 2,500 records a shard: the emulator's fast range
+    int shards = Math.min(16, 8 * Scale.factor());
     int keys = 30;
-    int perKey = Scale.times(670); // 20,100 records
+    int perKey = Scale.times(670); // 20,100 records: issue #18 asks for 20,000+
     Ledger ledger = new Ledger();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     long started = System.nanoTime();
@@ -129,6 +131,7 @@ class KinesisProcessorReliabilityIT {
               .deduplicate()
               .start(r -> ledger.received(r.value()))) {
         await("the victim owns shards", TIMEOUT, victim::ownsShards);
+        double victimOwned = (System.nanoTime() - started) / 1e9;
         try (Processor survivor =
                 copier(sluice, input, output, group, ProcessingGuarantee.EXACTLY_ONCE);
             Producer<String, String> producer =
@@ -138,11 +141,21 @@ class KinesisProcessorReliabilityIT {
               TIMEOUT,
               () -> victim.ownsShards() && !survivor.assignment().isEmpty());
           List<CompletableFuture<SendResult>> window = new ArrayList<>();
+          long killedAt = 0;
           for (int seq = 0; seq < perKey; seq++) {
             if (seq == perKey / 2) {
-              CompletableFuture.allOf(window.toArray(new CompletableFuture<?>[0])).join();
-              await("the victim is processing", TIMEOUT, () -> victim.processed.get() >= 2_000);
+              // Killed mid-work: once it has processed 500 of the first half (10,050 sent by now,
+              // about half of them to its shards), and preferably just as it reports
+              // 100 more (it says so every 100), while it writes outputs whose inputs are not yet
+              // checkpointed (every 100 ms). Whether any were is checked below (second copies).
+              await("the victim processed 500", TIMEOUT, () -> victim.processed.get() >= 500);
+              long seen = victim.processed.get();
+              long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+              while (victim.processed.get() == seen && System.nanoTime() < until) {
+                TimeUnit.MILLISECONDS.sleep(5);
+              }
               victim.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+              killedAt = System.nanoTime();
             }
             for (int k = 0; k < keys; k++) {
               window.add(ledger.send(producer, "k" + k, seq, 40));
@@ -156,6 +169,7 @@ class KinesisProcessorReliabilityIT {
           long lastSend = System.nanoTime();
           await("every output received", TIMEOUT, () -> ledger.missingCount() == 0);
           double caughtUp = (System.nanoTime() - lastSend) / 1e9;
+          double afterKill = (System.nanoTime() - killedAt) / 1e9;
           await(
               "the survivor owns all " + shards + " input shards",
               TIMEOUT,
@@ -167,11 +181,16 @@ class KinesisProcessorReliabilityIT {
           double dropped = dropped(registry, downstreamGroup);
           System.out.printf(
               "kinesis effectively-once kill -9: %s; victim processed %d (checkpointed or not);"
-                  + " second copies written and dropped downstream: %.0f; all outputs %.1f s"
+                  + " second copies written and dropped downstream: %.0f; the victim owned shards"
+                  + " %.1f s into the test and was killed at %.1f s; all outputs %.1f s after the"
+                  + " kill (a killed KCL leader's lock lapses after 12 s), %.1f s"
                   + " after the last send; test %.1f s%n",
               ledger,
               victim.processed.get(),
               dropped,
+              victimOwned,
+              (killedAt - started) / 1e9,
+              afterKill,
               caughtUp,
               (System.nanoTime() - started) / 1e9);
           assertThat(ledger.failedCount()).isZero();

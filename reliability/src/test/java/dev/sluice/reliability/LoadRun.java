@@ -38,9 +38,6 @@ final class LoadRun {
 
   private final long born = System.nanoTime();
 
-  /** Start each group member only once the previous one owns shards (KCL groups settle faster). */
-  boolean staggerConsumers;
-
   Duration produceTime = Duration.ZERO;
   Duration drainTime = Duration.ZERO;
 
@@ -74,14 +71,8 @@ final class LoadRun {
     sluice.admin().createStream(stream, StreamSpec.withShards(shards));
     List<Consumer<String, String>> group1 = new ArrayList<>();
     try {
+      // All members start at once, as in a rolling deployment (the group must cope: GroupStartIT).
       for (int i = 0; i < consumers; i++) {
-        if (staggerConsumers && i > 0) {
-          Consumer<String, String> previous = group1.get(i - 1);
-          long until = System.nanoTime() + timeout.toNanos();
-          while (previous.assignment().isEmpty() && System.nanoTime() < until) {
-            TimeUnit.MILLISECONDS.sleep(20);
-          }
-        }
         group1.add(
             sluice
                 .consumer(stream, Serde.string(), Serde.string())
