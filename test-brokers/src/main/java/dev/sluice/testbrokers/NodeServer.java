@@ -172,7 +172,10 @@ final class NodeServer {
     }
   }
 
-  /** A Node preload that makes every server of the process listen on 127.0.0.1 only. */
+  /**
+   * A Node preload that makes every server of the process listen on 127.0.0.1 only, and keeps it
+   * alive when a client goes away in the middle of a request.
+   */
   private static Path loopbackOnlyPreload(Path workingDir) {
     Path file = workingDir.resolve("sluice-loopback-only.cjs");
     String script =
@@ -190,6 +193,18 @@ final class NodeServer {
             "  }",
             "  return listen.apply(this, args);",
             "};",
+            "// A client that dies mid-request (a JVM killed with kill -9) makes Node report the",
+            "// request 'aborted'; dynalite throws that from its handler, which ended the process",
+            "// and every later test's lease store. Only that error is ignored; any other ends the",
+            "// process as Node would.",
+            "process.on('uncaughtException', (err) => {",
+            "  if (err && (err.code === 'ECONNRESET' || err.message === 'aborted')) {",
+            "    console.error('ignored: a client went away mid-request (' + err.message + ')');",
+            "    return;",
+            "  }",
+            "  console.error(err && err.stack ? err.stack : err);",
+            "  process.exit(1);",
+            "});",
             "");
     try {
       if (!Files.exists(file) || !Files.readString(file).equals(script)) {

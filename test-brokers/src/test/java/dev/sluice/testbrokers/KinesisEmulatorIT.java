@@ -2,6 +2,8 @@ package dev.sluice.testbrokers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -244,6 +246,34 @@ class KinesisEmulatorIT {
           stopMillis, dynamo.startTime().toMillis());
       assertThat(client.listTables().tableNames()).containsExactly("survives-restart");
       assertThat(dynamo.startTime()).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a client that dies in the middle of a request (a KCL worker killed with kill -9) does not"
+          + " stop the DynamoDB emulator")
+  void survivesARequestCutShort(@TempDir Path dir) throws Exception {
+    try (DynamoDbEmulator dynamo = DynamoDbEmulator.startPersistent(dir);
+        DynamoDbClient client = dynamoClient(dynamo)) {
+      assertThat(client.listTables().tableNames()).isEmpty();
+      try (Socket socket = new Socket("127.0.0.1", dynamo.endpoint().getPort())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                    + "X-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 1000\r\n\r\n{\"Li")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        socket.setSoLinger(true, 0); // closed with a reset, as the kernel does for a killed JVM
+      }
+      // Dynalite throws the request's 'aborted' error from its handler, which used to end the
+      // process a moment later; so it must still answer for a while, not just once.
+      long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (System.nanoTime() < until) {
+        assertThat(dynamo.isRunning()).as("the DynamoDB emulator's process is alive").isTrue();
+        assertThat(client.listTables().tableNames()).isEmpty();
+        Thread.sleep(100);
+      }
     }
   }
 }
