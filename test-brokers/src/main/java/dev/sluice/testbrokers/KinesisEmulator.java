@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What the emulator does not do: it has no per-shard read/write throughput limits (it never
  * answers {@code ProvisionedThroughputExceededException}); it does enforce the shard limit ({@link
- * Builder#shardLimit(int)}) and fixed request-rate limits on control-plane calls such as {@code
- * DescribeStream} and {@code ListShards} ({@code LimitExceededException}).
+ * Builder#shardLimit(int)}, {@value #DEFAULT_SHARD_LIMIT} by default) and fixed request-rate limits
+ * on control-plane calls such as {@code DescribeStream} and {@code ListShards} ({@code
+ * LimitExceededException}).
  */
 public final class KinesisEmulator implements AutoCloseable {
 
@@ -46,6 +47,9 @@ public final class KinesisEmulator implements AutoCloseable {
 
   /** The value of {@link #SKIP_PROPERTY} that skips the Kinesis tests. */
   public static final String SKIP_VALUE = "skip";
+
+  /** The most shards the emulator's account may hold unless {@link Builder#shardLimit} says. */
+  public static final int DEFAULT_SHARD_LIMIT = 500;
 
   /** The AWS region the emulator answers for by default. */
   public static final String REGION = "us-east-1";
@@ -207,7 +211,10 @@ public final class KinesisEmulator implements AutoCloseable {
       return this;
     }
 
-    /** The most shards the account may hold (kinesis-mock's {@code SHARD_LIMIT}, default 50). */
+    /**
+     * The most shards the account may hold (kinesis-mock's {@code SHARD_LIMIT}; default {@value
+     * #DEFAULT_SHARD_LIMIT}, AWS's default quota in its large regions; kinesis-mock's own is 50).
+     */
     public Builder shardLimit(int shardLimit) {
       if (shardLimit < 1) {
         throw new IllegalArgumentException("shardLimit must be positive: " + shardLimit);
@@ -279,6 +286,9 @@ public final class KinesisEmulator implements AutoCloseable {
       // The package directory is shared by every emulator of the build: never read or write data.
       env.put("SHOULD_PERSIST_DATA", "false");
       env.put("LOAD_DATA_IF_EXISTS", "false");
+      // AWS's default shard quota in its large regions, not kinesis-mock's 50: a module's ITs run
+      // two classes at once against one emulator, and streams some ITs leave behind count too.
+      env.put("SHARD_LIMIT", Integer.toString(DEFAULT_SHARD_LIMIT));
       String duration = operationDuration.toMillis() + "ms";
       DURATION_SETTINGS.forEach(name -> env.put(name, duration));
       env.putAll(environment);
