@@ -50,6 +50,7 @@ public final class KinesisFaultProxy implements AutoCloseable {
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
+  private final Map<String, CallRewriter> rewriters = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -100,6 +101,67 @@ public final class KinesisFaultProxy implements AutoCloseable {
   public KinesisFaultProxy loseAnswers(String operation, IntPredicate when) {
     faults.add(new Fault(operation, INTERNAL_FAILURE, when, true));
     return this;
+  }
+
+  /**
+   * Hands every call of one operation to {@code rewriter}, which may change the request on its way
+   * to the emulator and the answer on its way back: e.g. fail single entries of a {@code
+   * PutRecords} call, which a byte-for-byte relay cannot (the AWS SDK speaks CBOR). Rules added
+   * with {@link #inject} and {@link #loseAnswers} come first; the calls are counted in {@link
+   * #calls} either way.
+   *
+   * @param operation the Kinesis operation, e.g. {@code PutRecords}
+   * @param rewriter what to do with each of its calls
+   * @return this proxy
+   */
+  public KinesisFaultProxy rewrite(String operation, CallRewriter rewriter) {
+    rewriters.put(operation, rewriter);
+    return this;
+  }
+
+  /** Changes one call on its way through the proxy ({@link #rewrite}). */
+  @FunctionalInterface
+  public interface CallRewriter {
+    /**
+     * Answers one call.
+     *
+     * @param body the request body as the client sent it
+     * @param emulator sends a body of the rewriter's choice to the emulator, under the client's
+     *     request head, and returns the emulator's answer
+     * @return the answer the client gets
+     * @throws IOException if the emulator cannot be reached
+     */
+    Answer rewrite(byte[] body, Upstream emulator) throws IOException;
+  }
+
+  /** The emulator behind the proxy, as a {@link CallRewriter} sees it. */
+  @FunctionalInterface
+  public interface Upstream {
+    /**
+     * Sends a request with the client's head and this body, on a new connection.
+     *
+     * @param body the request body to send
+     * @return the emulator's answer, its body read whole
+     * @throws IOException if the emulator cannot be reached or closes the connection
+     */
+    Answer call(byte[] body) throws IOException;
+  }
+
+  /**
+   * An HTTP answer.
+   *
+   * @param head the status line and headers (framing headers are replaced when it is written)
+   * @param body the whole body
+   */
+  public record Answer(String head, byte[] body) {
+    /**
+     * Whether the status is 200.
+     *
+     * @return true for {@code HTTP/1.1 200}
+     */
+    public boolean ok() {
+      return head.startsWith("HTTP/1.1 200");
+    }
   }
 
   /**
@@ -168,6 +230,12 @@ public final class KinesisFaultProxy implements AutoCloseable {
             forward(head, body, OutputStream.nullOutputStream());
           }
           answer(out, fault);
+          continue;
+        }
+        CallRewriter rewriter = rewriters.get(operation);
+        if (rewriter != null) {
+          Answer answer = rewriter.rewrite(body, rewritten -> exchange(headText, rewritten));
+          write(out, answer.head(), answer.body());
           continue;
         }
         forward(head, body, out);
@@ -255,6 +323,60 @@ public final class KinesisFaultProxy implements AutoCloseable {
         out.write(uin.readNBytes(contentLength(text)));
       }
       out.flush();
+    }
+  }
+
+  /** Sends {@code head} with {@code body} to the emulator; returns its answer, de-chunked. */
+  private Answer exchange(String head, byte[] body) throws IOException {
+    try (Socket upstream = new Socket(target.getHost(), target.getPort());
+        InputStream uin = upstream.getInputStream();
+        OutputStream uout = upstream.getOutputStream()) {
+      write(uout, head, body);
+      byte[] responseHead = readHead(uin);
+      if (responseHead == null) {
+        throw new IOException("The emulator closed the connection");
+      }
+      String text = new String(responseHead, StandardCharsets.ISO_8859_1);
+      String encoding = header(text, "transfer-encoding");
+      byte[] responseBody =
+          encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")
+              ? readChunked(uin)
+              : uin.readNBytes(contentLength(text));
+      return new Answer(text, responseBody);
+    }
+  }
+
+  /** Writes a request or answer with its body's length, whatever framing it had before. */
+  private static void write(OutputStream out, String head, byte[] body) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (String line : head.split("\r\n")) {
+      String lower = line.toLowerCase(Locale.ROOT);
+      if (line.isEmpty()
+          || lower.startsWith("content-length:")
+          || lower.startsWith("transfer-encoding:")
+          || lower.startsWith("x-amz-crc32:")) {
+        continue;
+      }
+      b.append(line).append("\r\n");
+    }
+    b.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+    out.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.write(body);
+    out.flush();
+  }
+
+  private static byte[] readChunked(InputStream in) throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    while (true) {
+      int size = Integer.parseInt(readLine(in).split(";")[0].trim(), 16);
+      if (size == 0) {
+        while (!readLine(in).isEmpty()) {
+          // Trailers, up to the empty line.
+        }
+        return body.toByteArray();
+      }
+      body.write(in.readNBytes(size));
+      in.readNBytes(2);
     }
   }
 

@@ -4,19 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
-import java.io.ByteArrayOutputStream;
+import dev.sluice.testbrokers.KinesisFaultProxy;
+import dev.sluice.testbrokers.KinesisFaultProxy.Answer;
+import dev.sluice.testbrokers.KinesisFaultProxy.Upstream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -28,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * shard and sequence number. It decodes the SDK's CBOR request, forwards only the entries it lets
  * through and merges the emulator's answer back into one result per entry, in order. Every other
  * call is forwarded as it is. (The emulator does not check request signatures, so the rewritten
- * body goes through.) {@code KinesisFaultProxy}, which relays bytes, can only fail whole calls.
+ * body goes through.) The HTTP side is {@link KinesisFaultProxy}'s, through its {@code rewrite}.
  *
  * <p>Clients must use HTTP/1.1 through it ({@code sluice.kinesis.http.protocol=http1.1}).
  */
@@ -55,24 +50,18 @@ final class PutRecordsEntryProxy implements AutoCloseable {
   private static final byte[] KPL_MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
   private static final CBORMapper CBOR = new CBORMapper();
 
-  private final ServerSocket server;
-  private final URI target;
+  private final KinesisFaultProxy proxy;
   private final EntryFaults faults;
   private final AtomicInteger putRecordsCalls = new AtomicInteger();
   private final List<Entry> entries = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
 
   PutRecordsEntryProxy(URI target, EntryFaults faults) throws IOException {
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    this.target = target;
     this.faults = faults;
-    Thread acceptor = new Thread(this::accept, "putrecords-entry-proxy");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    this.proxy = new KinesisFaultProxy(target).rewrite("PutRecords", this::putRecords);
   }
 
   URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    return proxy.endpoint();
   }
 
   /** PutRecords calls that reached the proxy. */
@@ -85,43 +74,7 @@ final class PutRecordsEntryProxy implements AutoCloseable {
     return List.copyOf(entries);
   }
 
-  private void accept() {
-    while (!closed) {
-      try {
-        Socket client = server.accept();
-        Thread t = new Thread(() -> serve(client), "putrecords-entry-proxy-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
-  private void serve(Socket client) {
-    try (client;
-        InputStream in = client.getInputStream();
-        OutputStream out = client.getOutputStream()) {
-      while (!closed) {
-        String head = readHead(in);
-        if (head == null) {
-          return;
-        }
-        byte[] body = in.readNBytes(contentLength(head));
-        String amzTarget = header(head, "x-amz-target");
-        if (amzTarget != null && amzTarget.endsWith(".PutRecords")) {
-          putRecords(head, body, out);
-        } else {
-          Response r = forward(head, body);
-          write(out, r.head, r.body);
-        }
-      }
-    } catch (IOException e) {
-      // The client went away.
-    }
-  }
-
-  private void putRecords(String head, byte[] body, OutputStream out) throws IOException {
+  private Answer putRecords(byte[] body, Upstream emulator) throws IOException {
     int call = putRecordsCalls.incrementAndGet();
     ObjectNode request = (ObjectNode) CBOR.readTree(body);
     ArrayNode records = (ArrayNode) request.get("Records");
@@ -141,13 +94,12 @@ final class PutRecordsEntryProxy implements AutoCloseable {
     String responseHead = "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-cbor-1.1\r\n";
     if (!kept.isEmpty()) {
       request.set("Records", kept);
-      Response r = forward(head, CBOR.writeValueAsBytes(request));
-      if (!r.head.startsWith("HTTP/1.1 200")) {
-        write(out, r.head, r.body); // the emulator refused the call: the caller sees that
-        return;
+      Answer r = emulator.call(CBOR.writeValueAsBytes(request));
+      if (!r.ok()) {
+        return r; // the emulator refused the call: the caller sees that
       }
-      responseHead = r.head;
-      CBOR.readTree(r.body).get("Records").forEach(stored::add);
+      responseHead = r.head();
+      CBOR.readTree(r.body()).get("Records").forEach(stored::add);
     }
     ObjectNode response = CBOR.createObjectNode();
     ArrayNode results = response.putArray("Records");
@@ -169,114 +121,11 @@ final class PutRecordsEntryProxy implements AutoCloseable {
       }
     }
     response.put("FailedRecordCount", failed);
-    write(out, responseHead, CBOR.writeValueAsBytes(response));
-  }
-
-  private record Response(String head, byte[] body) {}
-
-  /** Sends a request to the emulator with {@code body}, on a new connection; reads the answer. */
-  private Response forward(String head, byte[] body) throws IOException {
-    try (Socket upstream = new Socket(target.getHost(), target.getPort());
-        InputStream uin = upstream.getInputStream();
-        OutputStream uout = upstream.getOutputStream()) {
-      uout.write(withContentLength(head, body.length).getBytes(StandardCharsets.ISO_8859_1));
-      uout.write(body);
-      uout.flush();
-      String responseHead = readHead(uin);
-      if (responseHead == null) {
-        throw new IOException("The emulator closed the connection");
-      }
-      String encoding = header(responseHead, "transfer-encoding");
-      byte[] responseBody =
-          encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")
-              ? readChunked(uin)
-              : uin.readNBytes(contentLength(responseHead));
-      return new Response(responseHead, responseBody);
-    }
-  }
-
-  /** Writes a response with its body's length, whatever framing the emulator used. */
-  private static void write(OutputStream out, String head, byte[] body) throws IOException {
-    out.write(withContentLength(head, body.length).getBytes(StandardCharsets.ISO_8859_1));
-    out.write(body);
-    out.flush();
-  }
-
-  /** The head without its framing headers and checksums, with {@code Content-Length: length}. */
-  private static String withContentLength(String head, int length) {
-    StringBuilder b = new StringBuilder();
-    for (String line : head.split("\r\n")) {
-      String lower = line.toLowerCase(Locale.ROOT);
-      if (line.isEmpty()
-          || lower.startsWith("content-length:")
-          || lower.startsWith("transfer-encoding:")
-          || lower.startsWith("x-amz-crc32:")) {
-        continue;
-      }
-      b.append(line).append("\r\n");
-    }
-    return b.append("Content-Length: ").append(length).append("\r\n\r\n").toString();
-  }
-
-  private static byte[] readChunked(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    while (true) {
-      int size = Integer.parseInt(readLine(in).split(";")[0].trim(), 16);
-      if (size == 0) {
-        while (!readLine(in).isEmpty()) {
-          // Trailers, up to the empty line.
-        }
-        return body.toByteArray();
-      }
-      body.write(in.readNBytes(size));
-      in.readNBytes(2);
-    }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) != -1 && b != '\n') {
-      if (b != '\r') {
-        line.write(b);
-      }
-    }
-    return line.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  /** The request or status line and headers, through the empty line; null at end of stream. */
-  private static @Nullable String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    int b;
-    while ((b = in.read()) != -1) {
-      head.write(b);
-      matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-      if (matched == 4) {
-        return head.toString(StandardCharsets.ISO_8859_1);
-      }
-    }
-    return null;
-  }
-
-  private static int contentLength(String head) {
-    String value = header(head, "content-length");
-    return value == null ? 0 : Integer.parseInt(value.trim());
-  }
-
-  private static @Nullable String header(String head, String name) {
-    for (String line : head.split("\r\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-        return line.substring(colon + 1).trim();
-      }
-    }
-    return null;
+    return new Answer(responseHead, CBOR.writeValueAsBytes(response));
   }
 
   @Override
   public void close() throws IOException {
-    closed = true;
-    server.close();
+    proxy.close();
   }
 }
