@@ -6,6 +6,7 @@ import dev.sluice.Processor;
 import dev.sluice.Serde;
 import dev.sluice.Sluice;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * changes, and {@code P <n>} every 100 inputs processed (function calls, committed or not).
  *
  * <p>Arguments: {@code key=value} pairs for {@code Sluice.builder().set}, then {@code --input S
- * --output O --group G --guarantee EXACTLY_ONCE}.
+ * --output O --group G --guarantee EXACTLY_ONCE --commit-interval-ms 100}.
  */
 public final class KillableProcessor {
   private KillableProcessor() {}
@@ -28,6 +29,7 @@ public final class KillableProcessor {
     String output = null;
     String group = null;
     ProcessingGuarantee guarantee = ProcessingGuarantee.EXACTLY_ONCE;
+    Duration commitInterval = Duration.ofMillis(100); // the processor's default
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--input":
@@ -41,6 +43,9 @@ public final class KillableProcessor {
           break;
         case "--guarantee":
           guarantee = ProcessingGuarantee.valueOf(args[++i]);
+          break;
+        case "--commit-interval-ms":
+          commitInterval = Duration.ofMillis(Long.parseLong(args[++i]));
           break;
         default:
           int eq = args[i].indexOf('=');
@@ -57,6 +62,7 @@ public final class KillableProcessor {
             .group(group)
             .output(to)
             .guarantee(guarantee)
+            .commitInterval(commitInterval)
             .start(
                 (in, outputs) -> {
                   outputs.send(to, in.key(), in.value());

@@ -123,7 +123,18 @@ class KinesisProcessorReliabilityIT {
       sluice.admin().createStream(output, StreamSpec.withShards(shards));
       ProcessorChild victim =
           ProcessorChild.start(
-              settings(kinesis.endpoint(), HTTP), input, output, group, "256m", null);
+              settings(kinesis.endpoint(), HTTP),
+              input,
+              output,
+              group,
+              "256m",
+              null,
+              // Checkpoints a second apart (the default is 100 ms): killed while input flows, it
+              // leaves up to a second of processed, uncheckpointed inputs, whose outputs the
+              // survivor sends again; at 100 ms a kill could fall after a checkpoint that covered
+              // everything, and nothing would test the deduplication.
+              "--commit-interval-ms",
+              "1000");
       try (Consumer<String, String> downstream =
           sluice
               .consumer(output, Serde.string(), Serde.string())
@@ -140,17 +151,23 @@ class KinesisProcessorReliabilityIT {
               "both members own shards",
               TIMEOUT,
               () -> victim.ownsShards() && !survivor.assignment().isEmpty());
+          // Killed from another thread once it has processed 500, while the records keep coming
+          // (the sender never waits for it).
+          CompletableFuture<Long> kill =
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      await(
+                          "the victim processed 500", TIMEOUT, () -> victim.processed.get() >= 500);
+                      victim.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                      return System.nanoTime();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      throw new IllegalStateException(e);
+                    }
+                  });
           List<CompletableFuture<SendResult>> window = new ArrayList<>();
-          long killedAt = 0;
           for (int seq = 0; seq < perKey; seq++) {
-            if (killedAt == 0 && victim.processed.get() >= 500) {
-              // Killed mid-work, while input keeps coming: it writes outputs whose inputs are
-              // checkpointed only every 100 ms, so some are re-sent by the survivor (checked
-              // below: second copies dropped downstream). Not after a pause in the sending,
-              // where it could catch up and checkpoint everything first.
-              victim.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-              killedAt = System.nanoTime();
-            }
             for (int k = 0; k < keys; k++) {
               window.add(ledger.send(producer, "k" + k, seq, 40));
             }
@@ -161,9 +178,10 @@ class KinesisProcessorReliabilityIT {
           }
           CompletableFuture.allOf(window.toArray(new CompletableFuture<?>[0])).join();
           long lastSend = System.nanoTime();
+          long killedAt = kill.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
           assertThat(killedAt)
-              .as("the victim was killed while records were sent (it had processed 500)")
-              .isNotZero();
+              .as("the victim was killed while records were sent (once it had processed 500)")
+              .isLessThan(lastSend);
           await("every output received", TIMEOUT, () -> ledger.missingCount() == 0);
           double caughtUp = (System.nanoTime() - lastSend) / 1e9;
           double afterKill = (System.nanoTime() - killedAt) / 1e9;

@@ -51,6 +51,7 @@ final class ProcessorChild {
    * EXACTLY_ONCE}, on the backend {@code settings} name.
    *
    * @param stderr where the child's stderr goes, or null to discard it
+   * @param options more of {@link KillableProcessor}'s options, e.g. {@code --commit-interval-ms}
    */
   static ProcessorChild start(
       Map<String, String> settings,
@@ -58,7 +59,8 @@ final class ProcessorChild {
       String output,
       String group,
       String maxHeap,
-      File stderr)
+      File stderr,
+      String... options)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -73,6 +75,7 @@ final class ProcessorChild {
     command.add(output);
     command.add("--group");
     command.add(group);
+    command.addAll(List.of(options));
     ProcessBuilder pb = new ProcessBuilder(command);
     if (stderr == null) {
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
