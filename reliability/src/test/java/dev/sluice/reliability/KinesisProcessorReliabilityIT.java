@@ -129,12 +129,13 @@ class KinesisProcessorReliabilityIT {
               group,
               "256m",
               null,
-              // Checkpoints a second apart (the default is 100 ms): killed while input flows, it
-              // leaves up to a second of processed, uncheckpointed inputs, whose outputs the
-              // survivor sends again; at 100 ms a kill could fall after a checkpoint that covered
-              // everything, and nothing would test the deduplication.
+              // Checkpoints a minute apart (the default is 100 ms): killed some seconds in, it has
+              // checkpointed none of what it processed, so the survivor processes all of it again
+              // and re-sends every output the victim had stored, under the same write ids. With
+              // short intervals the kill could fall after a checkpoint that covered everything
+              // stored (twice in CI, at 100 ms and at 1 s), and nothing would test deduplication.
               "--commit-interval-ms",
-              "1000");
+              "60000");
       try (Consumer<String, String> downstream =
           sluice
               .consumer(output, Serde.string(), Serde.string())
@@ -151,14 +152,16 @@ class KinesisProcessorReliabilityIT {
               "both members own shards",
               TIMEOUT,
               () -> victim.ownsShards() && !survivor.assignment().isEmpty());
-          // Killed from another thread once it has processed 500, while the records keep coming
-          // (the sender never waits for it).
+          // Killed from another thread once it has processed 2,000 (so many of their outputs are
+          // stored), while the records keep coming (the sender never waits for it).
           CompletableFuture<Long> kill =
               CompletableFuture.supplyAsync(
                   () -> {
                     try {
                       await(
-                          "the victim processed 500", TIMEOUT, () -> victim.processed.get() >= 500);
+                          "the victim processed 2,000",
+                          TIMEOUT,
+                          () -> victim.processed.get() >= 2_000);
                       victim.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                       return System.nanoTime();
                     } catch (InterruptedException e) {
@@ -180,7 +183,7 @@ class KinesisProcessorReliabilityIT {
           long lastSend = System.nanoTime();
           long killedAt = kill.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
           assertThat(killedAt)
-              .as("the victim was killed while records were sent (once it had processed 500)")
+              .as("the victim was killed while records were sent (once it had processed 2,000)")
               .isLessThan(lastSend);
           await("every output received", TIMEOUT, () -> ledger.missingCount() == 0);
           double caughtUp = (System.nanoTime() - lastSend) / 1e9;
