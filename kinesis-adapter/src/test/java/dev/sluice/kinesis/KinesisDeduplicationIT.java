@@ -62,11 +62,7 @@ class KinesisDeduplicationIT {
           Sluice.builder()
               .ignoreEnvironment()
               .properties(
-                  KinesisTestBrokers.options(kinesis, dynamo)
-                      .endpoint(proxy.endpoint())
-                      .httpProtocol("http1.1")
-                      .build()
-                      .toMap())
+                  KinesisTestBrokers.viaProxy(kinesis, dynamo, proxy.endpoint()).build().toMap())
               .open()) {
         Producer<String, String> producer =
             viaProxy.producer(stream, Serde.string(), Serde.string());

@@ -3,6 +3,7 @@ package dev.sluice.kinesis;
 import dev.sluice.Sluice;
 import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
+import java.net.URI;
 import java.util.Map;
 
 /**
@@ -18,6 +19,15 @@ public final class KinesisTestBrokers {
         .dynamoDbEndpoint(dynamo.endpoint())
         .staticCredentials(kinesis.accessKeyId(), kinesis.secretAccessKey())
         .fastGroupTimingsForTests();
+  }
+
+  /**
+   * {@link #options} with Kinesis reached through a loopback proxy in front of the emulator (such
+   * as {@code KinesisFaultProxy}), which relays HTTP/1.1 only.
+   */
+  public static KinesisOptions.Builder viaProxy(
+      KinesisEmulator kinesis, DynamoDbEmulator dynamo, URI proxy) {
+    return options(kinesis, dynamo).endpoint(proxy).httpProtocol("http1.1");
   }
 
   public static Map<String, String> config(KinesisEmulator kinesis, DynamoDbEmulator dynamo) {

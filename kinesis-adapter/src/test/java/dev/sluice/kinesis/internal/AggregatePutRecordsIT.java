@@ -17,6 +17,7 @@ import dev.sluice.kinesis.KinesisTestBrokers;
 import dev.sluice.testbrokers.DynamoDbEmulator;
 import dev.sluice.testbrokers.KinesisEmulator;
 import dev.sluice.testbrokers.KinesisEmulatorExtension;
+import dev.sluice.testbrokers.KinesisFaultProxy;
 import dev.sluice.testkit.RecordCollector;
 import dev.sluice.testkit.SluiceAssertions;
 import java.nio.charset.StandardCharsets;
@@ -79,9 +80,7 @@ class AggregatePutRecordsIT {
 
   /** Aggregating options through {@code proxy}, with short timings so a test takes seconds. */
   private static KinesisOptions.Builder viaProxy(PutRecordsEntryProxy proxy) {
-    return KinesisTestBrokers.options(kinesis, dynamo)
-        .endpoint(proxy.endpoint())
-        .httpProtocol("http1.1") // the proxy relays HTTP/1.1
+    return KinesisTestBrokers.viaProxy(kinesis, dynamo, proxy.endpoint())
         .aggregation(true)
         .linger(Duration.ofMillis(20))
         .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(100));
@@ -110,9 +109,7 @@ class AggregatePutRecordsIT {
         (call, index, entries, key) ->
             call > 12 || (call + index) % 3 != 1
                 ? null
-                : call % 2 == 0
-                    ? PutRecordsEntryProxy.THROTTLED
-                    : PutRecordsEntryProxy.INTERNAL_FAILURE;
+                : call % 2 == 0 ? KinesisFaultProxy.THROTTLED : KinesisFaultProxy.INTERNAL_FAILURE;
     int keys = 20;
     int count = 1000;
     List<String> sentKeys = new ArrayList<>();
@@ -138,8 +135,8 @@ class AggregatePutRecordsIT {
       List<PutRecordsEntryProxy.Entry> entries = proxy.entries();
       assertThat(entries)
           .as("the proxy failed aggregates with both errors, beside entries it let through")
-          .anyMatch(e -> e.aggregated() && PutRecordsEntryProxy.THROTTLED.equals(e.error()))
-          .anyMatch(e -> e.aggregated() && PutRecordsEntryProxy.INTERNAL_FAILURE.equals(e.error()))
+          .anyMatch(e -> e.aggregated() && KinesisFaultProxy.THROTTLED.equals(e.error()))
+          .anyMatch(e -> e.aggregated() && KinesisFaultProxy.INTERNAL_FAILURE.equals(e.error()))
           .anyMatch(e -> e.aggregated() && e.error() == null);
       Map<Integer, List<PutRecordsEntryProxy.Entry>> byCall =
           entries.stream().collect(Collectors.groupingBy(PutRecordsEntryProxy.Entry::call));
@@ -380,7 +377,7 @@ class AggregatePutRecordsIT {
     String stream = newStream(1);
     // Every entry whose partition key is "doomed" (the aggregate that record opens) is throttled.
     PutRecordsEntryProxy.EntryFaults faults =
-        (call, index, entries, key) -> key.equals("doomed") ? PutRecordsEntryProxy.THROTTLED : null;
+        (call, index, entries, key) -> key.equals("doomed") ? KinesisFaultProxy.THROTTLED : null;
     int count = 300;
     List<CompletableFuture<SendResult>> futures = new ArrayList<>();
     List<String> values = new ArrayList<>();

@@ -58,9 +58,7 @@ class ExpiredIteratorIT {
         Sluice.builder()
             .ignoreEnvironment()
             .properties(
-                KinesisTestBrokers.options(kinesis, dynamo)
-                    .endpoint(proxy.endpoint())
-                    .httpProtocol("http1.1") // the proxy relays HTTP/1.1
+                KinesisTestBrokers.viaProxy(kinesis, dynamo, proxy.endpoint())
                     .maxBatchRecords(7) // many small reads, so many expiries between records
                     .pollInterval(Duration.ofMillis(50))
                     .build()

@@ -28,9 +28,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Clients must use HTTP/1.1 through it ({@code sluice.kinesis.http.protocol=http1.1}).
  */
 final class PutRecordsEntryProxy implements AutoCloseable {
-  static final String THROTTLED = "ProvisionedThroughputExceededException";
-  static final String INTERNAL_FAILURE = "InternalFailure";
-
   /** Decides the fate of each entry of a {@code PutRecords} call. */
   @FunctionalInterface
   interface EntryFaults {
@@ -39,7 +36,8 @@ final class PutRecordsEntryProxy implements AutoCloseable {
      * @param index the entry's index in the call
      * @param entries how many entries the call has
      * @param partitionKey the entry's partition key (an aggregate's is its first record's)
-     * @return the error code to answer the entry with, or null to store it
+     * @return the error code to answer the entry with ({@link KinesisFaultProxy#THROTTLED}, {@link
+     *     KinesisFaultProxy#INTERNAL_FAILURE}), or null to store it
      */
     @Nullable String errorFor(int call, int index, int entries, String partitionKey);
   }

@@ -48,9 +48,7 @@ class ReadRateIT {
             Sluice.builder()
                 .ignoreEnvironment()
                 .properties(
-                    KinesisTestBrokers.options(kinesis, dynamo)
-                        .endpoint(proxy.endpoint())
-                        .httpProtocol("http1.1") // the proxy relays HTTP/1.1
+                    KinesisTestBrokers.viaProxy(kinesis, dynamo, proxy.endpoint())
                         .maxBatchRecords(BATCH)
                         .build()
                         .toMap())
