@@ -399,12 +399,17 @@ final class KafkaProducerDriver implements ProducerDriver {
                 ? new SluiceException(gone.code(), gone.getMessage(), error)
                 : error != null ? error : new IllegalStateException("Kafka reported no result"));
       } else {
-        callback.sent(
-            Shard.of(metadata.partition()),
-            Position.of(metadata.offset()),
-            // Kafka reports -1 when it does not know the stored timestamp.
-            metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
+        reportSent(callback, metadata);
       }
     }
+  }
+
+  /** Tells {@code callback} where Kafka stored a record, as {@code metadata} says. */
+  static void reportSent(SendCallback callback, RecordMetadata metadata) {
+    callback.sent(
+        Shard.of(metadata.partition()),
+        Position.of(metadata.offset()),
+        // Kafka reports -1 when it does not know the stored timestamp.
+        metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
   }
 }

@@ -109,10 +109,7 @@ final class KafkaTransactionDriver implements TransactionDriver {
                 ? fencedIfStale((RuntimeException) error)
                 : error != null ? error : new IllegalStateException("no result"));
       } else {
-        cb.sent(
-            Shard.of(metadata.partition()),
-            Position.of(metadata.offset()),
-            metadata.timestamp() < 0 ? Record.NO_TIMESTAMP : metadata.timestamp());
+        KafkaProducerDriver.reportSent(cb, metadata);
       }
     };
   }
