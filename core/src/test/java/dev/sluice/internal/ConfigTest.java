@@ -121,7 +121,10 @@ class ConfigTest {
         .extracting(e -> ((SluiceException) e).code())
         .isEqualTo(ErrorCode.UNSUPPORTED);
     try (Sluice sluice =
-        Sluice.builder().ignoreEnvironment().require(Capability.SPLIT_AND_MERGE).open()) {
+        Sluice.builder()
+            .ignoreEnvironment()
+            .require(Capability.SPLIT_AND_MERGE, Capability.ORDERED_RETRIES)
+            .open()) {
       assertThat(sluice.backend()).isEqualTo("memory");
     }
   }
